@@ -1,0 +1,227 @@
+// The capture file contract shared by the shim (writer) and the reader.
+// docs/FORMAT.md is the byte-level description of everything here; change both together.
+//
+// A capture is:
+//
+//   FileHeader (16 bytes, uncompressed)
+//   Chunk*     each: ChunkHeader (16 bytes) + one zstd frame (with content size and checksum)
+//
+// A chunk's decompressed payload is a sequence of records. Every chunk starts from a fresh
+// delta state (see DeltaState), so any chunk decodes on its own once the stack and module
+// definitions before it are known. A capture that ends without an End record was cut short
+// (killed process); the reader reads it up to its last complete chunk.
+//
+// This header must stay usable inside the shim: no allocation, no exceptions, no iostreams.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace memtrace::format {
+
+// "\x89MTRACE\n": the high byte catches 7-bit transfers, the newline catches text-mode
+// conversions (the PNG trick). 8 bytes.
+inline constexpr unsigned char kFileMagic[8] = {0x89, 'M', 'T', 'R', 'A', 'C', 'E', '\n'};
+inline constexpr uint16_t kFormatVersion = 1;
+inline constexpr uint32_t kChunkMagic = 0x4b43544du;  // "MTCK" little-endian
+
+// Limits a reader enforces before trusting sizes found in a file (a corrupt size must never
+// make the reader reserve unbounded memory).
+inline constexpr uint32_t kMaxChunkPayload = 16u << 20;     // decompressed bytes per chunk
+inline constexpr uint32_t kMaxChunkCompressed = 17u << 20;  // compressed bytes per chunk
+inline constexpr uint32_t kMaxStackDepth = 1024;
+inline constexpr uint32_t kMaxStringLength = 1u << 20;
+
+//  offset  size  field
+//  0       8     magic  = kFileMagic
+//  8       2     format version (u16 LE)
+//  10      2     flags (u16 LE, FileFlags)
+//  12      4     header size in bytes (u32 LE, >= 16; a reader skips what it does not know)
+struct FileHeader {
+    unsigned char magic[8];
+    uint16_t version;
+    uint16_t flags;
+    uint32_t headerSize;
+};
+static_assert(sizeof(FileHeader) == 16);
+
+enum FileFlags : uint16_t {
+    kFlagNone = 0,
+    kFlagSoak = 1u << 0,     // aggregated snapshots instead of every event (reserved, issue 8)
+    kFlagSampled = 1u << 1,  // allocations are byte-sampled and carry weights (reserved, issue 8)
+};
+
+//  offset  size  field
+//  0       4     magic = kChunkMagic
+//  4       4     compressed size of the zstd frame that follows (u32 LE)
+//  8       4     decompressed size (u32 LE, <= kMaxChunkPayload)
+//  12      4     chunk sequence number, 0-based (u32 LE; a gap means a lost chunk)
+struct ChunkHeader {
+    uint32_t magic;
+    uint32_t compressedSize;
+    uint32_t payloadSize;
+    uint32_t sequence;
+};
+static_assert(sizeof(ChunkHeader) == 16);
+
+// Record types. The first byte of every record.
+//
+// Core records (0x01..0x3f) have a fixed layout known to every reader of this format
+// version; they are the hot events and carry no length, to stay a few bytes each. A reader
+// that meets an unknown core type stops with "capture needs a newer memtrace".
+// Extension records (0x40..0xff) are followed by a varint payload length, so a reader
+// skips the ones it does not know. New record types should be extension records.
+enum class RecordType : uint8_t {
+    // ---- core ----
+    Time = 0x01,     // varint dt_us: time advances by dt microseconds (first in chunk: absolute)
+    Thread = 0x02,   // varint thread_index: the following events happen on this thread
+    Alloc = 0x03,    // u8 kind, zz addr_delta, varint size, zz stack_delta
+    Free = 0x04,     // u8 kind, zz addr_delta
+    Realloc = 0x05,  // u8 kind, zz old_addr_delta, zz new_minus_old, varint size, zz stack_delta
+    Mmap = 0x06,     // u8 kind, zz addr_delta, varint length, varint prot, varint flags, zz stack_delta
+    Munmap = 0x07,   // zz addr_delta, varint length
+    Mremap = 0x08,   // zz old_addr_delta, varint old_length, zz new_minus_old, varint new_length,
+                     // zz stack_delta
+    Stack = 0x09,    // varint stack_id, varint depth, depth x frame (first varint ip, then zz deltas)
+    AllocWeighted = 0x0a,  // as Alloc, then varint weight (sampling; reserved for issue 8)
+
+    // ---- extension (varint payload length follows the type byte) ----
+    ProcessInfo = 0x40,
+    ThreadStart = 0x41,
+    ThreadName = 0x42,
+    ModuleMap = 0x43,
+    Rss = 0x44,
+    End = 0x45,
+    ExitStatus = 0x46,
+    Marker = 0x47,        // reserved (issue 8): string label
+    Pause = 0x48,         // reserved (issue 8)
+    Resume = 0x49,        // reserved (issue 8)
+    Snapshot = 0x4a,      // reserved (issue 8): aggregated per-stack state
+    TrackingStopped = 0x4b,
+    ThreadExit = 0x4c,
+};
+
+inline constexpr uint8_t kFirstExtensionType = 0x40;
+
+constexpr bool isExtension(uint8_t type) { return type >= kFirstExtensionType; }
+
+// Who allocated or released a block. Stored as one byte per event. Values are part of the
+// format: append, never renumber.
+enum class AllocatorKind : uint8_t {
+    Malloc = 0,
+    Calloc = 1,
+    Realloc = 2,
+    Reallocarray = 3,
+    PosixMemalign = 4,
+    AlignedAlloc = 5,
+    Memalign = 6,
+    Valloc = 7,
+    Pvalloc = 8,
+    New = 9,
+    NewArray = 10,
+    NewNothrow = 11,
+    NewArrayNothrow = 12,
+    NewAligned = 13,
+    NewArrayAligned = 14,
+    NewAlignedNothrow = 15,
+    NewArrayAlignedNothrow = 16,
+    Mallocx = 17,
+    Rallocx = 18,
+    Xallocx = 19,
+    MmapAnonymous = 20,
+    MmapFile = 21,
+    Mremap = 22,
+
+    Free = 32,
+    FreeSized = 33,
+    FreeAlignedSized = 34,
+    Delete = 35,
+    DeleteArray = 36,
+    DeleteSized = 37,
+    DeleteArraySized = 38,
+    DeleteAligned = 39,
+    DeleteArrayAligned = 40,
+    DeleteSizedAligned = 41,
+    DeleteArraySizedAligned = 42,
+    Sdallocx = 43,
+    Dallocx = 44,
+    Munmap = 45,
+
+    Count = 46,
+};
+
+// Stable names, used in reports and JSON ("malloc", "operator new[]", ...).
+// Returns "unknown" for values not listed.
+constexpr const char* allocatorKindName(AllocatorKind kind)
+{
+    switch (kind) {
+    case AllocatorKind::Malloc: return "malloc";
+    case AllocatorKind::Calloc: return "calloc";
+    case AllocatorKind::Realloc: return "realloc";
+    case AllocatorKind::Reallocarray: return "reallocarray";
+    case AllocatorKind::PosixMemalign: return "posix_memalign";
+    case AllocatorKind::AlignedAlloc: return "aligned_alloc";
+    case AllocatorKind::Memalign: return "memalign";
+    case AllocatorKind::Valloc: return "valloc";
+    case AllocatorKind::Pvalloc: return "pvalloc";
+    case AllocatorKind::New: return "operator new";
+    case AllocatorKind::NewArray: return "operator new[]";
+    case AllocatorKind::NewNothrow: return "operator new(nothrow)";
+    case AllocatorKind::NewArrayNothrow: return "operator new[](nothrow)";
+    case AllocatorKind::NewAligned: return "operator new(align)";
+    case AllocatorKind::NewArrayAligned: return "operator new[](align)";
+    case AllocatorKind::NewAlignedNothrow: return "operator new(align, nothrow)";
+    case AllocatorKind::NewArrayAlignedNothrow: return "operator new[](align, nothrow)";
+    case AllocatorKind::Mallocx: return "mallocx";
+    case AllocatorKind::Rallocx: return "rallocx";
+    case AllocatorKind::Xallocx: return "xallocx";
+    case AllocatorKind::MmapAnonymous: return "mmap(anonymous)";
+    case AllocatorKind::MmapFile: return "mmap(file)";
+    case AllocatorKind::Mremap: return "mremap";
+    case AllocatorKind::Free: return "free";
+    case AllocatorKind::FreeSized: return "free_sized";
+    case AllocatorKind::FreeAlignedSized: return "free_aligned_sized";
+    case AllocatorKind::Delete: return "operator delete";
+    case AllocatorKind::DeleteArray: return "operator delete[]";
+    case AllocatorKind::DeleteSized: return "operator delete(sized)";
+    case AllocatorKind::DeleteArraySized: return "operator delete[](sized)";
+    case AllocatorKind::DeleteAligned: return "operator delete(align)";
+    case AllocatorKind::DeleteArrayAligned: return "operator delete[](align)";
+    case AllocatorKind::DeleteSizedAligned: return "operator delete(sized, align)";
+    case AllocatorKind::DeleteArraySizedAligned: return "operator delete[](sized, align)";
+    case AllocatorKind::Sdallocx: return "sdallocx";
+    case AllocatorKind::Dallocx: return "dallocx";
+    case AllocatorKind::Munmap: return "munmap";
+    case AllocatorKind::Count: break;
+    }
+    return "unknown";
+}
+
+constexpr bool isMmapKind(AllocatorKind kind)
+{
+    return kind == AllocatorKind::MmapAnonymous || kind == AllocatorKind::MmapFile ||
+           kind == AllocatorKind::Mremap || kind == AllocatorKind::Munmap;
+}
+
+// Why the shim wrote its End record.
+enum class EndReason : uint8_t {
+    Exit = 0,        // normal process exit (destructor / exit())
+    Exec = 1,        // the image was replaced by exec*()
+    QuickExit = 2,   // _exit / _Exit
+    Stopped = 3,     // tracking stopped after an error
+};
+
+// How the launcher saw the process end (appended by `memtrace run` after the process died).
+enum class ExitKind : uint8_t {
+    Exited = 0,    // code = exit status
+    Signaled = 1,  // code = signal number
+};
+
+// The per-chunk delta state. Both the encoder and the decoder reset it at each chunk start.
+struct DeltaState {
+    uint64_t lastAddress = 0;
+    uint64_t lastStack = 0;
+    uint64_t timeUs = 0;
+};
+
+}  // namespace memtrace::format

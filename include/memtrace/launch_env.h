@@ -1,0 +1,30 @@
+// Environment variables through which `memtrace run` configures the shim. The launcher sets
+// them before exec; the shim reads them once at start-up (before main) with getenv, which
+// does not allocate. Children inherit them, which is how fork/exec following works.
+#pragma once
+
+namespace memtrace::env {
+
+// Absolute path of the capture file for the process the launcher started.
+inline constexpr const char* kOutput = "MEMTRACE_OUTPUT";
+// Directory for captures of programs started by exec in other processes (with follow-fork):
+// they are named <dir>/memtrace.<basename>.<pid>.mtrace.
+inline constexpr const char* kOutputDir = "MEMTRACE_OUTPUT_DIR";
+// pid of the process the launcher started. Without follow-fork, a shim in any other process
+// (a forked or spawned child) stays inactive.
+inline constexpr const char* kRootPid = "MEMTRACE_ROOT_PID";
+// "1": fork children get <parent file>.<childpid>; exec'd programs get their own capture.
+inline constexpr const char* kFollowFork = "MEMTRACE_FOLLOW_FORK";
+inline constexpr const char* kMaxDepth = "MEMTRACE_MAX_DEPTH";              // frames, default 128
+inline constexpr const char* kRssIntervalMs = "MEMTRACE_RSS_INTERVAL_MS";   // default 10
+inline constexpr const char* kFlushIntervalMs = "MEMTRACE_FLUSH_INTERVAL_MS";  // default 100
+inline constexpr const char* kUnwind = "MEMTRACE_UNWIND";                   // "libunwind" | "fp"
+// Set by the shim itself for a same-pid exec chain: the generation number of the image, so
+// the next image's capture is <output>.exec<N> instead of colliding with its predecessor.
+inline constexpr const char* kExecGeneration = "MEMTRACE_EXEC_GENERATION";
+
+inline constexpr unsigned kDefaultMaxDepth = 128;
+inline constexpr unsigned kDefaultRssIntervalMs = 10;
+inline constexpr unsigned kDefaultFlushIntervalMs = 100;
+
+}  // namespace memtrace::env

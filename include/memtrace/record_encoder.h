@@ -1,0 +1,193 @@
+// Encodes records into a caller-owned byte buffer (one chunk's payload). Used by the shim's
+// writer thread and by tests that build synthetic captures; the reader's RecordDecoder is its
+// mirror. Layouts are listed in format.h's RecordType and in docs/FORMAT.md.
+//
+// Worked example: an Alloc of 48 bytes by malloc at 0x5555_5555_92a0 with stack 7, when the
+// previous address in the chunk was 0x5555_5555_9260 and the previous stack 6:
+//
+//   03          type Alloc
+//   00          kind malloc
+//   80 01       zigzag(+0x40) = 0x80
+//   30          size 48
+//   02          zigzag(+1) = 2
+//
+// Allocation-free, exception-free, lock-free: safe on the shim's writer thread. The caller
+// checks fits() before each record; every method assumes the room is there.
+#pragma once
+
+#include <cstring>
+
+#include "memtrace/format.h"
+#include "memtrace/varint.h"
+
+namespace memtrace::format {
+
+// Upper bound of any single core record except Stack (see stackRecordBound).
+inline constexpr size_t kMaxCoreRecord = 2 + 6 * varint::kMaxBytes;
+
+constexpr size_t stackRecordBound(size_t depth) { return 1 + 2 * varint::kMaxBytes + depth * varint::kMaxBytes; }
+
+class RecordEncoder {
+public:
+    RecordEncoder(uint8_t* buffer, size_t capacity) : m_begin(buffer), m_cur(buffer), m_end(buffer + capacity) {}
+
+    // Starts a new chunk: empties the buffer and resets the delta state.
+    void reset()
+    {
+        m_cur = m_begin;
+        m_state = DeltaState{};
+        m_timeWritten = false;
+        m_thread = ~0u;
+    }
+
+    size_t size() const { return static_cast<size_t>(m_cur - m_begin); }
+    const uint8_t* data() const { return m_begin; }
+    bool fits(size_t bytes) const { return static_cast<size_t>(m_end - m_cur) >= bytes; }
+    bool empty() const { return m_cur == m_begin; }
+
+    // Time moves to absUs (microseconds since capture start). Writes nothing if unchanged.
+    // The first Time of a chunk carries the absolute value (the delta from 0).
+    void time(uint64_t absUs)
+    {
+        if (m_timeWritten && absUs <= m_state.timeUs) return;
+        type(RecordType::Time);
+        put(absUs - (m_timeWritten ? m_state.timeUs : 0));
+        m_state.timeUs = absUs;
+        m_timeWritten = true;
+    }
+
+    // Following events belong to thread threadIndex. Writes nothing if it is the current one.
+    void thread(uint32_t threadIndex)
+    {
+        if (threadIndex == m_thread) return;
+        type(RecordType::Thread);
+        put(threadIndex);
+        m_thread = threadIndex;
+    }
+
+    void alloc(AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack)
+    {
+        type(RecordType::Alloc);
+        byte(static_cast<uint8_t>(kind));
+        address_(address);
+        put(size);
+        stack_(stack);
+    }
+
+    void allocWeighted(AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack, uint64_t weight)
+    {
+        type(RecordType::AllocWeighted);
+        byte(static_cast<uint8_t>(kind));
+        address_(address);
+        put(size);
+        stack_(stack);
+        put(weight);
+    }
+
+    void free(AllocatorKind kind, uint64_t address)
+    {
+        type(RecordType::Free);
+        byte(static_cast<uint8_t>(kind));
+        address_(address);
+    }
+
+    // A resize: oldAddress (0 = none) is released and newAddress holds size bytes.
+    void realloc(AllocatorKind kind, uint64_t oldAddress, uint64_t newAddress, uint64_t size, uint64_t stack)
+    {
+        type(RecordType::Realloc);
+        byte(static_cast<uint8_t>(kind));
+        address_(oldAddress);
+        signed_(static_cast<int64_t>(newAddress - oldAddress));
+        m_state.lastAddress = newAddress;
+        put(size);
+        stack_(stack);
+    }
+
+    void mmap(AllocatorKind kind, uint64_t address, uint64_t length, uint32_t prot, uint32_t flags, uint64_t stack)
+    {
+        type(RecordType::Mmap);
+        byte(static_cast<uint8_t>(kind));
+        address_(address);
+        put(length);
+        put(prot);
+        put(flags);
+        stack_(stack);
+    }
+
+    void munmap(uint64_t address, uint64_t length)
+    {
+        type(RecordType::Munmap);
+        address_(address);
+        put(length);
+    }
+
+    void mremap(uint64_t oldAddress, uint64_t oldLength, uint64_t newAddress, uint64_t newLength, uint64_t stack)
+    {
+        type(RecordType::Mremap);
+        address_(oldAddress);
+        put(oldLength);
+        signed_(static_cast<int64_t>(newAddress - oldAddress));
+        m_state.lastAddress = newAddress;
+        put(newLength);
+        stack_(stack);
+    }
+
+    // frames[0] is the innermost return address. Stack ids are defined before their first use.
+    void stack(uint64_t stackId, const uint64_t* frames, uint32_t depth)
+    {
+        type(RecordType::Stack);
+        put(stackId);
+        put(depth);
+        uint64_t previous = 0;
+        for (uint32_t i = 0; i < depth; ++i) {
+            if (i == 0) put(frames[0]);
+            else signed_(static_cast<int64_t>(frames[i] - previous));
+            previous = frames[i];
+        }
+    }
+
+    // ---- extension records: begin, write fields, end (which patches the length) ----
+    void beginExtension(RecordType t)
+    {
+        type(t);
+        m_lengthAt = m_cur;
+        m_cur += 4;
+    }
+    void endExtension() { varint::putPadded4(m_lengthAt, static_cast<uint32_t>(m_cur - m_lengthAt - 4)); }
+
+    void field(uint64_t v) { put(v); }
+    void fieldByte(uint8_t v) { byte(v); }
+    void fieldString(const char* s, size_t length)
+    {
+        put(length);
+        std::memcpy(m_cur, s, length);
+        m_cur += length;
+    }
+    void fieldString(const char* s) { fieldString(s, s ? std::strlen(s) : 0); }
+
+private:
+    void type(RecordType t) { *m_cur++ = static_cast<uint8_t>(t); }
+    void byte(uint8_t v) { *m_cur++ = v; }
+    void put(uint64_t v) { m_cur = varint::put(m_cur, v); }
+    void signed_(int64_t v) { m_cur = varint::putSigned(m_cur, v); }
+    void address_(uint64_t address)
+    {
+        signed_(static_cast<int64_t>(address - m_state.lastAddress));
+        m_state.lastAddress = address;
+    }
+    void stack_(uint64_t stack)
+    {
+        signed_(static_cast<int64_t>(stack - m_state.lastStack));
+        m_state.lastStack = stack;
+    }
+
+    uint8_t* m_begin;
+    uint8_t* m_cur;
+    uint8_t* m_end;
+    uint8_t* m_lengthAt = nullptr;
+    DeltaState m_state;
+    bool m_timeWritten = false;
+    uint32_t m_thread = ~0u;
+};
+
+}  // namespace memtrace::format
