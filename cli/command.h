@@ -1,0 +1,23 @@
+// Each `memtrace` subcommand lives in its own file and registers itself on the CLI11 app.
+// The register function adds the subcommand and its options; the returned action runs it
+// after parsing and returns the process exit status.
+#pragma once
+
+#include <functional>
+
+namespace CLI {
+class App;
+}
+
+namespace memtrace::cli {
+
+using CommandAction = std::function<int()>;
+
+// Exit status for bad input (bad flags, unreadable or corrupt capture), as the issues specify.
+inline constexpr int kExitBadInput = 2;
+
+CommandAction addRunCommand(CLI::App& app);
+CommandAction addSummaryCommand(CLI::App& app);
+CommandAction addDumpCommand(CLI::App& app);
+
+}  // namespace memtrace::cli
