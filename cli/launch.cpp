@@ -1,0 +1,144 @@
+#include "launch.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "memtrace/launch_env.h"
+#include "output_path.h"
+
+namespace memtrace::cli {
+namespace {
+
+volatile sig_atomic_t g_child = 0;
+
+// Signals sent to the launcher by another process (kill, a supervisor) are passed on to the
+// program. Signals from the terminal (Ctrl-C) already reach the whole process group; passing
+// them on too would deliver them twice, so those are only ignored here.
+void forwardSignal(int sig, siginfo_t* info, void*)
+{
+    if (g_child > 0 && info && info->si_code <= 0) kill(g_child, sig);
+}
+
+constexpr int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+void installForwarding()
+{
+    struct sigaction action {};
+    action.sa_sigaction = forwardSignal;
+    action.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    for (int sig : kForwardedSignals) sigaction(sig, &action, nullptr);
+}
+
+std::string capturePathFor(const LaunchRequest& request, pid_t pid, const std::string& cwd)
+{
+    const std::string name = request.outputPattern.empty()
+                                 ? defaultCaptureName(request.argv[0], pid)
+                                 : expandOutputPattern(request.outputPattern, pid, hostName());
+    return absolutePath(name, cwd);
+}
+
+std::string directoryOf(const std::string& path)
+{
+    const auto slash = path.find_last_of('/');
+    return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// Runs in the forked child: only async-signal-safe work would be strictly required, but the
+// launcher is single-threaded, so ordinary library calls are safe here.
+[[noreturn]] void execChild(const LaunchRequest& request, const std::string& cwd, int errorPipe)
+{
+    auto fail = [&](const std::string& message, int status) {
+        const std::string line = std::to_string(status) + " " + message;
+        (void)!write(errorPipe, line.data(), line.size());
+        _exit(status);
+    };
+    const std::string path = capturePathFor(request, getpid(), cwd);
+    struct stat st {};
+    if (lstat(path.c_str(), &st) == 0) {
+        if (!request.force) fail(path + " already exists (use --force to overwrite)", 2);
+        if (unlink(path.c_str()) != 0) fail("cannot remove " + path + ": " + std::strerror(errno), 2);
+    }
+    std::string preload = request.shimPath;
+    if (const char* existing = getenv("LD_PRELOAD"); existing && *existing) preload += std::string(":") + existing;
+    setenv("LD_PRELOAD", preload.c_str(), 1);
+    setenv(env::kOutput, path.c_str(), 1);
+    setenv(env::kOutputDir, directoryOf(path).c_str(), 1);
+    setenv(env::kRootPid, std::to_string(getpid()).c_str(), 1);
+    setenv(env::kFollowFork, request.followFork ? "1" : "0", 1);
+    setenv(env::kMaxDepth, std::to_string(request.maxDepth).c_str(), 1);
+    setenv(env::kRssIntervalMs, std::to_string(request.rssIntervalMs).c_str(), 1);
+    setenv(env::kFlushIntervalMs, std::to_string(request.flushIntervalMs).c_str(), 1);
+    setenv(env::kUnwind, request.unwind.c_str(), 1);
+    unsetenv(env::kExecGeneration);
+
+    std::vector<char*> argv;
+    for (const auto& arg : request.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    const int status = errno == ENOENT ? 127 : 126;
+    fail("cannot run " + request.argv[0] + ": " + std::strerror(errno), status);
+}
+
+}  // namespace
+
+LaunchResult launchTraced(const LaunchRequest& request)
+{
+    LaunchResult result;
+    const std::string cwd = currentDirectory();
+    int errorPipe[2];
+    if (pipe2(errorPipe, O_CLOEXEC) != 0) {
+        result.error = std::string("pipe: ") + std::strerror(errno);
+        result.exitStatus = 2;
+        return result;
+    }
+    const pid_t pid = fork();
+    if (pid < 0) {
+        result.error = std::string("fork: ") + std::strerror(errno);
+        result.exitStatus = 2;
+        return result;
+    }
+    if (pid == 0) {
+        close(errorPipe[0]);
+        execChild(request, cwd, errorPipe[1]);
+    }
+    g_child = pid;
+    installForwarding();
+    close(errorPipe[1]);
+    result.pid = pid;
+    result.capturePath = capturePathFor(request, pid, cwd);
+
+    // The pipe is close-on-exec: EOF without data means the exec succeeded.
+    std::string message;
+    char buffer[512];
+    for (;;) {
+        const ssize_t n = read(errorPipe[0], buffer, sizeof(buffer));
+        if (n > 0) message.append(buffer, static_cast<size_t>(n));
+        else if (n == 0 || errno != EINTR) break;
+    }
+    close(errorPipe[0]);
+
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    g_child = 0;
+    result.waitStatus = status;
+    if (!message.empty()) {
+        const auto space = message.find(' ');
+        result.exitStatus = std::atoi(message.substr(0, space).c_str());
+        result.error = message.substr(space + 1);
+        return result;
+    }
+    result.started = true;
+    if (WIFEXITED(status)) result.exitStatus = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status)) result.exitStatus = 128 + WTERMSIG(status);
+    return result;
+}
+
+}  // namespace memtrace::cli
