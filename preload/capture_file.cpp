@@ -1,0 +1,153 @@
+#include "capture_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_createCCtx_advanced / ZSTD_customMem
+#include <zstd.h>
+
+#include <cstring>
+
+#include "memtrace/format.h"
+#include "sys_memory.h"
+
+namespace memtrace::shim {
+namespace {
+
+constexpr int kLowestShimFd = 1000;
+
+// zstd's memory from raw mappings: the writer never enters the program's allocator.
+void* zstdAlloc(void*, size_t size)
+{
+    auto* p = static_cast<size_t*>(mapAnonymous(size + 16));
+    if (!p) return nullptr;
+    p[0] = size + 16;
+    return p + 2;
+}
+
+void zstdFree(void*, void* p)
+{
+    if (!p) return;
+    auto* block = static_cast<size_t*>(p) - 2;
+    unmapAnonymous(block, block[0]);
+}
+
+bool writeAll(int fd, const uint8_t* data, size_t size)
+{
+    while (size > 0) {
+        const ssize_t n = ::write(fd, data, size);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        if (n == 0) {
+            errno = EIO;
+            return false;
+        }
+        data += n;
+        size -= static_cast<size_t>(n);
+    }
+    return true;
+}
+
+void putLe32(uint8_t* p, uint32_t v)
+{
+    for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+}  // namespace
+
+bool CaptureFile::initCompressor(size_t maxPayload)
+{
+    if (m_cctx) return true;
+    m_outCapacity = sizeof(format::ChunkHeader) + ZSTD_compressBound(maxPayload);
+    m_out = static_cast<uint8_t*>(mapAnonymous(m_outCapacity));
+    if (!m_out) return false;
+    m_cctx = ZSTD_createCCtx_advanced(ZSTD_customMem{zstdAlloc, zstdFree, nullptr});
+    if (!m_cctx) return false;
+    ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_compressionLevel, 3);
+    ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_checksumFlag, 1);
+    ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_contentSizeFlag, 1);
+    return true;
+}
+
+bool CaptureFile::create(const char* path, const char** error)
+{
+    const int fd = ::open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        *error = "cannot create the capture file";
+        return false;
+    }
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, kLowestShimFd);
+    if (high >= 0) ::close(fd);
+    else high = fd;  // keep the low one rather than fail
+    struct stat st;
+    if (fstat(high, &st) != 0) {
+        ::close(high);
+        *error = "cannot stat the capture file";
+        return false;
+    }
+    m_fd = high;
+    m_device = st.st_dev;
+    m_inode = st.st_ino;
+    std::strncpy(m_path, path, sizeof m_path - 1);
+
+    uint8_t header[sizeof(format::FileHeader)] = {};
+    std::memcpy(header, format::kFileMagic, 8);
+    header[8] = static_cast<uint8_t>(format::kFormatVersion);
+    header[9] = static_cast<uint8_t>(format::kFormatVersion >> 8);
+    header[10] = header[11] = 0;  // flags
+    putLe32(header + 12, sizeof(format::FileHeader));
+    if (!writeAll(m_fd, header, sizeof header)) {
+        *error = "cannot write the capture file header";
+        close();
+        return false;
+    }
+    return true;
+}
+
+// The program may have closed our descriptor and reused the number for one of its own files.
+bool CaptureFile::stillOurs() const
+{
+    struct stat st;
+    return fstat(m_fd, &st) == 0 && st.st_dev == m_device && st.st_ino == m_inode;
+}
+
+bool CaptureFile::writeChunk(const uint8_t* payload, size_t size, uint32_t sequence, const char** error)
+{
+    if (m_fd < 0) {
+        *error = "the capture file is closed";
+        return false;
+    }
+    if (!stillOurs()) {
+        *error = "the program closed or replaced the capture file descriptor";
+        return false;
+    }
+    const size_t compressed = ZSTD_compress2(m_cctx, m_out + sizeof(format::ChunkHeader),
+                                             m_outCapacity - sizeof(format::ChunkHeader), payload, size);
+    if (ZSTD_isError(compressed)) {
+        *error = "zstd compression failed";
+        return false;
+    }
+    putLe32(m_out, format::kChunkMagic);
+    putLe32(m_out + 4, static_cast<uint32_t>(compressed));
+    putLe32(m_out + 8, static_cast<uint32_t>(size));
+    putLe32(m_out + 12, sequence);
+    if (!writeAll(m_fd, m_out, sizeof(format::ChunkHeader) + compressed)) {
+        const char* name = strerrorname_np(errno);  // static string, no allocation
+        *error = name ? name : "write failed";
+        return false;
+    }
+    return true;
+}
+
+void CaptureFile::close()
+{
+    if (m_fd >= 0) ::close(m_fd);
+    m_fd = -1;
+}
+
+}  // namespace memtrace::shim

@@ -1,0 +1,336 @@
+#include "capture_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+
+#include "clock.h"
+#include "module_map.h"
+#include "raw_event.h"
+#include "resize_ordering.h"
+#include "shim_state.h"
+#include "sys_memory.h"
+#include "thread_ring.h"
+
+namespace memtrace::shim {
+namespace {
+
+constexpr size_t kPayloadFlushAt = size_t{1} << 20;           // write a chunk past 1 MiB
+constexpr size_t kPayloadCapacity = kPayloadFlushAt + (256u << 10);  // room for one big record
+constexpr size_t kEventRoom = format::kMaxCoreRecord + 32 + 2 * varint::kMaxBytes;
+
+static_assert(kPayloadCapacity <= format::kMaxChunkPayload);
+
+}  // namespace
+
+bool CaptureWriter::init()
+{
+    if (m_payload) return true;
+    m_payload = static_cast<uint8_t*>(mapAnonymous(kPayloadCapacity));
+    if (!m_payload || !m_file.initCompressor(kPayloadCapacity) || !growPending(256)) return false;
+    m_enc.emplace(m_payload, kPayloadCapacity);
+    return true;
+}
+
+bool CaptureWriter::growPending(size_t needed)
+{
+    if (needed <= m_pendingCapacity) return true;
+    size_t capacity = m_pendingCapacity ? m_pendingCapacity : 256;
+    while (capacity < needed) capacity *= 2;
+    auto* pending = static_cast<Pending*>(mapAnonymous(capacity * sizeof(Pending)));
+    auto* heap = static_cast<uint32_t*>(mapAnonymous(capacity * sizeof(uint32_t)));
+    if (!pending || !heap) {
+        unmapAnonymous(pending, capacity * sizeof(Pending));
+        unmapAnonymous(heap, capacity * sizeof(uint32_t));
+        return false;
+    }
+    unmapAnonymous(m_pending, m_pendingCapacity * sizeof(Pending));
+    unmapAnonymous(m_heap, m_pendingCapacity * sizeof(uint32_t));
+    m_pending = pending;
+    m_heap = heap;
+    m_pendingCapacity = capacity;
+    return true;
+}
+
+bool CaptureWriter::startCapture(const char* path, const ProcessFacts& facts, uint64_t startNs, const char** error)
+{
+    if (!m_file.create(path, error)) return false;
+    m_startNs = startNs;
+    m_sequence = 0;
+    m_lastFlushNs = startNs;
+    m_lastRssNs = 0;
+    m_currentUs = 0;
+    m_writtenUpToUs = 0;
+    m_moduleGeneration = 0;
+    m_eventsWritten = 0;
+    m_exePath = facts.exePath;
+    if (m_statmFd >= 0) ::close(m_statmFd);  // a fork child must read its own /proc/self
+    m_statmFd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    m_enc->reset();
+    encodeProcessInfo(*m_enc, facts);
+    forgetModules();
+    return true;
+}
+
+void CaptureWriter::ensureRoom(size_t bytes)
+{
+    if (!m_enc->fits(bytes)) flush();
+}
+
+bool CaptureWriter::flush()
+{
+    if (m_enc->empty()) return true;
+    const char* error = nullptr;
+    const bool ok = m_file.writeChunk(m_enc->data(), m_enc->size(), m_sequence, &error);
+    m_enc->reset();
+    m_lastFlushNs = nowNs();
+    if (!ok) {
+        m_file.close();
+        onCaptureFailed(error, m_writtenUpToUs);
+        return false;
+    }
+    ++m_sequence;
+    m_writtenUpToUs = m_currentUs;
+    return true;
+}
+
+void CaptureWriter::maybeFlush(uint64_t now)
+{
+    if (m_enc->size() >= kPayloadFlushAt ||
+        (!m_enc->empty() && now - m_lastFlushNs >= uint64_t{g_config.flushIntervalMs} * 1000000ull))
+        flush();
+}
+
+size_t CaptureWriter::snapshotRings(uint64_t& cut, DrainMode mode)
+{
+    size_t count = 0;
+    for (ThreadRing* r = g_rings.first(); r; r = r->next) {
+        if (r->state.load(std::memory_order_acquire) == RingState::Free) continue;
+        // In-flight before committed: if the in-flight call finished in between, its event
+        // is in `committed` (it commits before clearing the flag).
+        const uint64_t inFlight = r->inFlightSince.load(std::memory_order_acquire);
+        if (inFlight != 0 && mode == DrainMode::Periodic && inFlight < cut) cut = inFlight;
+        const uint64_t end = r->committed.load(std::memory_order_acquire);
+        const uint64_t next = r->consumed.load(std::memory_order_relaxed);
+        if (end == next) continue;
+        if (count == m_pendingCapacity && !growPending(count + 1)) break;
+        m_pending[count++] = Pending{r, next, end, initialMergeKey(r->eventAt(next))};
+    }
+    return count;
+}
+
+void CaptureWriter::emitModuleMapIfChanged()
+{
+    if (!modulesChanged()) return;
+    collectModules(m_exePath);
+    const size_t bound = moduleMapBound();
+    if (bound > kPayloadCapacity) return;  // thousands of huge paths: keep the previous map
+    ensureRoom(bound);
+    encodeModuleMap(*m_enc, m_moduleGeneration++);
+}
+
+void CaptureWriter::emitNewStacks(uint32_t limit)
+{
+    g_stacks.emitNew(limit, [&](uint32_t id, const uint64_t* frames, uint32_t depth) {
+        ensureRoom(format::stackRecordBound(depth));
+        m_enc->stack(id, frames, depth);
+    });
+}
+
+void CaptureWriter::emitEvent(const RawEvent& ev, uint64_t key)
+{
+    ensureRoom(kEventRoom);
+    const uint64_t us = toUs(key);
+    if (us > m_currentUs) m_currentUs = us;
+    m_enc->time(us);
+    switch (ev.type) {
+    case EventType::ThreadStart:
+    case EventType::ThreadName: {
+        char name[kThreadNameBytes + 1] = {};
+        std::memcpy(name, &ev.addr, 8);
+        std::memcpy(name + 8, &ev.oldAddr, 8);
+        const bool start = ev.type == EventType::ThreadStart;
+        m_enc->beginExtension(start ? format::RecordType::ThreadStart : format::RecordType::ThreadName);
+        m_enc->field(start ? ev.thread : ev.stack);
+        if (start) m_enc->field(ev.size);
+        m_enc->fieldString(name, strnlen(name, kThreadNameBytes));
+        m_enc->endExtension();
+        return;
+    }
+    default: break;
+    }
+    m_enc->thread(ev.thread);
+    switch (ev.type) {
+    case EventType::Alloc: m_enc->alloc(ev.kind, ev.addr, ev.size, ev.stack); break;
+    case EventType::Free: m_enc->free(ev.kind, ev.addr); break;
+    case EventType::Realloc: m_enc->realloc(ev.kind, ev.oldAddr, ev.addr, ev.size, ev.stack); break;
+    case EventType::Mmap:
+        m_enc->mmap(ev.kind, ev.addr, ev.size, static_cast<uint32_t>(ev.aux), static_cast<uint32_t>(ev.aux >> 32),
+                    ev.stack);
+        break;
+    case EventType::Munmap: m_enc->munmap(ev.addr, ev.size); break;
+    case EventType::Mremap: m_enc->mremap(ev.oldAddr, ev.aux, ev.addr, ev.size, ev.stack); break;
+    default: break;
+    }
+    ++m_eventsWritten;
+}
+
+// The earliest pending release, on another ring, of memory the moving resize obtains, inside
+// the resize's window (ts, ts2); 0 if none (resize_ordering.h).
+uint64_t CaptureWriter::conflictingReleaseTime(const RawEvent& resize, size_t self, size_t count) const
+{
+    uint64_t earliest = 0;
+    for (size_t i = 0; i < count; ++i) {
+        if (i == self) continue;
+        const Pending& p = m_pending[i];
+        for (uint64_t at = p.next; at < p.end; ++at) {
+            const RawEvent& other = p.ring->eventAt(at);
+            if (other.ts >= resize.ts2) break;
+            if (other.ts > resize.ts && releasesObtained(other, resize) && (earliest == 0 || other.ts < earliest))
+                earliest = other.ts;
+        }
+    }
+    return earliest;
+}
+
+// k-way merge of the rings' pending events by key (a binary min-heap of ring heads). Each
+// ring is already in key order; the merge stops at the first head that may not be emitted yet.
+void CaptureWriter::mergeEvents(size_t count, uint64_t cut)
+{
+    size_t heapSize = 0;
+    auto key = [&](size_t heapIndex) { return m_pending[m_heap[heapIndex]].key; };
+    auto siftDown = [&](size_t at) {
+        for (;;) {
+            size_t smallest = at;
+            const size_t l = 2 * at + 1, r = l + 1;
+            if (l < heapSize && key(l) < key(smallest)) smallest = l;
+            if (r < heapSize && key(r) < key(smallest)) smallest = r;
+            if (smallest == at) return;
+            const uint32_t t = m_heap[at];
+            m_heap[at] = m_heap[smallest];
+            m_heap[smallest] = t;
+            at = smallest;
+        }
+    };
+    for (size_t i = 0; i < count; ++i) m_heap[heapSize++] = static_cast<uint32_t>(i);
+    for (size_t i = heapSize / 2; i-- > 0;) siftDown(i);
+    while (heapSize > 0) {
+        const size_t index = m_heap[0];
+        Pending& top = m_pending[index];
+        const RawEvent& ev = top.ring->eventAt(top.next);
+        if (top.key >= cut) break;
+        if (isMovingResize(ev)) {
+            if (ev.ts2 >= cut) break;  // a release it depends on may not be in this snapshot
+            const uint64_t release = conflictingReleaseTime(ev, index, count);
+            if (release != 0 && release >= top.key) {
+                top.key = release + 1;  // right after the release of the block it obtained
+                siftDown(0);
+                continue;
+            }
+        }
+        emitEvent(ev, top.key);
+        if (++top.next == top.end) {
+            m_heap[0] = m_heap[--heapSize];
+        } else {
+            top.key = initialMergeKey(top.ring->eventAt(top.next));
+        }
+        siftDown(0);
+    }
+    for (size_t i = 0; i < count; ++i) m_pending[i].ring->consumed.store(m_pending[i].next, std::memory_order_release);
+}
+
+uint64_t CaptureWriter::readRss()
+{
+    if (m_statmFd < 0) return 0;
+    char buf[128];
+    const ssize_t n = pread(m_statmFd, buf, sizeof buf - 1, 0);
+    if (n <= 0) return 0;
+    buf[n] = '\0';
+    const char* p = buf;
+    while (*p && *p != ' ') ++p;  // skip "size"
+    while (*p == ' ') ++p;
+    uint64_t pages = 0;
+    while (*p >= '0' && *p <= '9') pages = pages * 10 + static_cast<uint64_t>(*p++ - '0');
+    return pages * g_facts.pageSize;
+}
+
+void CaptureWriter::emitRss(uint64_t atNs, uint64_t bytes)
+{
+    ensureRoom(32);
+    m_enc->time(toUs(atNs));
+    m_enc->beginExtension(format::RecordType::Rss);
+    m_enc->field(bytes);
+    m_enc->endExtension();
+}
+
+void CaptureWriter::recycleExitedRings(uint64_t atNs)
+{
+    for (ThreadRing* r = g_rings.first(); r; r = r->next) {
+        const uint32_t index = r->threadIndex;
+        if (!RingRegistry::tryRecycle(*r, g_pid)) continue;
+        ensureRoom(32);
+        m_enc->time(toUs(atNs));
+        m_enc->beginExtension(format::RecordType::ThreadExit);
+        m_enc->field(index);
+        m_enc->endExtension();
+    }
+}
+
+void CaptureWriter::drain(DrainMode mode)
+{
+    if (!m_file.isOpen()) return;
+    const uint64_t s = nowNs();
+    const bool rssDue = s - m_lastRssNs >= uint64_t{g_config.rssIntervalMs} * 1000000ull;
+    const uint64_t rss = rssDue ? readRss() : 0;  // sampled at S
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+
+    uint64_t cut = mode == DrainMode::Final ? UINT64_MAX : s;
+    const size_t count = snapshotRings(cut, mode);
+    // Read after every ring's `committed`: each event taken in this drain references an id
+    // that was Ready before its commit, so below this limit.
+    const uint32_t stackLimit = g_stacks.idLimit();
+    emitModuleMapIfChanged();
+    emitNewStacks(stackLimit);
+    mergeEvents(count, cut);
+    if (rssDue && rss) {
+        m_lastRssNs = s;
+        if (toUs(s) > m_currentUs) m_currentUs = toUs(s);
+        emitRss(s, rss);
+    }
+    recycleExitedRings(s);
+}
+
+void CaptureWriter::writeEnd(format::EndReason reason)
+{
+    ensureRoom(48);
+    m_enc->beginExtension(format::RecordType::End);
+    m_enc->fieldByte(static_cast<uint8_t>(reason));
+    m_enc->field(m_eventsWritten);
+    m_enc->field(g_eventsLost.load(std::memory_order_relaxed));
+    m_enc->endExtension();
+}
+
+void CaptureWriter::writeTrackingStopped(const char* reason)
+{
+    ensureRoom(64 + std::strlen(reason));
+    m_enc->beginExtension(format::RecordType::TrackingStopped);
+    m_enc->fieldString(reason);
+    m_enc->endExtension();
+}
+
+void CaptureWriter::close()
+{
+    m_file.close();
+    if (m_statmFd >= 0) ::close(m_statmFd);
+    m_statmFd = -1;
+}
+
+void CaptureWriter::abandonInChild()
+{
+    close();
+    m_enc->reset();
+}
+
+}  // namespace memtrace::shim

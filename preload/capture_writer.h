@@ -1,0 +1,104 @@
+// Turns the rings into the capture: one *drain* reads every ring, emits the module map if it
+// changed, the Stack records of new ids, then the rings' events merged by timestamp, then an
+// RSS sample; chunks are compressed and written as the payload buffer fills or the flush
+// interval passes.
+//
+// The causal cut. A drain takes S = now BEFORE it reads any ring and emits only events with
+// ts < S (and below any in-flight realloc/munmap start). If event e1 causally precedes e2
+// (e1 was committed before e2's timestamp was taken - e.g. the malloc of p returned before
+// another thread freed p, or a free was committed before the real free let p be reused), then
+// e2 emitted in this drain means e1.commit < e2.ts < S, so e1 was committed before the drain
+// read its ring: e1 is emitted in this drain or an earlier one, and the merge puts it first.
+//
+// Resizes (realloc/mremap) are the exception to "one timestamp per event": see
+// resize_ordering.h for how they are keyed and held back.
+//
+// Only one drain runs at a time (DrainLock); all methods are called with it held.
+// No allocation through the program's allocator (every buffer is a raw mapping).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "capture_file.h"
+#include "memtrace/format.h"
+#include "memtrace/record_encoder.h"
+#include "process_info.h"
+#include "raw_event.h"
+
+namespace memtrace::shim {
+
+class ThreadRing;
+
+enum class DrainMode {
+    Periodic,  // events before the causal cut
+    Final,     // everything committed (exit, exec, _exit, stop)
+};
+
+class CaptureWriter {
+public:
+    // Buffers and compressor; once per process.
+    bool init();
+
+    // Opens a new capture (root start, or a followed fork child): FileHeader, then the first
+    // chunk starts with ProcessInfo; the module map and every stack are emitted again.
+    bool startCapture(const char* path, const ProcessFacts& facts, uint64_t startNs, const char** error);
+
+    void drain(DrainMode mode);
+    // Writes the chunk if the payload is nearly full or the flush interval has passed.
+    void maybeFlush(uint64_t now);
+    // Compresses and writes the pending payload as one chunk (nothing if empty).
+    bool flush();
+
+    void writeEnd(format::EndReason reason);
+    void writeTrackingStopped(const char* reason);
+    void close();
+    // Fork child without follow-fork: drop our copy of the parent's descriptor, write nothing.
+    void abandonInChild();
+
+    bool isOpen() const { return m_file.isOpen(); }
+    const char* path() const { return m_file.path(); }
+    uint64_t writtenUpToUs() const { return m_writtenUpToUs; }
+
+private:
+    struct Pending {
+        ThreadRing* ring;
+        uint64_t next;
+        uint64_t end;
+        uint64_t key;  // merge key of the head event (see resize_ordering.h)
+    };
+
+    void ensureRoom(size_t bytes);
+    uint64_t toUs(uint64_t ns) const { return ns > m_startNs ? (ns - m_startNs) / 1000 : 0; }
+    size_t snapshotRings(uint64_t& cut, DrainMode mode);
+    void emitModuleMapIfChanged();
+    void emitNewStacks(uint32_t limit);
+    void mergeEvents(size_t count, uint64_t cut);
+    uint64_t conflictingReleaseTime(const RawEvent& resize, size_t self, size_t count) const;
+    void emitEvent(const RawEvent& ev, uint64_t key);
+    void emitRss(uint64_t atNs, uint64_t bytes);
+    void recycleExitedRings(uint64_t atNs);
+    uint64_t readRss();
+    bool growPending(size_t needed);
+
+    CaptureFile m_file;
+    std::optional<format::RecordEncoder> m_enc;
+    uint8_t* m_payload = nullptr;
+    Pending* m_pending = nullptr;
+    size_t m_pendingCapacity = 0;
+    uint32_t* m_heap = nullptr;
+
+    uint64_t m_startNs = 0;
+    uint32_t m_sequence = 0;
+    uint64_t m_lastFlushNs = 0;
+    uint64_t m_lastRssNs = 0;
+    uint64_t m_currentUs = 0;
+    uint64_t m_writtenUpToUs = 0;
+    uint64_t m_moduleGeneration = 0;
+    uint64_t m_eventsWritten = 0;
+    int m_statmFd = -1;
+    const char* m_exePath = nullptr;
+};
+
+}  // namespace memtrace::shim

@@ -1,0 +1,49 @@
+// The producer side: what a hook does to turn a call into a RawEvent in its thread's ring.
+//
+// Everything here is hook-reachable and is called with the reentrancy guard set. It may not
+// allocate through the program's allocator (rings are raw mappings), may not take a lock, and
+// may not log. The only waiting is on a full ring (see pushEvent).
+#pragma once
+
+#include <pthread.h>
+
+#include <cstdint>
+
+#include "raw_event.h"
+#include "stack_table.h"
+#include "thread_ring.h"
+
+namespace memtrace::shim {
+
+// The calling thread's ring; on a thread's first event, takes a ring and records ThreadStart.
+// nullptr if no ring can be mapped (tracking is then being stopped).
+ThreadRing* currentRing();
+
+// Unwinds the caller and interns the stack. StackId::None if unwinding found nothing or the
+// table is full (which requests a stop).
+StackId captureStack(ThreadRing& ring);
+
+// Appends an event. If the ring is full: wakes the writer and yields until there is room;
+// never drops an event while tracking is active (if tracking ends meanwhile, the event is
+// counted as lost).
+void pushEvent(ThreadRing& ring, const RawEvent& event);
+
+// Brackets a real realloc/mremap/munmap: while set, the writer emits nothing at or after
+// `since` (see thread_ring.h). The fence orders the store before the real call's release.
+void beginInFlight(ThreadRing& ring, uint64_t since);
+void endInFlight(ThreadRing& ring);
+
+// Records a rename of `thread` (the caller or another thread of the process).
+void recordThreadName(pthread_t thread, const char* name);
+
+// pthread key destructor: the thread is exiting (it may still record from later TLS
+// destructors; the writer recycles the ring only once the thread is gone).
+void onThreadExit(void* ring);
+
+// Fork child: the forking thread keeps its ring and announces itself in the new capture.
+void announceThreadInChild();
+
+// The pthread key whose destructor marks rings Exiting. Created at init.
+bool createRingKey();
+
+}  // namespace memtrace::shim

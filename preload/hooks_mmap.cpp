@@ -1,0 +1,122 @@
+// mmap, mmap64, munmap, mremap. Failed calls record nothing. The allocator's own mappings are
+// not seen: glibc's malloc calls mmap internally (no PLT), and an allocator that does go
+// through the PLT (jemalloc) calls it from inside our malloc hook, where the guard is set.
+#include <stdarg.h>
+#include <sys/mman.h>
+
+#include "hook_support.h"
+#include "real_functions.h"
+#include "unwinder.h"
+
+using namespace memtrace::shim;
+
+namespace {
+
+template <class Call>
+void* tracedMmap(int prot, int flags, size_t length, Call&& call)
+{
+    ThreadRing* ring = currentRing();
+    if (!ring) return call();
+    const StackId stack = captureStack(*ring);
+    void* p = call();
+    if (p != MAP_FAILED) {
+        RawEvent ev{};
+        ev.ts = nowNs();
+        ev.type = EventType::Mmap;
+        ev.kind = (flags & MAP_ANONYMOUS) ? AllocatorKind::MmapAnonymous : AllocatorKind::MmapFile;
+        ev.addr = reinterpret_cast<uintptr_t>(p);
+        ev.size = length;
+        ev.aux = static_cast<uint32_t>(prot) | (static_cast<uint64_t>(static_cast<uint32_t>(flags)) << 32);
+        ev.stack = static_cast<uint32_t>(stack);
+        ev.thread = ring->threadIndex;
+        pushEvent(*ring, ev);
+    }
+    return p;
+}
+
+}  // namespace
+
+MEMTRACE_EXPORT void* mmap(void* addr, size_t length, int prot, int flags, int fd, off_t offset) noexcept
+{
+    RealFunctions& r = real();
+    HookScope scope;
+    auto call = [&] { return r.mmap(addr, length, prot, flags, fd, offset); };
+    if (!scope.recording()) return call();
+    return tracedMmap(prot, flags, length, call);
+}
+
+MEMTRACE_EXPORT void* mmap64(void* addr, size_t length, int prot, int flags, int fd, off64_t offset) noexcept
+{
+    RealFunctions& r = real();
+    HookScope scope;
+    auto call = [&] { return r.mmap64 ? r.mmap64(addr, length, prot, flags, fd, offset)
+                                      : r.mmap(addr, length, prot, flags, fd, offset); };
+    if (!scope.recording()) return call();
+    return tracedMmap(prot, flags, length, call);
+}
+
+// Stamped before the call and published in-flight: once the range is unmapped another thread
+// may map it again, and that mapping must not be emitted before this munmap.
+MEMTRACE_EXPORT int munmap(void* addr, size_t length) noexcept
+{
+    RealFunctions& r = real();
+    if (isUnwinderCode(reinterpret_cast<uintptr_t>(__builtin_return_address(0)))) return r.munmap(addr, length);
+    HookScope scope;
+    if (!scope.recording()) return r.munmap(addr, length);
+    ThreadRing* ring = currentRing();
+    if (!ring) return r.munmap(addr, length);
+    const uint64_t before = nowNs();
+    beginInFlight(*ring, before);
+    const int rc = r.munmap(addr, length);
+    if (rc == 0) {
+        RawEvent ev{};
+        ev.ts = before;
+        ev.type = EventType::Munmap;
+        ev.kind = AllocatorKind::Munmap;
+        ev.addr = reinterpret_cast<uintptr_t>(addr);
+        ev.size = length;
+        ev.thread = ring->threadIndex;
+        pushEvent(*ring, ev);
+    }
+    endInFlight(*ring);
+    return rc;
+}
+
+// Variadic in glibc: the fifth argument (new address) exists only with MREMAP_FIXED.
+MEMTRACE_EXPORT void* mremap(void* old, size_t oldLength, size_t newLength, int flags, ...) noexcept
+{
+    void* newAddress = nullptr;
+    if (flags & MREMAP_FIXED) {
+        va_list ap;
+        va_start(ap, flags);
+        newAddress = va_arg(ap, void*);
+        va_end(ap);
+    }
+    RealFunctions& r = real();
+    HookScope scope;
+    auto call = [&] { return r.mremap(old, oldLength, newLength, flags, newAddress); };
+    if (!scope.recording()) return call();
+    ThreadRing* ring = currentRing();
+    if (!ring) return call();
+    const StackId stack = captureStack(*ring);
+    const uint64_t before = nowNs();
+    beginInFlight(*ring, before);
+    void* p = call();
+    const uint64_t after = nowNs();
+    if (p != MAP_FAILED) {
+        RawEvent ev{};
+        ev.ts = before;
+        ev.ts2 = after;
+        ev.type = EventType::Mremap;
+        ev.kind = AllocatorKind::Mremap;
+        ev.oldAddr = reinterpret_cast<uintptr_t>(old);
+        ev.addr = reinterpret_cast<uintptr_t>(p);
+        ev.size = newLength;
+        ev.aux = oldLength;
+        ev.stack = static_cast<uint32_t>(stack);
+        ev.thread = ring->threadIndex;
+        pushEvent(*ring, ev);
+    }
+    endInFlight(*ring);
+    return p;
+}

@@ -1,0 +1,174 @@
+// Process-level hooks: dlclose, the exec family, _exit/_Exit, thread names.
+//
+// dlopen is deliberately NOT interposed: glibc resolves a dlopen'ed name with the RUNPATH and
+// $ORIGIN of the *calling* object (taken from the return address), so a hook would make every
+// dlopen look like it came from the shim and break programs that rely on their RUNPATH. New
+// objects are noticed by the writer instead: every drain compares dl_iterate_phdr's
+// dlpi_adds/dlpi_subs counters and re-emits the ModuleMap when they moved.
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "exec_environment.h"
+#include "hook_support.h"
+#include "real_functions.h"
+#include "writer_thread.h"
+
+using namespace memtrace::shim;
+
+namespace {
+
+// The exec protocol: flush everything and write End(Exec), then exec with the next generation
+// in the environment. If exec returns it failed: resume tracking.
+//
+// A vfork child (or posix_spawn's) shares the parent's memory and runs on its thread: it is
+// recognised by getpid() != our pid and passes straight through, writing nothing anywhere.
+template <class Call>
+int tracedExec(char* const* envp, Call&& call)
+{
+    if (t_inShim || !isActive() || getpid() != g_pid) return call(envp);
+    ShimScope guard;
+    ExecEnvironment environment(envp, g_config.execGeneration + 1);
+    if (!suspendForExec()) return call(envp);
+    const int rc = call(environment.get());
+    const int error = errno;
+    resumeAfterFailedExec();
+    errno = error;
+    return rc;
+}
+
+int execveHook(const char* path, char* const argv[], char* const envp[])
+{
+    RealFunctions& r = real();
+    return tracedExec(envp, [&](char* const* env) { return r.execve(path, argv, env); });
+}
+
+int execvpeHook(const char* file, char* const argv[], char* const envp[])
+{
+    RealFunctions& r = real();
+    return tracedExec(envp, [&](char* const* env) { return r.execvpe(file, argv, env); });
+}
+
+// Collects execl-style arguments (terminated by a null pointer) into an argv on the stack.
+#define MEMTRACE_COLLECT_ARGS(first, argvOut, after)                                    \
+    size_t count_ = 1;                                                                  \
+    {                                                                                   \
+        va_list probe;                                                                  \
+        va_start(probe, first);                                                         \
+        while (va_arg(probe, const char*)) ++count_;                                    \
+        va_end(probe);                                                                  \
+    }                                                                                   \
+    char** argvOut = static_cast<char**>(__builtin_alloca((count_ + 1) * sizeof(char*))); \
+    {                                                                                   \
+        va_list ap;                                                                     \
+        va_start(ap, first);                                                            \
+        argvOut[0] = const_cast<char*>(first);                                          \
+        for (size_t i_ = 1; i_ <= count_; ++i_) argvOut[i_] = va_arg(ap, char*);        \
+        after;                                                                          \
+        va_end(ap);                                                                     \
+    }
+
+}  // namespace
+
+MEMTRACE_EXPORT int execve(const char* path, char* const argv[], char* const envp[]) noexcept
+{
+    return execveHook(path, argv, envp);
+}
+
+MEMTRACE_EXPORT int execv(const char* path, char* const argv[]) noexcept
+{
+    return execveHook(path, argv, environ);
+}
+
+MEMTRACE_EXPORT int execvp(const char* file, char* const argv[]) noexcept
+{
+    return execvpeHook(file, argv, environ);
+}
+
+MEMTRACE_EXPORT int execvpe(const char* file, char* const argv[], char* const envp[]) noexcept
+{
+    return execvpeHook(file, argv, envp);
+}
+
+MEMTRACE_EXPORT int fexecve(int fd, char* const argv[], char* const envp[]) noexcept
+{
+    RealFunctions& r = real();
+    return tracedExec(envp, [&](char* const* env) { return r.fexecve(fd, argv, env); });
+}
+
+MEMTRACE_EXPORT int execl(const char* path, const char* arg, ...) noexcept
+{
+    MEMTRACE_COLLECT_ARGS(arg, argv, (void)0)
+    return execveHook(path, argv, environ);
+}
+
+MEMTRACE_EXPORT int execlp(const char* file, const char* arg, ...) noexcept
+{
+    MEMTRACE_COLLECT_ARGS(arg, argv, (void)0)
+    return execvpeHook(file, argv, environ);
+}
+
+MEMTRACE_EXPORT int execle(const char* path, const char* arg, ...) noexcept
+{
+    char* const* envp = nullptr;
+    MEMTRACE_COLLECT_ARGS(arg, argv, envp = va_arg(ap, char* const*))
+    return execveHook(path, argv, envp);
+}
+
+// _exit skips atexit handlers and our destructor: write the capture's end here. A vfork child
+// calling _exit after a failed exec is not us (getpid differs) and must not end the parent's
+// capture.
+#define MEMTRACE_QUICK_EXIT_HOOK(name)                                  \
+    MEMTRACE_EXPORT __attribute__((noreturn)) void name(int status)     \
+    {                                                                   \
+        if (g_pid != 0 && getpid() == g_pid) finishCapture(memtrace::format::EndReason::QuickExit); \
+        if (auto fn = real().name) fn(status);                          \
+        syscall(SYS_exit_group, status);                                \
+        __builtin_unreachable();                                        \
+    }
+MEMTRACE_QUICK_EXIT_HOOK(_exit)
+MEMTRACE_QUICK_EXIT_HOOK(_Exit)
+#undef MEMTRACE_QUICK_EXIT_HOOK
+
+// Before the library goes away, drain on this thread: every stack taken so far is emitted
+// while the current module map still contains the library. After the real dlclose the writer
+// sees dlpi_subs move and emits the new map.
+MEMTRACE_EXPORT int dlclose(void* handle) noexcept
+{
+    RealFunctions& r = real();
+    if (!t_inShim && isActive()) drainNow();
+    return r.dlclose(handle);
+}
+
+MEMTRACE_EXPORT int pthread_setname_np(pthread_t thread, const char* name) noexcept
+{
+    RealFunctions& r = real();
+    const int rc = r.pthread_setname_np(thread, name);
+    if (rc == 0) {
+        HookScope scope;
+        if (scope.recording()) recordThreadName(thread, name);
+    }
+    return rc;
+}
+
+// Variadic in glibc; every option takes at most four more arguments, all register-sized.
+MEMTRACE_EXPORT int prctl(int option, ...) noexcept
+{
+    va_list ap;
+    va_start(ap, option);
+    const unsigned long a2 = va_arg(ap, unsigned long);
+    const unsigned long a3 = va_arg(ap, unsigned long);
+    const unsigned long a4 = va_arg(ap, unsigned long);
+    const unsigned long a5 = va_arg(ap, unsigned long);
+    va_end(ap);
+    RealFunctions& r = real();
+    const int rc = r.prctl ? r.prctl(option, a2, a3, a4, a5) : static_cast<int>(syscall(SYS_prctl, option, a2, a3, a4, a5));
+    if (rc == 0 && option == PR_SET_NAME) {
+        HookScope scope;
+        if (scope.recording()) recordThreadName(pthread_self(), reinterpret_cast<const char*>(a2));
+    }
+    return rc;
+}

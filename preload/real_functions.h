@@ -1,0 +1,38 @@
+// The real (next) implementation of every hooked function, resolved with dlsym(RTLD_NEXT)
+// from the table in hooks_table.h.
+//
+// Resolution happens on the first hook call (or at load, whichever is first). dlsym itself may
+// call malloc/calloc before the pointers are known: those calls are served by the bootstrap
+// arena (bootstrap_arena.h), which is why every allocation hook checks its pointer for null.
+#pragma once
+
+#include <atomic>
+
+#include "hooks_table.h"
+
+namespace memtrace::shim {
+
+struct RealFunctions {
+#define MEMTRACE_REAL_FIELD(field, symbol, ret, params, req) ret(*field) params;
+    MEMTRACE_ALL_HOOKS(MEMTRACE_REAL_FIELD)
+#undef MEMTRACE_REAL_FIELD
+};
+
+extern constinit RealFunctions g_real;
+extern constinit std::atomic<int> g_realResolved;  // 0 no, 1 in progress, 2 done
+
+// Resolves every pointer once; a concurrent or recursive caller returns at once and sees the
+// pointers resolved so far (the null ones fall back to the bootstrap arena).
+// May call dlsym (which may allocate, served by the arena); takes no lock of ours.
+void resolveRealFunctions();
+
+// True if every Required function was found (checked after resolution).
+bool allRequiredFound();
+
+inline RealFunctions& real()
+{
+    if (__builtin_expect(g_realResolved.load(std::memory_order_acquire) != 2, 0)) resolveRealFunctions();
+    return g_real;
+}
+
+}  // namespace memtrace::shim

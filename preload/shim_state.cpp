@@ -1,0 +1,196 @@
+#include "shim_state.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "event_recorder.h"
+#include "real_functions.h"
+#include "reentrancy_guard.h"
+#include "text_buffer.h"
+#include "unwinder.h"
+#include "writer_thread.h"
+
+namespace memtrace::shim {
+
+__thread int t_inShim __attribute__((tls_model("initial-exec"))) = 0;
+
+constinit std::atomic<ShimState> g_state{ShimState::Uninitialized};
+constinit Config g_config;
+constinit ProcessFacts g_facts;
+constinit StackTable g_stacks;
+constinit RingRegistry g_rings;
+constinit std::atomic<uint64_t> g_eventsLost{0};
+constinit uint64_t g_startNs = 0;
+constinit pid_t g_pid = 0;
+
+void installForkHandlers();  // fork_handlers.cpp
+
+namespace {
+
+constinit std::atomic<const char*> g_stopRequest{nullptr};
+
+void disable(const char* reason)
+{
+    if (reason) printNotTracking(reason);
+    g_state.store(ShimState::Disabled, std::memory_order_release);
+}
+
+// Creates this image's capture file. A followed non-root process whose name is taken (an
+// earlier image of the same pid) falls back to the ".exec<N>" name.
+bool openCapture(const char** error)
+{
+    char path[kPathMax];
+    for (const bool alternate : {false, true}) {
+        if (!captureFilePath(g_config, g_pid, g_facts.exePath, alternate, path, sizeof path)) {
+            *error = nullptr;  // not ours to trace: stay quiet
+            return false;
+        }
+        if (g_writer.startCapture(path, g_facts, g_startNs, error)) return true;
+        const bool isRoot = g_config.rootPid < 0 || g_config.rootPid == g_pid;
+        if (errno != EEXIST || isRoot || g_config.execGeneration == 0) return false;
+    }
+    return false;
+}
+
+}  // namespace
+
+void printNotTracking(const char* reason)
+{
+    char line[512];
+    TextBuffer text(line, sizeof line);
+    text.add("memtrace: not tracking: ").add(reason).add("\n");
+    printLine(line);
+}
+
+void printLine(const char* text)
+{
+    size_t n = 0;
+    while (text[n]) ++n;
+    while (n > 0) {
+        const ssize_t w = ::write(2, text, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return;
+        text += w;
+        n -= static_cast<size_t>(w);
+    }
+}
+
+bool recordingEnabled()
+{
+    const ShimState state = g_state.load(std::memory_order_relaxed);
+    if (state == ShimState::Active) return true;
+    if (state != ShimState::Uninitialized) return false;
+    initialize();
+    return isActive();
+}
+
+void initialize()
+{
+    ShimState expected = ShimState::Uninitialized;
+    if (!g_state.compare_exchange_strong(expected, ShimState::Initializing, std::memory_order_acq_rel)) return;
+    ShimScope guard;
+    real();
+    if (!allRequiredFound()) return disable("some libc functions could not be found with dlsym");
+    readConfig(g_config);
+    if (!g_config.hasOutput) return disable(nullptr);
+    g_pid = getpid();
+    const bool isRoot = g_config.rootPid < 0 || g_config.rootPid == g_pid;
+    if (!isRoot && !g_config.followFork) return disable(nullptr);
+
+    collectProcessFacts(g_facts, g_config);
+    initUnwinder(g_config.unwind, g_config.maxDepth);
+    if (!g_stacks.init()) return disable("cannot map the stack table");
+    if (!createRingKey()) return disable("pthread_key_create failed");
+    if (!g_writer.init()) return disable("cannot set up the capture buffers");
+    g_startNs = nowNs();
+    g_facts.startUnixNs = realtimeNs();
+    const char* error = nullptr;
+    if (!openCapture(&error)) return disable(error);
+    installForkHandlers();
+    if (!startWriterThread()) {
+        g_writer.close();
+        return disable("cannot start the writer thread");
+    }
+    g_state.store(ShimState::Active, std::memory_order_release);
+}
+
+void finishCapture(format::EndReason reason)
+{
+    ShimState expected = ShimState::Active;
+    if (!g_state.compare_exchange_strong(expected, ShimState::Finished, std::memory_order_acq_rel)) return;
+    ShimScope guard;
+    {
+        DrainLockScope lock(g_drainLock);
+        g_writer.drain(DrainMode::Final);
+        g_writer.writeEnd(reason);
+        g_writer.flush();
+        g_writer.close();
+    }
+    wakeWriter();  // it sees Finished and leaves
+}
+
+bool suspendForExec()
+{
+    ShimState expected = ShimState::Active;
+    if (!g_state.compare_exchange_strong(expected, ShimState::Suspended, std::memory_order_acq_rel)) return false;
+    ShimScope guard;
+    g_drainLock.lock();  // held across the exec: the writer thread must not write after End
+    g_writer.drain(DrainMode::Final);
+    g_writer.writeEnd(format::EndReason::Exec);
+    g_writer.flush();
+    return true;
+}
+
+void resumeAfterFailedExec()
+{
+    ShimState expected = ShimState::Suspended;
+    g_state.compare_exchange_strong(expected, ShimState::Active, std::memory_order_acq_rel);
+    g_drainLock.unlock();
+}
+
+void requestStop(const char* reason)
+{
+    const char* none = nullptr;
+    g_stopRequest.compare_exchange_strong(none, reason, std::memory_order_acq_rel);
+    wakeWriter();
+}
+
+const char* takeStopRequest() { return g_stopRequest.exchange(nullptr, std::memory_order_acq_rel); }
+
+void stopTrackingNow(const char* reason)
+{
+    ShimState expected = ShimState::Active;
+    if (!g_state.compare_exchange_strong(expected, ShimState::Disabled, std::memory_order_acq_rel)) return;
+    g_writer.drain(DrainMode::Final);
+    g_writer.writeTrackingStopped(reason);
+    g_writer.writeEnd(format::EndReason::Stopped);
+    const bool written = g_writer.flush();
+    g_writer.close();
+    if (written) {
+        char line[512];
+        TextBuffer text(line, sizeof line);
+        text.add("memtrace: stopped tracking: ").add(reason).add("; the capture holds events up to ");
+        text.addSeconds(g_writer.writtenUpToUs()).add(" s\n");
+        printLine(line);
+    }
+}
+
+void onCaptureFailed(const char* reason, uint64_t writtenUpToUs)
+{
+    g_state.store(ShimState::Disabled, std::memory_order_release);
+    char line[512];
+    TextBuffer text(line, sizeof line);
+    text.add("memtrace: stopped tracking: ").add(reason).add("; the capture holds events up to ");
+    text.addSeconds(writtenUpToUs).add(" s\n");
+    printLine(line);
+}
+
+// Load-time entry points. The constructor runs before the program's own constructors (the
+// preloaded object is initialised before the executable); a hook called even earlier (by a
+// library constructor) initialises lazily. The destructor runs after the program's static
+// destructors and atexit handlers, so their frees are recorded.
+__attribute__((constructor(101))) static void onLoad() { initialize(); }
+__attribute__((destructor(101))) static void onUnload() { finishCapture(format::EndReason::Exit); }
+
+}  // namespace memtrace::shim

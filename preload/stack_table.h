@@ -1,0 +1,97 @@
+// The global, lock-free table of distinct call stacks: frames -> dense StackId (1, 2, ...).
+// Stacks are deduplicated where they are taken, so each one is stored and written once.
+//
+//   slots[2^k]   atomic u64: (hash >> 32) << 32 | id, 0 = empty; linear probing, never removed
+//   entries[id]  {hash, frame offset, depth, state}; state Pending -> Ready -> Emitted
+//   frames       append-only arena of u64 return addresses (atomic bump pointer)
+//
+// All three are MAP_NORESERVE mappings: untouched pages cost nothing.
+//
+// Insert publishes before it links: an id is taken (fetch_add, only for new stacks), the
+// frames and the entry are written, the entry is marked Ready (release), and only then is the
+// slot CAS'd from empty. A lookup that finds a slot (acquire) therefore sees complete frames
+// and verifies them with memcmp on a tag match. Two threads inserting the same new stack race
+// for the same first empty slot; the loser adopts the winner's id. Its own id stays a Ready
+// duplicate with identical frames (ids stay dense; nothing ever references the spare).
+//
+// The writer emits a Stack record for every Ready id before any event of the drain: an event
+// only carries an id that was Ready before the event was committed.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace memtrace::shim {
+
+enum class StackId : uint32_t { None = 0 };
+
+class StackTable {
+public:
+    enum State : uint32_t { Pending = 0, Ready = 1, Emitted = 2, Dead = 3 };
+
+    // Maps the table. Not hook-reachable (init). Returns false if mapping fails.
+    bool init(uint32_t slotBits = 21, size_t frameArenaBytes = size_t{256} << 20);
+    void destroy();
+
+    // Hook-reachable: no allocation, no lock, no logging. Returns StackId::None when the
+    // table is full (see full()).
+    StackId intern(const uint64_t* frames, uint32_t depth, uint64_t hash);
+
+    // True if `id` is Ready/Emitted with exactly these frames (per-thread cache verification).
+    bool matches(StackId id, const uint64_t* frames, uint32_t depth, uint64_t hash) const;
+
+    bool full() const { return m_full.load(std::memory_order_relaxed); }
+
+    // ---- writer side (one thread at a time, under the drain lock) ----
+
+    // Ids below the returned limit that are Ready may be emitted (acquire).
+    uint32_t idLimit() const;
+
+    // Calls fn(id, frames, depth) for every Ready id below `limit` not yet emitted, then marks
+    // it Emitted. Pending ids (an insert in progress) are revisited next time.
+    template <class Fn>
+    void emitNew(uint32_t limit, Fn&& fn)
+    {
+        bool contiguous = true;
+        for (uint32_t id = m_scanFrom; id < limit; ++id) {
+            Entry& e = m_entries[id];
+            const uint32_t state = e.state.load(std::memory_order_acquire);
+            if (state == Ready) {
+                fn(id, m_frames + e.offset, e.depth);
+                e.state.store(Emitted, std::memory_order_relaxed);
+            } else if (state == Pending) {
+                contiguous = false;
+            }
+            if (contiguous) m_scanFrom = id + 1;
+        }
+    }
+
+    // Fork child: the new capture knows no stack, so every id is to be emitted again; an
+    // insert that another (now nonexistent) thread had in progress will never finish.
+    void resetForNewCapture();
+
+private:
+    struct Entry {
+        uint64_t hash;
+        uint64_t offset;  // in frames (u64 units) from m_frames
+        uint32_t depth;
+        std::atomic<uint32_t> state;
+    };
+
+    bool sameStack(uint32_t id, const uint64_t* frames, uint32_t depth, uint64_t hash) const;
+
+    std::atomic<uint64_t>* m_slots = nullptr;
+    Entry* m_entries = nullptr;
+    uint64_t* m_frames = nullptr;
+    uint64_t m_slotMask = 0;
+    uint32_t m_maxIds = 0;
+    size_t m_frameCapacity = 0;  // in frames
+    size_t m_slotBytes = 0, m_entryBytes = 0, m_frameBytes = 0;
+    std::atomic<uint32_t> m_nextId{1};
+    std::atomic<uint64_t> m_framesUsed{0};
+    std::atomic<bool> m_full{false};
+    uint32_t m_scanFrom = 1;  // writer-only
+};
+
+}  // namespace memtrace::shim

@@ -1,0 +1,127 @@
+// A thread's single-producer single-consumer ring of RawEvents, plus the thread's private
+// scratch space (unwind buffer, stack-id cache) that lives in the same mapping.
+//
+// Protocol (no read-modify-write atomics on the producer's path):
+//   producer: write the slot, then committed.store(head + 1, release)
+//   writer:   committed.load(acquire), read slots, then consumed.store(n, release)
+//   producer: when it looks full, consumed.load(acquire) again; if still full it waits
+//             (wakes the writer, yields) - events are never dropped while tracking is on.
+//
+// inFlightSince: a producer inside realloc/mremap/munmap publishes the time it started the
+// real call (which may release a block another thread can then reuse) so the writer holds
+// back every event at or after that time until this call's event is committed.
+//
+// Lifetime: a ring is mapped once and never unmapped. When its thread exits the ring becomes
+// Exiting; the writer makes it Free once the thread is gone and the ring drained, and the next
+// new thread takes it over (threads created in a loop do not grow memory).
+#pragma once
+
+#include <pthread.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "memtrace/format.h"
+#include "raw_event.h"
+
+namespace memtrace::shim {
+
+inline constexpr uint32_t kRingEvents = 16384;  // 1 MiB of events
+inline constexpr uint32_t kStackCacheSlots = 256;
+inline constexpr uint32_t kUnwindCapacity = format::kMaxStackDepth + 64;
+
+enum class RingState : uint32_t { Free = 0, InUse = 1, Exiting = 2 };
+
+struct StackCacheSlot {
+    uint64_t hash;
+    uint32_t id;
+    uint32_t depth;
+};
+
+class ThreadRing {
+public:
+    // ---- producer side: the owning thread, inside a hook. No allocation, no lock. ----
+
+    // The next free slot, or nullptr while the ring is full.
+    RawEvent* tryReserve()
+    {
+        if (m_head - m_consumedSeen >= kRingEvents) {
+            m_consumedSeen = consumed.load(std::memory_order_acquire);
+            if (m_head - m_consumedSeen >= kRingEvents) return nullptr;
+        }
+        return &m_events[m_head % kRingEvents];
+    }
+
+    // Publishes the reserved slot. Returns true when the writer should be woken (the ring is
+    // past half full and was not reported at this level yet).
+    bool commit()
+    {
+        ++m_head;
+        committed.store(m_head, std::memory_order_release);
+        if (m_head - m_consumedSeen < kRingEvents / 2) return false;
+        m_consumedSeen = consumed.load(std::memory_order_acquire);
+        if (m_head - m_consumedSeen < kRingEvents / 2 || m_head - m_lastWake < kRingEvents / 8) return false;
+        m_lastWake = m_head;
+        return true;
+    }
+
+    // ---- writer side ----
+    const RawEvent& eventAt(uint64_t index) const { return m_events[index % kRingEvents]; }
+
+    // Called by the thread that takes the ring over (new owner, or the forked child's thread):
+    // re-reads the counters, which the previous owner may have left behind.
+    void resetProducer()
+    {
+        m_head = committed.load(std::memory_order_acquire);
+        m_consumedSeen = consumed.load(std::memory_order_acquire);
+        m_lastWake = m_head;
+    }
+
+    // Shared counters, each on its own cache line.
+    alignas(64) std::atomic<uint64_t> committed{0};
+    alignas(64) std::atomic<uint64_t> consumed{0};
+    alignas(64) std::atomic<uint64_t> inFlightSince{0};
+    std::atomic<RingState> state{RingState::InUse};
+    ThreadRing* next = nullptr;  // registry list; set once before the ring is published
+
+    // Owner identity, written by the owner before its first commit.
+    uint32_t threadIndex = 0;
+    pid_t tid = 0;
+    pthread_t thread{};
+    uintptr_t stackLow = 0;   // frame-pointer unwinding bounds (0: unknown)
+    uintptr_t stackHigh = 0;
+
+    // Owner-private scratch.
+    StackCacheSlot stackCache[kStackCacheSlots] = {};
+    uint64_t unwindBuffer[kUnwindCapacity] = {};
+
+private:
+    uint64_t m_head = 0;
+    uint64_t m_consumedSeen = 0;
+    uint64_t m_lastWake = 0;
+    RawEvent m_events[kRingEvents];
+};
+
+// The global list of rings. Lock-free: rings are pushed with a CAS and never removed.
+class RingRegistry {
+public:
+    // A ring for the calling thread: a Free one taken over, or a newly mapped one.
+    // nullptr if mapping fails. Hook-reachable: no allocation (raw mmap), no lock.
+    ThreadRing* acquire();
+
+    ThreadRing* first() const { return m_head.load(std::memory_order_acquire); }
+
+    // Writer side: makes an Exiting ring Free if its thread is gone (tgkill says ESRCH) and
+    // everything it committed has been consumed. Returns true if recycled.
+    static bool tryRecycle(ThreadRing& ring, pid_t pid);
+
+    // Fork child: every ring but `survivor` belonged to a thread that does not exist here;
+    // their unconsumed events belong to the parent. All are emptied and made Free.
+    void discardForChild(ThreadRing* survivor);
+
+private:
+    std::atomic<ThreadRing*> m_head{nullptr};
+};
+
+}  // namespace memtrace::shim

@@ -1,0 +1,140 @@
+#include "unwinder.h"
+
+#include <elf.h>
+#include <link.h>
+#include <pthread.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+namespace memtrace::shim {
+namespace {
+
+// Linker-provided start of our own ELF image. Reading our program headers through it needs
+// no libc call at all (dladdr/dl_iterate_phdr would take the loader lock).
+extern "C" const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
+
+constinit uintptr_t g_textLow = 0;
+constinit uintptr_t g_textHigh = 0;
+constinit uintptr_t g_unwinderLow = 0;
+constinit uintptr_t g_unwinderHigh = 0;
+constinit UnwindMethod g_method = UnwindMethod::Libunwind;
+constinit uint32_t g_maxDepth = 128;
+constexpr uint32_t kShimFrameAllowance = 32;  // frames of the shim itself above the caller
+
+void findShimText()
+{
+    const auto* ehdr = &__ehdr_start;
+    const auto base = reinterpret_cast<uintptr_t>(ehdr);
+    const auto* phdr = reinterpret_cast<const ElfW(Phdr)*>(base + ehdr->e_phoff);
+    // A shared object's first PT_LOAD maps file offset 0 at p_vaddr, so the load bias is
+    // base - that p_vaddr (0 for every normally linked .so).
+    uintptr_t bias = base;
+    for (int i = 0; i < ehdr->e_phnum; ++i) {
+        if (phdr[i].p_type == PT_LOAD && phdr[i].p_offset == 0) {
+            bias = base - phdr[i].p_vaddr;
+            break;
+        }
+    }
+    for (int i = 0; i < ehdr->e_phnum; ++i) {
+        if (phdr[i].p_type != PT_LOAD || !(phdr[i].p_flags & PF_X)) continue;
+        const uintptr_t lo = bias + phdr[i].p_vaddr;
+        const uintptr_t hi = lo + phdr[i].p_memsz;
+        if (g_textLow == 0 || lo < g_textLow) g_textLow = lo;
+        if (hi > g_textHigh) g_textHigh = hi;
+    }
+}
+
+// Finds the executable range of the object that contains `target` (libunwind).
+int findObjectText(dl_phdr_info* info, size_t, void* data)
+{
+    const auto target = *static_cast<uintptr_t*>(data);
+    uintptr_t lo = 0, hi = 0;
+    bool contains = false;
+    for (int i = 0; i < info->dlpi_phnum; ++i) {
+        const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+        if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_X)) continue;
+        const uintptr_t a = info->dlpi_addr + ph.p_vaddr, b = a + ph.p_memsz;
+        if (lo == 0 || a < lo) lo = a;
+        if (b > hi) hi = b;
+        contains = contains || (target >= a && target < b);
+    }
+    if (!contains) return 0;
+    g_unwinderLow = lo;
+    g_unwinderHigh = hi;
+    return 1;
+}
+
+bool inShim(uint64_t ip) { return ip >= g_textLow && ip < g_textHigh; }
+
+__attribute__((noinline)) uint32_t walkFramePointers(uint64_t* out, uint32_t capacity, uintptr_t low, uintptr_t high)
+{
+    auto fp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+    if (low == 0 || high == 0) {  // unknown bounds: accept a generous window above us
+        low = fp;
+        high = fp + (uintptr_t{64} << 20);
+    }
+    uint32_t n = 0;
+    while (n < capacity) {
+        if (fp < low || fp + 2 * sizeof(uintptr_t) > high || (fp & (sizeof(uintptr_t) - 1)) != 0) break;
+        const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
+        const uintptr_t ret = frame[1];
+        if (ret == 0) break;
+        out[n++] = ret;
+        const uintptr_t next = frame[0];
+        if (next <= fp) break;  // the chain must move towards the stack's base
+        fp = next;
+    }
+    return n;
+}
+
+}  // namespace
+
+void initUnwinder(UnwindMethod method, uint32_t maxDepth)
+{
+    g_method = method;
+    g_maxDepth = maxDepth;
+    if (g_textHigh == 0) findShimText();
+    if (method == UnwindMethod::Libunwind) {
+        unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+        auto target = reinterpret_cast<uintptr_t>(&unw_backtrace);
+        dl_iterate_phdr(findObjectText, &target);
+    }
+}
+
+bool isUnwinderCode(uintptr_t ip) { return ip >= g_unwinderLow && ip < g_unwinderHigh; }
+
+uint32_t captureFrames(uint64_t* out, uint32_t capacity, uintptr_t stackLow, uintptr_t stackHigh)
+{
+    uint32_t want = g_maxDepth + kShimFrameAllowance;
+    if (want > capacity) want = capacity;
+    uint32_t n;
+    if (g_method == UnwindMethod::FramePointer) {
+        n = walkFramePointers(out, want, stackLow, stackHigh);
+    } else {
+        const int got = unw_backtrace(reinterpret_cast<void**>(out), static_cast<int>(want));
+        n = got > 0 ? static_cast<uint32_t>(got) : 0;
+    }
+    uint32_t skip = 0;
+    while (skip < n && inShim(out[skip])) ++skip;
+    uint32_t depth = n - skip;
+    if (depth > g_maxDepth) depth = g_maxDepth;
+    for (uint32_t i = 0; i < depth; ++i) out[i] = out[i + skip];
+    return depth;
+}
+
+void currentThreadStackBounds(uintptr_t& low, uintptr_t& high)
+{
+    low = high = 0;
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+    void* addr = nullptr;
+    size_t size = 0;
+    if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+        low = reinterpret_cast<uintptr_t>(addr);
+        high = low + size;
+    }
+    pthread_attr_destroy(&attr);
+}
+
+}  // namespace memtrace::shim

@@ -1,0 +1,79 @@
+#include "writer_thread.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include <atomic>
+
+#include "clock.h"
+#include "futex.h"
+#include "reentrancy_guard.h"
+#include "shim_state.h"
+
+namespace memtrace::shim {
+
+constinit DrainLock g_drainLock;
+constinit CaptureWriter g_writer;
+
+namespace {
+
+constinit std::atomic<uint32_t> g_wakeWord{0};
+
+void* writerMain(void*)
+{
+    t_inShim = 1;  // forever: this thread's own calls are never recorded
+    syscall(SYS_prctl, PR_SET_NAME, "memtrace-writer", 0, 0, 0);
+    const uint32_t intervalMs =
+        g_config.rssIntervalMs < g_config.flushIntervalMs ? g_config.rssIntervalMs : g_config.flushIntervalMs;
+    for (;;) {
+        const uint32_t seen = g_wakeWord.load(std::memory_order_acquire);
+        futexWait(g_wakeWord, seen, uint64_t{intervalMs} * 1000000ull);
+        DrainLockScope lock(g_drainLock);
+        const ShimState state = g_state.load(std::memory_order_acquire);
+        if (state == ShimState::Finished || state == ShimState::Disabled) break;
+        if (state != ShimState::Active) continue;
+        if (const char* reason = takeStopRequest()) {
+            stopTrackingNow(reason);
+            break;
+        }
+        g_writer.drain(DrainMode::Periodic);
+        g_writer.maybeFlush(nowNs());
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+bool startWriterThread()
+{
+    // Block every signal while creating the thread so it inherits a full mask: the program's
+    // handlers never run on it. The creating thread's mask is restored right after.
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    pthread_t thread;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    const bool ok = pthread_create(&thread, &attr, writerMain, nullptr) == 0;
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return ok;
+}
+
+void wakeWriter()
+{
+    g_wakeWord.fetch_add(1, std::memory_order_release);
+    futexWakeAll(g_wakeWord);
+}
+
+void drainNow()
+{
+    ShimScope guard;
+    DrainLockScope lock(g_drainLock);
+    if (g_state.load(std::memory_order_acquire) == ShimState::Active) g_writer.drain(DrainMode::Periodic);
+}
+
+}  // namespace memtrace::shim

@@ -1,0 +1,114 @@
+// Everything the reports know about one capture, built by streaming its records once:
+// CaptureModel::apply(record) per record, finish() at the end (capture_loader.h does both).
+//
+// Memory is O(live blocks + unique stacks + threads + modules), never O(events): per-event
+// state lives in HeapTracker / MmapTracker, history only in the bounded Timeline.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "heap_tracker.h"
+#include "ids.h"
+#include "memtrace/format.h"
+#include "mmap_tracker.h"
+#include "record.h"
+#include "stack_table.h"
+#include "timeline.h"
+
+namespace memtrace::reader {
+
+struct ProcessInfo {
+    uint64_t pid = 0;
+    uint64_t ppid = 0;
+    uint64_t startUnixNs = 0;
+    uint64_t pageSize = 0;
+    uint64_t maxDepth = 0;
+    uint64_t options = 0;
+    std::string exePath;
+    std::vector<std::string> argv;
+    std::string hostname;
+    std::string memtraceVersion;
+};
+
+struct ThreadInfo {
+    uint64_t tid = 0;
+    std::string name;
+    std::vector<std::pair<uint64_t, std::string>> renames;  // (time µs, new name), in order
+    uint64_t startUs = 0;
+    std::optional<uint64_t> exitUs;
+};
+
+struct EndInfo {
+    format::EndReason reason{};
+    uint64_t eventsWritten = 0;
+    uint64_t eventsLost = 0;
+    uint64_t timeUs = 0;
+};
+
+struct ExitStatus {
+    format::ExitKind kind{};
+    uint64_t code = 0;
+};
+
+// Blocks still live at the end of the capture, grouped by (stack, allocator kind).
+struct LeakGroup {
+    StackIndex stack{0};
+    format::AllocatorKind kind{};
+    uint64_t bytes = 0;
+    uint64_t blocks = 0;
+};
+
+class CaptureModel {
+public:
+    void setHeader(const format::FileHeader& header) { m_header = header; }
+    void apply(const Record& record);
+    // Settles the peak and computes leaks. Call once, after the last record.
+    void finish();
+
+    const format::FileHeader& header() const { return m_header; }
+    const std::optional<ProcessInfo>& process() const { return m_process; }
+    const std::map<uint32_t, ThreadInfo>& threads() const { return m_threads; }
+    const StackTable& stacks() const { return m_stacks; }
+    const HeapTracker& heap() const { return m_heap; }
+    const MmapTracker& mmaps() const { return m_mmaps; }
+    const Timeline& timeline() const { return m_timeline; }
+    const std::vector<LeakGroup>& leaks() const { return m_leaks; }  // by bytes, largest first
+
+    uint64_t rssPeakBytes() const { return m_rssPeak; }
+    uint64_t rssPeakTimeUs() const { return m_rssPeakTimeUs; }
+    uint64_t rssSamples() const { return m_rssSamples; }
+    uint64_t durationUs() const { return m_lastTimeUs; }
+    const std::optional<EndInfo>& end() const { return m_end; }
+    const std::optional<ExitStatus>& exitStatus() const { return m_exitStatus; }
+    const std::optional<std::string>& trackingStopped() const { return m_trackingStopped; }
+    uint64_t records() const { return m_records; }
+    uint64_t unknownExtensions() const { return m_unknownExtensions; }
+
+private:
+    ThreadIndex threadOf(const Record& record) const { return ThreadIndex{record.thread}; }
+
+    format::FileHeader m_header{};
+    std::optional<ProcessInfo> m_process;
+    std::map<uint32_t, ThreadInfo> m_threads;
+    StackTable m_stacks;
+    HeapTracker m_heap;
+    MmapTracker m_mmaps;
+    Timeline m_timeline;
+    std::vector<LeakGroup> m_leaks;
+    uint64_t m_rssLast = 0;
+    uint64_t m_rssPeak = 0;
+    uint64_t m_rssPeakTimeUs = 0;
+    uint64_t m_rssSamples = 0;
+    uint64_t m_lastTimeUs = 0;
+    std::optional<EndInfo> m_end;
+    std::optional<ExitStatus> m_exitStatus;
+    std::optional<std::string> m_trackingStopped;
+    uint64_t m_records = 0;
+    uint64_t m_unknownExtensions = 0;
+};
+
+}  // namespace memtrace::reader

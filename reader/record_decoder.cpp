@@ -1,0 +1,231 @@
+#include "record_decoder.h"
+
+#include <cstdio>
+
+#include "byte_cursor.h"
+#include "module_map_cursor.h"
+
+namespace memtrace::reader {
+
+using format::RecordType;
+
+const char* recordTypeName(uint8_t type)
+{
+    switch (static_cast<RecordType>(type)) {
+    case RecordType::Time: return "Time";
+    case RecordType::Thread: return "Thread";
+    case RecordType::Alloc: return "Alloc";
+    case RecordType::Free: return "Free";
+    case RecordType::Realloc: return "Realloc";
+    case RecordType::Mmap: return "Mmap";
+    case RecordType::Munmap: return "Munmap";
+    case RecordType::Mremap: return "Mremap";
+    case RecordType::Stack: return "Stack";
+    case RecordType::AllocWeighted: return "AllocWeighted";
+    case RecordType::ProcessInfo: return "ProcessInfo";
+    case RecordType::ThreadStart: return "ThreadStart";
+    case RecordType::ThreadName: return "ThreadName";
+    case RecordType::ModuleMap: return "ModuleMap";
+    case RecordType::Rss: return "Rss";
+    case RecordType::End: return "End";
+    case RecordType::ExitStatus: return "ExitStatus";
+    case RecordType::Marker: return "Marker";
+    case RecordType::Pause: return "Pause";
+    case RecordType::Resume: return "Resume";
+    case RecordType::Snapshot: return "Snapshot";
+    case RecordType::TrackingStopped: return "TrackingStopped";
+    case RecordType::ThreadExit: return "ThreadExit";
+    }
+    return format::isExtension(type) ? "Extension" : "UnknownCore";
+}
+
+RecordDecoder::RecordDecoder() { m_frames.resize(format::kMaxStackDepth); }
+
+void RecordDecoder::reset(std::span<const uint8_t> payload, uint64_t startTimeUs)
+{
+    m_begin = m_p = payload.data();
+    m_end = payload.data() + payload.size();
+    m_lastAddress = 0;
+    m_lastStack = 0;
+    m_timeUs = startTimeUs;
+    m_timeSet = false;
+    m_thread = ~0u;
+    m_error.clear();
+    m_errorOffset = 0;
+}
+
+RecordDecoder::Step RecordDecoder::fail(size_t offset, const char* what, uint8_t type)
+{
+    char buffer[160];
+    std::snprintf(buffer, sizeof buffer, "%s in %s record (type 0x%02x) at payload offset %zu", what,
+                  recordTypeName(type), type, offset);
+    m_error = buffer;
+    m_errorOffset = offset;
+    m_p = m_end;
+    return Step::Error;
+}
+
+RecordDecoder::Step RecordDecoder::next(Record& out)
+{
+    if (m_p == m_end) return Step::End;
+    const size_t offset = static_cast<size_t>(m_p - m_begin);
+    const uint8_t type = *m_p++;
+    out.rawType = type;
+    out.type = static_cast<RecordType>(type);
+    out.offset = static_cast<uint32_t>(offset);
+    out.known = true;
+
+    if (!format::isExtension(type)) {
+        if (type == 0 || type > static_cast<uint8_t>(RecordType::AllocWeighted)) {
+            m_error = "unknown core record type 0x";
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "%02x", type);
+            m_error += hex;
+            m_error += " at payload offset " + std::to_string(offset) + ": the capture needs a newer memtrace";
+            m_errorOffset = offset;
+            m_p = m_end;
+            return Step::Error;
+        }
+        if (!decodeCore(type, out)) return fail(offset, "malformed or truncated fields", type);
+    } else {
+        ByteCursor in{m_p, m_end};
+        uint64_t length;
+        if (!in.varint(length) || length > in.left()) return fail(offset, "bad extension length", type);
+        std::span<const uint8_t> payload(in.p, static_cast<size_t>(length));
+        m_p = in.p + length;
+        if (!decodeExtension(type, payload, out)) return fail(offset, "malformed payload", type);
+    }
+    out.length = static_cast<uint32_t>(static_cast<size_t>(m_p - m_begin) - offset);
+    out.timeUs = m_timeUs;
+    out.thread = m_thread;
+    return Step::Record;
+}
+
+bool RecordDecoder::decodeCore(uint8_t type, Record& out)
+{
+    ByteCursor in{m_p, m_end};
+    uint8_t kind = 0;
+    int64_t delta = 0;
+    auto stack = [&](uint64_t& field) {
+        if (!in.signedVarint(delta)) return false;
+        field = m_lastStack + static_cast<uint64_t>(delta);
+        m_lastStack = field;
+        return true;
+    };
+    // For Realloc and Mremap: new = old + zz delta, and the new address becomes "last".
+    auto newAddress = [&](uint64_t old, uint64_t& field) {
+        if (!in.signedVarint(delta)) return false;
+        field = old + static_cast<uint64_t>(delta);
+        m_lastAddress = field;
+        return true;
+    };
+
+    bool ok = false;
+    switch (static_cast<RecordType>(type)) {
+    case RecordType::Time: {
+        ok = in.varint(out.value);
+        if (ok) {
+            m_timeUs = m_timeSet ? m_timeUs + out.value : out.value;
+            m_timeSet = true;
+        }
+        break;
+    }
+    case RecordType::Thread: {
+        uint64_t index;
+        ok = in.varint(index) && index <= 0xffffffffu;
+        if (ok) m_thread = static_cast<uint32_t>(index);
+        break;
+    }
+    case RecordType::Alloc:
+    case RecordType::AllocWeighted:
+        ok = in.byte(kind) && in.address(m_lastAddress, out.address) && in.varint(out.size) && stack(out.stack);
+        out.weight = 0;
+        if (ok && type == static_cast<uint8_t>(RecordType::AllocWeighted)) ok = in.varint(out.weight);
+        break;
+    case RecordType::Free:
+        ok = in.byte(kind) && in.address(m_lastAddress, out.address);
+        break;
+    case RecordType::Realloc:
+        ok = in.byte(kind) && in.address(m_lastAddress, out.address) && newAddress(out.address, out.newAddress) &&
+             in.varint(out.size) && stack(out.stack);
+        break;
+    case RecordType::Mmap:
+        ok = in.byte(kind) && in.address(m_lastAddress, out.address) && in.varint(out.size) && in.varint(out.prot) &&
+             in.varint(out.flags) && stack(out.stack);
+        break;
+    case RecordType::Munmap:
+        kind = static_cast<uint8_t>(format::AllocatorKind::Munmap);
+        ok = in.address(m_lastAddress, out.address) && in.varint(out.size);
+        break;
+    case RecordType::Mremap:
+        kind = static_cast<uint8_t>(format::AllocatorKind::Mremap);
+        ok = in.address(m_lastAddress, out.address) && in.varint(out.oldSize) && newAddress(out.address, out.newAddress) &&
+             in.varint(out.size) && stack(out.stack);
+        break;
+    case RecordType::Stack: {
+        uint64_t depth = 0;
+        ok = in.varint(out.stack) && in.varint(depth) && depth <= format::kMaxStackDepth;
+        for (uint64_t i = 0; ok && i < depth; ++i) {
+            if (i == 0) {
+                ok = in.varint(m_frames[0]);
+            } else {
+                ok = in.signedVarint(delta);
+                m_frames[i] = m_frames[i - 1] + static_cast<uint64_t>(delta);
+            }
+        }
+        if (ok) out.frames = std::span<const uint64_t>(m_frames.data(), static_cast<size_t>(depth));
+        break;
+    }
+    default: break;
+    }
+    out.kind = static_cast<format::AllocatorKind>(kind);
+    m_p = in.p;
+    return ok;
+}
+
+bool RecordDecoder::decodeExtension(uint8_t type, std::span<const uint8_t> payload, Record& out)
+{
+    ByteCursor in{payload.data(), payload.data() + payload.size()};
+    out.body = payload;
+    out.text = {};
+    switch (static_cast<RecordType>(type)) {
+    case RecordType::ProcessInfo: {
+        ProcessInfoView& p = out.process;
+        return in.varint(p.pid) && in.varint(p.ppid) && in.varint(p.startUnixNs) && in.varint(p.pageSize) &&
+               in.varint(p.maxDepth) && in.varint(p.options) && in.string(p.exePath) && in.string(p.cmdline) &&
+               in.string(p.hostname) && in.string(p.version);
+    }
+    case RecordType::ThreadStart:
+        return in.varint(out.value) && in.varint(out.value2) && in.string(out.text);
+    case RecordType::ThreadName:
+        return in.varint(out.value) && in.string(out.text);
+    case RecordType::ModuleMap: {
+        if (!in.varint(out.value) || !in.varint(out.value2) || out.value2 > in.left()) return false;
+        out.body = std::span<const uint8_t>(in.p, in.end);
+        // Validate every module now, so consumers can walk the map without error handling.
+        ModuleMapCursor cursor(out.body, out.value2);
+        ModuleEntry module;
+        uint64_t seen = 0;
+        while (cursor.next(module)) ++seen;
+        return !cursor.failed() && seen == out.value2;
+    }
+    case RecordType::Rss:
+    case RecordType::ThreadExit:
+        return in.varint(out.value);
+    case RecordType::End:
+        return in.byte(out.code) && in.varint(out.value) && in.varint(out.value2);
+    case RecordType::ExitStatus:
+        return in.byte(out.code) && in.varint(out.value);
+    case RecordType::Marker:
+    case RecordType::TrackingStopped:
+        return in.string(out.text);
+    case RecordType::Pause:
+    case RecordType::Resume:
+        return true;
+    default:
+        out.known = false;  // Snapshot (reserved) and types from newer writers: skipped by length.
+        return true;
+    }
+}
+
+}  // namespace memtrace::reader

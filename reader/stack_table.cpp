@@ -1,0 +1,98 @@
+#include "stack_table.h"
+
+#include <algorithm>
+
+#include "module_map_cursor.h"
+
+namespace memtrace::reader {
+
+StackTable::StackTable()
+{
+    m_stacks.push_back(Entry{StackId{0}, 0, 0, true});
+    m_modules.push_back(Module{"[unknown]", {}, 0});
+}
+
+ModuleId StackTable::internModule(std::string_view path, std::string_view buildId, uint64_t loadBias)
+{
+    auto key = std::make_tuple(std::string(path), std::string(buildId), loadBias);
+    auto it = m_moduleIds.find(key);
+    if (it != m_moduleIds.end()) return it->second;
+    const ModuleId id{static_cast<uint32_t>(m_modules.size())};
+    m_modules.push_back(Module{std::get<0>(key), std::get<1>(key), loadBias});
+    m_moduleIds.emplace(std::move(key), id);
+    return id;
+}
+
+void StackTable::setModuleMap(uint64_t generation, uint64_t timeUs, std::span<const uint8_t> body, uint64_t count)
+{
+    ModuleMapGeneration gen;
+    gen.generation = generation;
+    gen.timeUs = timeUs;
+    m_ranges.clear();
+    ModuleMapCursor cursor(body, count);
+    ModuleEntry entry;
+    while (cursor.next(entry)) {
+        const ModuleId id = internModule(entry.path, entry.buildId, entry.loadBias);
+        gen.modules.push_back(id);
+        entry.forEachSegment([&](const ModuleSegment& segment) {
+            const uint64_t start = entry.loadBias + segment.vaddr;
+            if (segment.memsz == 0) return;
+            m_ranges.push_back(Range{start, start + segment.memsz, id, entry.loadBias});
+        });
+    }
+    std::sort(m_ranges.begin(), m_ranges.end(), [](const Range& a, const Range& b) { return a.start < b.start; });
+    m_generations.push_back(std::move(gen));
+}
+
+Frame StackTable::resolve(uint64_t ip) const
+{
+    // The last range starting at or before ip; ranges of distinct modules do not overlap.
+    auto it = std::upper_bound(m_ranges.begin(), m_ranges.end(), ip, [](uint64_t v, const Range& r) { return v < r.start; });
+    if (it != m_ranges.begin()) {
+        --it;
+        if (ip < it->end) return Frame{ip, it->module, ip - it->loadBias};
+    }
+    return Frame{ip, ModuleId{0}, ip};
+}
+
+StackIndex StackTable::define(StackId id, std::span<const uint64_t> ips)
+{
+    if (id.value() == 0) return StackIndex{0};
+    uint32_t index;
+    if (const uint32_t* existing = m_byId.find(id.value())) {
+        index = *existing;
+        if (m_stacks[index].defined) {
+            ++m_redefinitions;  // keep the first definition: events already refer to it
+            return StackIndex{index};
+        }
+    } else {
+        index = static_cast<uint32_t>(m_stacks.size());
+        m_stacks.push_back(Entry{id, 0, 0, false});
+        m_byId.insert(id.value(), index);
+    }
+    Entry& entry = m_stacks[index];
+    entry.firstFrame = static_cast<uint32_t>(m_frames.size());
+    entry.depth = static_cast<uint32_t>(ips.size());
+    entry.defined = true;
+    for (uint64_t ip : ips) m_frames.push_back(resolve(ip));
+    return StackIndex{index};
+}
+
+StackIndex StackTable::lookup(StackId id)
+{
+    if (id.value() == 0) return StackIndex{0};
+    if (const uint32_t* existing = m_byId.find(id.value())) return StackIndex{*existing};
+    ++m_undefinedRefs;
+    const uint32_t index = static_cast<uint32_t>(m_stacks.size());
+    m_stacks.push_back(Entry{id, 0, 0, false});
+    m_byId.insert(id.value(), index);
+    return StackIndex{index};
+}
+
+std::span<const Frame> StackTable::frames(StackIndex index) const
+{
+    const Entry& entry = m_stacks[index.value()];
+    return {m_frames.data() + entry.firstFrame, entry.depth};
+}
+
+}  // namespace memtrace::reader

@@ -1,0 +1,238 @@
+#include "symbolizer.h"
+
+#include <cxxabi.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace memtrace::reader {
+
+namespace {
+
+char* g_debuginfoPath = nullptr;  // dwfl's default search path
+
+const Dwfl_Callbacks kOfflineCallbacks = {
+    dwfl_build_id_find_elf,
+    dwfl_standard_find_debuginfo,
+    dwfl_offline_section_address,
+    &g_debuginfoPath,
+};
+
+std::string baseName(const std::string& path)
+{
+    const size_t slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string hexOffset(const std::string& module, uint64_t offset)
+{
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "+0x%llx", static_cast<unsigned long long>(offset));
+    if (module.empty()) return buffer + 1;  // outside every module: just the address, "0x..."
+    return baseName(module) + buffer;
+}
+
+std::string hexBytes(const std::string& bytes)
+{
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : bytes) {
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    }
+    return out;
+}
+
+// Name of a function-like DIE: its demangled linkage name, else its plain name. Follows
+// DW_AT_abstract_origin / DW_AT_specification (dwarf_attr_integrate).
+std::string dieFunctionName(Dwarf_Die* die)
+{
+    Dwarf_Attribute attr;
+    const char* linkage = nullptr;
+    if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) || dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr))
+        linkage = dwarf_formstring(&attr);
+    if (linkage) return demangle(linkage);
+    const char* name = dwarf_diename(die);
+    return name ? name : "";
+}
+
+std::string callFile(Dwarf_Die* cu, Dwarf_Die* inlined)
+{
+    Dwarf_Attribute attr;
+    Dwarf_Word index;
+    if (!dwarf_attr(inlined, DW_AT_call_file, &attr) || dwarf_formudata(&attr, &index) != 0) return {};
+    Dwarf_Files* files;
+    size_t count;
+    if (dwarf_getsrcfiles(cu, &files, &count) != 0 || index >= count) return {};
+    const char* name = dwarf_filesrc(files, index, nullptr, nullptr);
+    return name ? name : "";
+}
+
+uint32_t callLine(Dwarf_Die* inlined)
+{
+    Dwarf_Attribute attr;
+    Dwarf_Word line;
+    if (!dwarf_attr(inlined, DW_AT_call_line, &attr) || dwarf_formudata(&attr, &line) != 0) return 0;
+    return static_cast<uint32_t>(line);
+}
+
+}  // namespace
+
+std::string demangle(const char* name)
+{
+    if (!name) return {};
+    int status = 0;
+    char* out = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+    if (status != 0 || !out) return name;
+    std::string result(out);
+    std::free(out);
+    return result;
+}
+
+struct Symbolizer::ModuleSession {
+    Dwfl* dwfl = nullptr;
+    Dwfl_Module* module = nullptr;  // null: the file cannot be used; fall back to module+offset
+    ~ModuleSession()
+    {
+        if (dwfl) dwfl_end(dwfl);
+    }
+};
+
+Symbolizer::Symbolizer(const StackTable& stacks) : m_stacks(stacks) {}
+Symbolizer::~Symbolizer() = default;
+
+namespace {
+
+// Opens path as the only module of a fresh offline session at bias 0.
+std::unique_ptr<Dwfl, void (*)(Dwfl*)> openModule(const std::string& path, Dwfl_Module*& module)
+{
+    std::unique_ptr<Dwfl, void (*)(Dwfl*)> dwfl(dwfl_begin(&kOfflineCallbacks), dwfl_end);
+    module = nullptr;
+    if (!dwfl) return dwfl;
+    dwfl_report_begin(dwfl.get());
+    module = dwfl_report_elf(dwfl.get(), baseName(path).c_str(), path.c_str(), -1, 0, false);
+    dwfl_report_end(dwfl.get(), nullptr, nullptr);
+    return dwfl;
+}
+
+}  // namespace
+
+Symbolizer::ModuleSession* Symbolizer::session(ModuleId id)
+{
+    if (m_sessions.size() < m_stacks.moduleCount()) m_sessions.resize(m_stacks.moduleCount());
+    std::unique_ptr<ModuleSession>& slot = m_sessions[id.value()];
+    if (slot) return slot.get();
+    slot = std::make_unique<ModuleSession>();
+    if (id.value() == 0) return slot.get();
+    const Module& module = m_stacks.module(id);
+    Dwfl_Module* dwflModule = nullptr;
+    auto dwfl = openModule(module.path, dwflModule);
+    if (!dwflModule) {
+        m_warnings.push_back(module.path + ": cannot open for symbols (" + dwfl_errmsg(-1) + "); frames shown as module+offset");
+        return slot.get();
+    }
+    if (!module.buildId.empty()) {
+        const unsigned char* bits = nullptr;
+        GElf_Addr vaddr;
+        const int length = dwfl_module_build_id(dwflModule, &bits, &vaddr);
+        const std::string fileId = length > 0 ? std::string(reinterpret_cast<const char*>(bits), length) : std::string();
+        if (fileId != module.buildId) {
+            m_warnings.push_back(module.path + ": build-id " + (fileId.empty() ? "missing" : hexBytes(fileId)) +
+                                 " does not match the capture's " + hexBytes(module.buildId) +
+                                 " (file changed since the capture?); frames shown as module+offset");
+            return slot.get();
+        }
+    }
+    slot->dwfl = dwfl.release();
+    slot->module = dwflModule;
+    return slot.get();
+}
+
+const std::vector<SourceFrame>& Symbolizer::symbolize(const Frame& frame, bool isReturnAddress)
+{
+    const Key key{frame.module.value(), frame.offset};
+    auto it = m_cache.find(key);
+    if (it != m_cache.end()) return it->second;
+    ModuleSession* s = session(frame.module);
+    const std::string& path = frame.module.value() == 0 ? std::string() : m_stacks.module(frame.module).path;
+    return m_cache.emplace(key, lookup(s, path, frame.offset, isReturnAddress)).first->second;
+}
+
+std::vector<SourceFrame> Symbolizer::symbolizeFile(const std::string& path, uint64_t offset, bool isReturnAddress)
+{
+    Dwfl_Module* module = nullptr;
+    auto dwfl = openModule(path, module);
+    ModuleSession s;
+    s.module = module;
+    auto frames = lookup(&s, path, offset, isReturnAddress);
+    s.module = nullptr;  // dwfl is owned by the unique_ptr above
+    return frames;
+}
+
+std::vector<SourceFrame> Symbolizer::lookup(ModuleSession* s, const std::string& modulePath, uint64_t offset,
+                                            bool isReturnAddress)
+{
+    SourceFrame fallback;
+    fallback.function = hexOffset(modulePath, offset);
+    fallback.module = modulePath;
+    if (!s || !s->module) return {fallback};
+
+    Dwfl_Module* mod = s->module;
+    const Dwarf_Addr addr = isReturnAddress && offset > 0 ? offset - 1 : offset;
+
+    std::vector<SourceFrame> frames;
+    // Outermost (the real function): symbol table name, file:line from the line table.
+    SourceFrame outer = fallback;
+    GElf_Off symOffset;
+    GElf_Sym sym;
+    if (const char* name = dwfl_module_addrinfo(mod, addr, &symOffset, &sym, nullptr, nullptr, nullptr)) {
+        outer.function = demangle(name);
+        outer.resolved = true;
+    }
+    if (Dwfl_Line* line = dwfl_module_getsrc(mod, addr)) {
+        int lineNo = 0;
+        if (const char* file = dwfl_lineinfo(line, nullptr, &lineNo, nullptr, nullptr, nullptr)) outer.file = file;
+        outer.line = static_cast<uint32_t>(lineNo > 0 ? lineNo : 0);
+    }
+
+    // Inlined calls: scopes[0] is innermost. The line table gives the innermost location; each
+    // inlined_subroutine's DW_AT_call_file/line is the location in the scope enclosing it.
+    Dwarf_Addr bias = 0;
+    Dwarf_Die* cu = dwfl_module_addrdie(mod, addr, &bias);
+    Dwarf_Die* scopes = nullptr;
+    const int count = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
+    std::string file = outer.file;
+    uint32_t line = outer.line;
+    for (int i = 0; i < count; ++i) {
+        Dwarf_Die* scope = &scopes[i];
+        const int tag = dwarf_tag(scope);
+        if (tag == DW_TAG_inlined_subroutine) {
+            SourceFrame inlined;
+            inlined.function = dieFunctionName(scope);
+            inlined.file = file;
+            inlined.line = line;
+            inlined.module = modulePath;
+            inlined.inlined = true;
+            inlined.resolved = !inlined.function.empty();
+            frames.push_back(std::move(inlined));
+            file = callFile(cu, scope);
+            line = callLine(scope);
+        } else if (tag == DW_TAG_subprogram) {
+            if (!outer.resolved) {
+                outer.function = dieFunctionName(scope);
+                outer.resolved = !outer.function.empty();
+            }
+            break;
+        }
+    }
+    std::free(scopes);
+    outer.file = file;
+    outer.line = line;
+    frames.push_back(std::move(outer));
+    return frames;
+}
+
+}  // namespace memtrace::reader

@@ -1,0 +1,112 @@
+#include "summary.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "report_stack.h"
+
+namespace memtrace::report {
+
+using reader::StackIndex;
+
+namespace {
+
+void fillStopInfo(Summary& s, const reader::CaptureModel& model, const reader::StreamResult& read)
+{
+    using Outcome = reader::StreamResult::Outcome;
+    s.truncated = read.outcome != Outcome::Complete || !model.end().has_value();
+    s.corrupt = read.outcome == Outcome::Corrupt;
+    if (read.outcome != Outcome::Complete) s.stopReason = read.message;
+    if (s.truncated) s.stopByte = read.stopOffset;
+}
+
+std::vector<StackRow> topPeakStacks(const reader::CaptureModel& model, reader::Symbolizer& symbolizer, size_t n)
+{
+    const auto& stats = model.heap().stacks();
+    std::vector<uint32_t> order;
+    for (uint32_t i = 0; i < stats.size(); ++i)
+        if (stats[i].peakBytes > 0) order.push_back(i);
+    auto heavier = [&](uint32_t a, uint32_t b) {
+        return stats[a].peakBytes != stats[b].peakBytes ? stats[a].peakBytes > stats[b].peakBytes : a < b;
+    };
+    const size_t count = std::min(n, order.size());
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(count), order.end(), heavier);
+    std::vector<StackRow> rows;
+    for (size_t i = 0; i < count; ++i) {
+        const reader::StackStats& st = stats[order[i]];
+        StackRow row;
+        row.bytes = st.peakBytes;
+        row.allocations = st.allocations;
+        row.kind = format::allocatorKindName(st.kind);
+        row.frames = reportStack(model.stacks(), symbolizer, StackIndex{order[i]});
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+std::vector<StackRow> topLeaks(const reader::CaptureModel& model, reader::Symbolizer& symbolizer, size_t n)
+{
+    std::vector<StackRow> rows;
+    const auto& stats = model.heap().stacks();
+    for (const reader::LeakGroup& leak : model.leaks()) {  // already sorted, largest first
+        if (rows.size() == n) break;
+        StackRow row;
+        row.bytes = leak.bytes;
+        row.blocks = leak.blocks;
+        row.allocations = leak.stack.value() < stats.size() ? stats[leak.stack.value()].allocations : 0;
+        row.kind = format::allocatorKindName(leak.kind);
+        row.frames = reportStack(model.stacks(), symbolizer, leak.stack);
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+}  // namespace
+
+Summary buildSummary(const reader::CaptureModel& model, const reader::StreamResult& read, reader::Symbolizer& symbolizer,
+                     size_t topStacks)
+{
+    Summary s;
+    if (const auto& process = model.process()) {
+        s.program = process->exePath;
+        s.commandLine = process->argv;
+        s.pid = process->pid;
+    }
+    s.threads = model.threads().size();
+    s.durationUs = model.durationUs();
+    s.exitStatus = model.exitStatus();
+    fillStopInfo(s, model, read);
+
+    const reader::HeapTracker& heap = model.heap();
+    s.allocations = heap.allocations();
+    s.frees = heap.frees();
+    s.allocatedBytes = heap.allocatedBytes();
+    s.freedBytes = heap.freedBytes();
+    s.freesUnmatched = heap.freesUnmatched();
+    s.temporary = heap.temporary();
+    s.anomalies = heap.anomalies();
+    s.peakHeapBytes = heap.peakBytes();
+    s.peakHeapTimeUs = heap.peakTimeUs();
+    s.peakRssBytes = model.rssPeakBytes();
+    s.peakRssTimeUs = model.rssPeakTimeUs();
+    s.mmapBytesPeak = model.mmaps().peakBytes();
+    s.mmapCalls = model.mmaps().mmapCalls();
+    for (const reader::LeakGroup& leak : model.leaks()) {
+        s.leakedBytes += leak.bytes;
+        s.leakedBlocks += leak.blocks;
+    }
+    // Heap kinds and mmap kinds never share a value: one table with both.
+    const auto& heapKinds = heap.byKind();
+    const auto& mmapKinds = model.mmaps().byKind();
+    for (size_t k = 0; k < heapKinds.size(); ++k) {
+        const uint64_t count = heapKinds[k].count + mmapKinds[k].count;
+        if (count == 0) continue;
+        s.byKind.push_back(KindRow{format::allocatorKindName(static_cast<format::AllocatorKind>(k)), count,
+                                   heapKinds[k].bytes + mmapKinds[k].bytes});
+    }
+    s.topPeakStacks = topPeakStacks(model, symbolizer, topStacks);
+    s.topLeaks = topLeaks(model, symbolizer, topStacks);
+    return s;
+}
+
+}  // namespace memtrace::report

@@ -1,0 +1,69 @@
+// The numbers and stacks of `memtrace summary`, computed once from a finished CaptureModel;
+// summary_text.h and summary_json.h render it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reader/capture_model.h"
+#include "reader/capture_stream.h"
+#include "reader/symbolizer.h"
+
+namespace memtrace::report {
+
+struct KindRow {
+    std::string name;  // format::allocatorKindName
+    uint64_t count = 0;
+    uint64_t bytes = 0;
+};
+
+struct StackRow {
+    uint64_t bytes = 0;
+    uint64_t blocks = 0;       // leaks: blocks; peak stacks: 0 (not tracked at the peak)
+    uint64_t allocations = 0;  // all allocations by the stack over the run
+    std::string kind;
+    std::vector<reader::SourceFrame> frames;
+};
+
+struct Summary {
+    std::string program;
+    std::vector<std::string> commandLine;
+    std::optional<uint64_t> pid;
+    size_t threads = 0;
+    uint64_t durationUs = 0;
+    std::optional<reader::ExitStatus> exitStatus;
+
+    bool truncated = false;           // the capture was cut or damaged, or has no End record
+    std::optional<uint64_t> stopByte;  // where reading stopped, when it did not reach the end
+    std::string stopReason;           // what was wrong at stopByte ("" for a clean cut)
+    bool corrupt = false;
+
+    uint64_t allocations = 0;
+    uint64_t frees = 0;
+    uint64_t allocatedBytes = 0;
+    uint64_t freedBytes = 0;
+    uint64_t freesUnmatched = 0;
+    uint64_t temporary = 0;
+    uint64_t anomalies = 0;
+    uint64_t peakHeapBytes = 0;
+    uint64_t peakHeapTimeUs = 0;
+    uint64_t peakRssBytes = 0;
+    uint64_t peakRssTimeUs = 0;
+    uint64_t mmapBytesPeak = 0;
+    uint64_t mmapCalls = 0;
+    uint64_t leakedBytes = 0;
+    uint64_t leakedBlocks = 0;
+    std::vector<KindRow> byKind;  // kinds seen, in AllocatorKind order
+
+    std::vector<StackRow> topPeakStacks;
+    std::vector<StackRow> topLeaks;
+};
+
+inline constexpr size_t kTopStacks = 10;
+
+Summary buildSummary(const reader::CaptureModel& model, const reader::StreamResult& read, reader::Symbolizer& symbolizer,
+                     size_t topStacks = kTopStacks);
+
+}  // namespace memtrace::report

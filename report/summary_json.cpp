@@ -1,0 +1,86 @@
+#include "summary_json.h"
+
+namespace memtrace::report {
+
+namespace {
+
+using nlohmann::json;
+
+double toSeconds(uint64_t us) { return static_cast<double>(us) / 1e6; }
+
+json framesJson(const std::vector<reader::SourceFrame>& frames)
+{
+    json out = json::array();
+    for (const reader::SourceFrame& f : frames) {
+        json frame = {{"function", f.function}, {"module", f.module}};
+        frame["file"] = f.file.empty() ? json(nullptr) : json(f.file);
+        frame["line"] = f.line == 0 ? json(nullptr) : json(f.line);
+        if (f.inlined) frame["inlined"] = true;
+        out.push_back(std::move(frame));
+    }
+    return out;
+}
+
+json stackRowsJson(const std::vector<StackRow>& rows, bool withBlocks)
+{
+    json out = json::array();
+    for (const StackRow& row : rows) {
+        json entry = {{"bytes", row.bytes}, {"kind", row.kind}, {"allocations", row.allocations}};
+        if (withBlocks) entry["blocks"] = row.blocks;
+        entry["stack"] = framesJson(row.frames);
+        out.push_back(std::move(entry));
+    }
+    return out;
+}
+
+}  // namespace
+
+json summaryJson(const Summary& s)
+{
+    json j;
+    j["program"] = s.program;
+    j["command_line"] = s.commandLine;
+    j["pid"] = s.pid ? json(*s.pid) : json(nullptr);
+    j["threads"] = s.threads;
+    j["duration_s"] = toSeconds(s.durationUs);
+    if (s.exitStatus) {
+        j["exit_status"] = {{"kind", s.exitStatus->kind == format::ExitKind::Signaled ? "signal" : "exit"},
+                            {"code", s.exitStatus->code}};
+    } else {
+        j["exit_status"] = nullptr;
+    }
+    j["truncated"] = s.truncated;
+    j["truncated_at_byte"] = s.stopByte ? json(*s.stopByte) : json(nullptr);
+    j["corrupt"] = s.corrupt;
+    if (!s.stopReason.empty()) j["stop_reason"] = s.stopReason;
+
+    j["allocations"] = s.allocations;
+    j["frees"] = s.frees;
+    j["allocated_bytes"] = s.allocatedBytes;
+    j["freed_bytes"] = s.freedBytes;
+    j["frees_unmatched"] = s.freesUnmatched;
+    j["temporary_allocations"] = s.temporary;
+    j["anomalies"] = s.anomalies;
+    j["peak_heap_bytes"] = s.peakHeapBytes;
+    j["peak_heap_time_s"] = toSeconds(s.peakHeapTimeUs);
+    j["peak_rss_bytes"] = s.peakRssBytes;
+    j["peak_rss_time_s"] = toSeconds(s.peakRssTimeUs);
+    j["mmap_bytes_peak"] = s.mmapBytesPeak;
+    j["mmap_calls"] = s.mmapCalls;
+    j["leaked_bytes"] = s.leakedBytes;
+    j["leaked_blocks"] = s.leakedBlocks;
+
+    json kinds = json::object();
+    for (const KindRow& row : s.byKind) {
+        if (!kinds.contains(row.name)) kinds[row.name] = {{"count", uint64_t{0}}, {"bytes", uint64_t{0}}};
+        json& entry = kinds[row.name];  // "unknown" kinds share one entry
+        entry["count"] = entry["count"].get<uint64_t>() + row.count;
+        entry["bytes"] = entry["bytes"].get<uint64_t>() + row.bytes;
+    }
+    j["by_kind"] = std::move(kinds);
+    j["top_peak_stacks"] = stackRowsJson(s.topPeakStacks, false);
+    j["top_leaks"] = stackRowsJson(s.topLeaks, true);
+    return j;
+}
+
+}  // namespace memtrace::report

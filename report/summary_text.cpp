@@ -1,0 +1,104 @@
+#include "summary_text.h"
+
+#include <cstdio>
+
+#include "human_size.h"
+
+namespace memtrace::report {
+
+namespace {
+
+std::string joinArguments(const std::vector<std::string>& argv)
+{
+    std::string out;
+    for (const std::string& arg : argv) {
+        if (!out.empty()) out += ' ';
+        const bool quote = arg.empty() || arg.find_first_of(" \t\"'\\$") != std::string::npos;
+        if (!quote) {
+            out += arg;
+            continue;
+        }
+        out += '\'';
+        for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        out += '\'';
+    }
+    return out;
+}
+
+std::string frameLine(const reader::SourceFrame& f)
+{
+    std::string line = f.function;
+    if (!f.file.empty()) {
+        line += "  " + f.file;
+        if (f.line) line += ":" + std::to_string(f.line);
+    }
+    if (f.inlined) line += "  (inlined)";
+    return line;
+}
+
+void appendStacks(std::string& out, const std::vector<StackRow>& rows, bool leaks)
+{
+    int rank = 0;
+    for (const StackRow& row : rows) {
+        out += "  #" + std::to_string(++rank) + " " + humanSize(row.bytes);
+        if (leaks) out += " in " + std::to_string(row.blocks) + (row.blocks == 1 ? " block" : " blocks");
+        out += ", " + row.kind + ", " + std::to_string(row.allocations) + " allocations by this stack\n";
+        if (row.frames.empty()) out += "      (no stack)\n";
+        for (const reader::SourceFrame& f : row.frames) out += "      " + frameLine(f) + "\n";
+    }
+}
+
+std::string field(const char* name) { return "  " + std::string(name) + std::string(20 - std::string(name).size(), ' '); }
+
+}  // namespace
+
+std::string summaryText(const Summary& s)
+{
+    std::string out = "memtrace summary";
+    if (!s.commandLine.empty()) out += ": " + joinArguments(s.commandLine);
+    else if (!s.program.empty()) out += ": " + s.program;
+    if (s.pid) out += " (pid " + std::to_string(*s.pid) + ")";
+    out += "\n";
+
+    out += field("duration") + seconds(s.durationUs) + " s";
+    if (s.exitStatus) {
+        out += s.exitStatus->kind == format::ExitKind::Signaled ? ", killed by signal " : ", exit status ";
+        out += std::to_string(s.exitStatus->code);
+    }
+    out += ", " + std::to_string(s.threads) + (s.threads == 1 ? " thread" : " threads") + "\n";
+    if (s.truncated) {
+        out += field("capture") + (s.corrupt ? "corrupt" : "truncated");
+        if (s.stopByte) out += " at byte " + std::to_string(*s.stopByte);
+        out += "; events up to " + seconds(s.durationUs) + " s were read\n";
+    }
+    out += field("peak heap") + humanSize(s.peakHeapBytes) + " at " + seconds(s.peakHeapTimeUs) + " s\n";
+    out += field("peak RSS") + humanSize(s.peakRssBytes) + (s.peakRssBytes ? " at " + seconds(s.peakRssTimeUs) + " s" : "") + "\n";
+    if (s.mmapCalls) out += field("peak mmap") + humanSize(s.mmapBytesPeak) + "\n";
+    out += field("allocations") + std::to_string(s.allocations) + ", " + humanSize(s.allocatedBytes) + " in total\n";
+    out += field("frees") + std::to_string(s.frees);
+    if (s.freesUnmatched) out += " (+" + std::to_string(s.freesUnmatched) + " of blocks allocated before tracking)";
+    out += "\n";
+    out += field("temporary") + std::to_string(s.temporary) + " (freed before their thread allocated again)\n";
+    out += field("leaked") + humanSize(s.leakedBytes) + " in " + std::to_string(s.leakedBlocks) +
+           (s.leakedBlocks == 1 ? " block" : " blocks") + "\n";
+
+    if (!s.byKind.empty()) {
+        out += "\nby allocator:\n";
+        for (const KindRow& row : s.byKind) {
+            char buffer[96];
+            std::snprintf(buffer, sizeof buffer, "  %-32s %12llu  ", row.name.c_str(), static_cast<unsigned long long>(row.count));
+            out += buffer + humanSize(row.bytes) + "\n";
+        }
+    }
+    if (!s.topPeakStacks.empty()) {
+        out += "\nheaviest stacks at the peak:\n";
+        appendStacks(out, s.topPeakStacks, false);
+    }
+    if (!s.topLeaks.empty()) {
+        out += "\nbiggest leaks:\n";
+        appendStacks(out, s.topLeaks, true);
+    }
+    return out;
+}
+
+}  // namespace memtrace::report

@@ -1,0 +1,227 @@
+// The heap examples under `memtrace run`: exact calls, bytes, leaks and peaks per kind, each
+// on top of the capture of an empty program run the same way (the runtime's own noise).
+// The numbers come from the comment at the top of each example.
+#include <catch2/catch.hpp>
+
+#include "expectations.h"
+#include "harness.h"
+
+using namespace memtrace::integration;
+
+TEST_CASE("leaky_service: calls, bytes, leaks per stack and peak are exact", "[heap][leaks]")
+{
+    TempDir dir;
+    const Summary base = baseline(dir);
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "leaky_service");
+    const Summary capture = summarize(run.capture);
+
+    expectKind(capture, base, "malloc", 214, 1125036);
+    expectKind(capture, base, "free", 201, std::nullopt);
+    expectField(capture, base, "allocations", 214);
+    expectField(capture, base, "frees", 201);
+    expectField(capture, base, "allocated_bytes", 1125036);
+    expectField(capture, base, "leaked_bytes", 41260);
+    expectField(capture, base, "leaked_blocks", 13);
+    // The runtime's start-up blocks are live for the whole run, so they are part of the peak.
+    CHECK(number(capture.data, "peak_heap_bytes") == 1089836 + number(base.data, "leaked_bytes"));
+    CHECK(capture.data["peak_heap_time_s"].get<double>() <= capture.data["duration_s"].get<double>());
+
+    expectLeakFrom(capture, "leak_page_buffers", 40960, 10, "malloc");
+    expectLeakFrom(capture, "leak_small_records", 300, 3, "malloc");
+    CHECK(leaksFrom(capture.data, "serve_requests").empty());
+    CHECK(leaksFrom(capture.data, "build_index").empty());
+
+    CHECK(capture.data["truncated"] == false);
+    CHECK(exitStatusIs(capture.data, false, 0));
+}
+
+TEST_CASE("leaked stacks resolve to the example's functions, files and lines", "[heap][leaks][symbols]")
+{
+    TempDir dir;
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "leaky_service");
+    const Summary capture = summarize(run.capture);
+    const auto leaks = leaksFrom(capture.data, "leak_page_buffers");
+    REQUIRE(leaks.size() == 1);
+    const json& stack = leaks.front()["stack"];
+    INFO("stack: " << stack.dump());
+    REQUIRE(stack.size() >= 2);
+    // Innermost frame first: the shim's own frames must not show up above the caller.
+    CHECK(stack[0]["function"].get<std::string>().find("leak_page_buffers") != std::string::npos);
+    CHECK(stack[0]["file"].get<std::string>().find("leaky_service.c") != std::string::npos);
+    CHECK(stack[0]["line"].get<int>() > 0);
+    CHECK(stack[0]["module"].get<std::string>().find("leaky_service") != std::string::npos);
+    CHECK(stackHasFunction(stack, "main"));
+}
+
+TEST_CASE("threads_cross_free: blocks freed on another thread are counted exactly", "[heap][threads]")
+{
+    TempDir dir;
+    const Summary base = baseline(dir);
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "threads_cross_free");
+    const Summary capture = summarize(run.capture);
+
+    // pthread_create may allocate thread-local storage itself (calloc); the example's own
+    // calls are all malloc and free, which the runtime does not use for threads.
+    expectKind(capture, base, "malloc", 4000, 406000);
+    expectKind(capture, base, "free", 4000, std::nullopt);
+    CHECK(leaksFrom(capture.data, "worker").empty());
+    CHECK(run.process.out == "threads_cross_free: 4 threads, 4000 blocks, 2000 handed over\n");
+}
+
+TEST_CASE("realloc_chain: realloc(NULL, n), growth, realloc(p, 0) and shrink", "[heap][realloc]")
+{
+    TempDir dir;
+    const Summary base = baseline(dir);
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "realloc_chain");
+    const Summary capture = summarize(run.capture);
+
+    // 101 reallocs that allocate; realloc(p, 0) releases only.
+    expectKind(capture, base, "realloc", 101, 204424);
+    expectKind(capture, base, "malloc", 1, 100000);
+    expectKind(capture, base, "free", 1, std::nullopt);
+    expectField(capture, base, "allocations", 102);
+    expectField(capture, base, "allocated_bytes", 304424);
+    // 100 growth steps + realloc(p, 0) + the shrink release a non-null block, + 1 free.
+    expectField(capture, base, "frees", 103);
+    expectField(capture, base, "leaked_bytes", 0);
+    expectField(capture, base, "leaked_blocks", 0);
+    CHECK(number(capture.data, "peak_heap_bytes") == 100000 + number(base.data, "leaked_bytes"));
+}
+
+TEST_CASE("aligned_allocators: every C allocator kind with its requested size", "[heap][kinds]")
+{
+    TempDir dir;
+    const Summary base = baseline(dir);
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "aligned_allocators");
+    const Summary capture = summarize(run.capture);
+
+    expectKind(capture, base, "posix_memalign", 1, 1000);
+    expectKind(capture, base, "aligned_alloc", 1, 2048);
+    expectKind(capture, base, "memalign", 1, 3000);
+    expectKind(capture, base, "valloc", 1, 4000);
+    expectKind(capture, base, "pvalloc", 1, 5000);  // requested, not glibc's rounded 8192
+    expectKind(capture, base, "reallocarray", 1, 6000);
+    expectKind(capture, base, "calloc", 1, 7000);
+    // glibc implements some of these on top of each other; none may be counted twice.
+    expectKind(capture, base, "malloc", 0, 0);
+    expectKind(capture, base, "realloc", 0, 0);
+    expectKind(capture, base, "free", 7, std::nullopt);
+    expectField(capture, base, "allocations", 7);
+    expectField(capture, base, "allocated_bytes", 28048);
+    expectField(capture, base, "frees", 7);
+    expectField(capture, base, "leaked_bytes", 0);
+    CHECK(number(capture.data, "peak_heap_bytes") == 28048 + number(base.data, "leaked_bytes"));
+}
+
+TEST_CASE("cxx_new_delete: every operator new/delete form, no double counting", "[heap][kinds][cxx]")
+{
+    TempDir dir;
+    const Summary base = baseline(dir, "empty_cxx");
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "cxx_new_delete");
+    const Summary capture = summarize(run.capture);
+
+    expectKind(capture, base, "operator new", 3, 344);
+    expectKind(capture, base, "operator new[]", 1, 80);
+    expectKind(capture, base, "operator new(nothrow)", 1, 120);
+    expectKind(capture, base, "operator new[](nothrow)", 1, 160);
+    expectKind(capture, base, "operator new(align)", 1, 192);
+    expectKind(capture, base, "operator new[](align)", 1, 384);
+    expectKind(capture, base, "operator new(align, nothrow)", 1, 200);
+    expectKind(capture, base, "operator new[](align, nothrow)", 1, 224);
+
+    expectKind(capture, base, "operator delete", 1, std::nullopt);
+    expectKind(capture, base, "operator delete[]", 1, std::nullopt);
+    expectKind(capture, base, "operator delete(sized)", 2, std::nullopt);
+    expectKind(capture, base, "operator delete[](sized)", 1, std::nullopt);
+    expectKind(capture, base, "operator delete(align)", 1, std::nullopt);
+    expectKind(capture, base, "operator delete[](align)", 1, std::nullopt);
+    expectKind(capture, base, "operator delete(sized, align)", 1, std::nullopt);
+    expectKind(capture, base, "operator delete[](sized, align)", 1, std::nullopt);
+
+    // libstdc++'s operators call malloc / aligned_alloc / free / operator new through the
+    // PLT; each user call must be one event of the operator's kind only.
+    expectKind(capture, base, "malloc", 0, 0);
+    expectKind(capture, base, "aligned_alloc", 0, 0);
+    expectKind(capture, base, "posix_memalign", 0, 0);
+    expectKind(capture, base, "memalign", 0, 0);
+    expectKind(capture, base, "free", 0, std::nullopt);
+    expectField(capture, base, "allocations", 10);
+    expectField(capture, base, "allocated_bytes", 1704);
+    expectField(capture, base, "frees", 9);
+    expectField(capture, base, "leaked_bytes", 256);
+    expectField(capture, base, "leaked_blocks", 1);
+    expectLeakFrom(capture, "leak_one_object", 256, 1, "operator new");
+}
+
+TEST_CASE("jemalloc_mallocx: mallocx, rallocx, xallocx, sdallocx, dallocx", "[heap][kinds][jemalloc]")
+{
+    TempDir dir;
+    const Summary base = baseline(dir);
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "jemalloc_mallocx");
+    const Summary capture = summarize(run.capture);
+    REQUIRE(run.process.out == "jemalloc_mallocx: xallocx kept 3072 usable bytes\n");
+
+    expectKind(capture, base, "mallocx", 3, 10096);
+    expectKind(capture, base, "rallocx", 1, 3000);
+    expectKind(capture, base, "xallocx", 1, 2900);  // the requested size, not the usable 3072
+    expectKind(capture, base, "sdallocx", 1, std::nullopt);
+    expectKind(capture, base, "dallocx", 1, std::nullopt);
+    expectKind(capture, base, "malloc", 1, 123);
+    expectKind(capture, base, "free", 1, std::nullopt);
+    expectField(capture, base, "leaked_bytes", 5000);
+    expectField(capture, base, "leaked_blocks", 1);
+    // 5000 leaked + the 123 B malloc at the end: the larger blocks before were released.
+    CHECK(number(capture.data, "peak_heap_bytes") == 5123 + number(base.data, "leaked_bytes"));
+    expectLeakFrom(capture, "leak_zeroed_block", 5000, 1, "mallocx");
+}
+
+namespace {
+
+int countFrames(const json& stack, const std::string& function)
+{
+    int count = 0;
+    for (const json& frame : stack) {
+        if (frame["function"].is_string() && frame["function"].get<std::string>().find(function) != std::string::npos)
+            ++count;
+    }
+    return count;
+}
+
+json deepLeakStack(const std::vector<std::string>& runOptions)
+{
+    TempDir dir;
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "deep_stacks", {}, runOptions);
+    const Summary capture = summarize(run.capture);
+    const auto leaks = leaksFrom(capture.data, "recurse");
+    INFO("top_leaks: " << capture.data["top_leaks"].dump());
+    REQUIRE(leaks.size() == 1);
+    CHECK(leaks.front()["bytes"].get<uint64_t>() == 777);
+    return leaks.front()["stack"];
+}
+
+}  // namespace
+
+TEST_CASE("deep_stacks: all 50 frames by default, --max-depth cuts to the innermost", "[heap][stacks]")
+{
+    SECTION("default depth, libunwind")
+    {
+        const json stack = deepLeakStack({});
+        INFO("stack: " << describeStack(stack));
+        CHECK(countFrames(stack, "recurse") == 50);
+        CHECK(stackHasFunction(stack, "main"));
+    }
+    SECTION("default depth, frame pointers")
+    {
+        const json stack = deepLeakStack({"--unwind", "fp"});
+        INFO("stack: " << describeStack(stack));
+        CHECK(countFrames(stack, "recurse") == 50);
+        CHECK(stackHasFunction(stack, "main"));
+    }
+    SECTION("--max-depth 10")
+    {
+        const json stack = deepLeakStack({"--max-depth", "10"});
+        INFO("stack: " << describeStack(stack));
+        CHECK(stack.size() == 10);
+        CHECK(countFrames(stack, "recurse") == 10);
+    }
+}

@@ -1,0 +1,255 @@
+// `memtrace run` as a launcher: exit statuses, killed programs, the program's output,
+// capture naming, existing files, the user's LD_PRELOAD and fork/exec following.
+#include <catch2/catch.hpp>
+
+#include <regex>
+#include <unistd.h>
+
+#include "expectations.h"
+#include "harness.h"
+
+using namespace memtrace::integration;
+
+namespace {
+
+int printedPid(const std::string& out, const std::string& label)
+{
+    const std::regex line(label + R"( (\d+))");
+    std::smatch match;
+    if (!std::regex_search(out, match, line)) return -1;
+    return std::stoi(match[1]);
+}
+
+std::vector<std::string> filesIn(const TempDir& dir)
+{
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir.path())) names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::string joined(const std::vector<std::string>& names)
+{
+    std::string text;
+    for (const auto& name : names) text += name + " ";
+    return text;
+}
+
+}  // namespace
+
+TEST_CASE("the program's exit status passes through and is recorded", "[process][exit]")
+{
+    for (int code : {0, 3, 42}) {
+        DYNAMIC_SECTION("exit " << code)
+        {
+            TempDir dir;
+            const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "exit_code", {std::to_string(code)}, {}, code);
+            const Summary capture = summarize(run.capture);
+            CHECK(exitStatusIs(capture.data, false, code));
+            CHECK(capture.data["truncated"] == false);
+        }
+    }
+}
+
+TEST_CASE("a killed program leaves a readable capture with every flushed event", "[process][crash]")
+{
+    struct Mode {
+        std::string name;
+        int status;
+        bool signaled;
+        int code;
+        std::optional<bool> truncated;  // nullopt: not specified (abort may or may not flush)
+    };
+    const Mode modes[] = {
+        {"kill", 137, true, 9, true},
+        {"segv", 139, true, 11, true},
+        {"abort", 134, true, 6, std::nullopt},
+        {"_exit", 5, false, 5, false},
+    };
+    for (const Mode& mode : modes) {
+        DYNAMIC_SECTION("crash " << mode.name)
+        {
+            TempDir dir;
+            const Summary base = baseline(dir);
+            const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "crash", {mode.name}, {}, mode.status);
+            CHECK(run.process.out == "crash: allocated 100000 blocks, dying by " + mode.name + "\n");
+            const Summary capture = summarize(run.capture);
+            INFO("summary stderr: " << capture.process.err);
+            if (mode.truncated) CHECK(capture.data["truncated"] == *mode.truncated);
+            CHECK(exitStatusIs(capture.data, mode.signaled, mode.code));
+            // The program slept 500 ms (> the 100 ms flush interval) before dying, so every
+            // allocation is in the file. The baseline's exit-time calls (if any) are not:
+            // compare with what the runtime allocated before main only via the malloc kind.
+            const uint64_t mallocs = kindStat(capture.data, "malloc").count;
+            const uint64_t baseMallocs = kindStat(base.data, "malloc").count;
+            CHECK(mallocs >= 100000);
+            CHECK(mallocs <= 100000 + baseMallocs);
+            CHECK(kindStat(capture.data, "malloc").bytes >= 3200000);
+            const uint64_t frees = kindStat(capture.data, "free").count;
+            CHECK(frees >= 50000);
+            CHECK(frees <= 50000 + kindStat(base.data, "free").count);
+            CHECK(number(capture.data, "leaked_blocks") >= 50000);
+            CHECK(capture.data["duration_s"].get<double>() >= 1.0);
+            CHECK(number(capture.data, "peak_rss_bytes") > 0);
+        }
+    }
+}
+
+TEST_CASE("the program's stdout and stderr are unchanged under memtrace", "[process][output]")
+{
+    for (const char* example : {"leaky_service", "realloc_chain", "aligned_allocators", "cxx_new_delete"}) {
+        DYNAMIC_SECTION(example)
+        {
+            TempDir dir;
+            const ProcessResult native = runCommand({examplePath(example)});
+            REQUIRE(native.status == 0);
+            const TracedRun run = traceExampleOk(dir.file("x.mtrace"), example);
+            CHECK(run.process.out == native.out);
+            // memtrace adds exactly one line to stderr: the capture's name.
+            CHECK(run.process.err == native.err + "memtrace: capture written to " + run.capture + "\n");
+        }
+    }
+}
+
+TEST_CASE("-o expands %p to the program's pid and %h to the host name", "[process][naming]")
+{
+    TempDir dir;
+    SECTION("%p")
+    {
+        const TracedRun run = traceExample(dir.file("cap.%p.mtrace"), "exit_code", {"0", "--print-pid"});
+        INFO(run.process.describe());
+        REQUIRE(run.process.status == 0);
+        const int pid = printedPid(run.process.out, "exit_code: pid");
+        REQUIRE(pid > 0);
+        const std::string expected = dir.file("cap." + std::to_string(pid) + ".mtrace");
+        CHECK(announcedCapture(run.process.err) == expected);
+        CHECK(fs::exists(expected));
+        CHECK(filesIn(dir) == std::vector<std::string>{"cap." + std::to_string(pid) + ".mtrace"});
+        summarize(expected);
+    }
+    SECTION("%h")
+    {
+        char host[256] = {};
+        REQUIRE(gethostname(host, sizeof host - 1) == 0);
+        const TracedRun run = traceExample(dir.file("cap.%h.mtrace"), "exit_code", {"0"});
+        INFO(run.process.describe());
+        REQUIRE(run.process.status == 0);
+        const std::string expected = dir.file(std::string("cap.") + host + ".mtrace");
+        CHECK(announcedCapture(run.process.err) == expected);
+        CHECK(fs::exists(expected));
+    }
+}
+
+TEST_CASE("without -o the capture is memtrace.<program>.<pid>.mtrace in the working directory",
+          "[process][naming]")
+{
+    TempDir dir;
+    ProcessOptions options;
+    options.workingDirectory = dir.path().string();
+    const TracedRun run = traceExample("", "exit_code", {"0", "--print-pid"}, {}, options);
+    INFO(run.process.describe());
+    REQUIRE(run.process.status == 0);
+    const int pid = printedPid(run.process.out, "exit_code: pid");
+    REQUIRE(pid > 0);
+    const std::string expected = dir.file("memtrace.exit_code." + std::to_string(pid) + ".mtrace");
+    CHECK(announcedCapture(run.process.err) == expected);
+    CHECK(fs::exists(expected));
+}
+
+TEST_CASE("an existing capture is not overwritten without --force", "[process][naming]")
+{
+    TempDir dir;
+    const std::string capture = dir.file("x.mtrace");
+    writeFile(capture, "precious\n");
+
+    const TracedRun refused = traceExample(capture, "exit_code", {"0", "--print-pid"});
+    INFO(refused.process.describe());
+    CHECK(refused.process.status == 2);
+    CHECK(refused.process.out.empty());  // the program did not run
+    CHECK(readFile(capture) == "precious\n");
+    CHECK(announcedCapture(refused.process.err).empty());
+
+    const TracedRun forced = traceExample(capture, "exit_code", {"0", "--print-pid"}, {"--force"});
+    INFO(forced.process.describe());
+    CHECK(forced.process.status == 0);
+    CHECK(announcedCapture(forced.process.err) == capture);
+    const Summary summary = summarize(capture);
+    CHECK(exitStatusIs(summary.data, false, 0));
+}
+
+TEST_CASE("the user's LD_PRELOAD stays in effect and the program is still traced", "[process][preload]")
+{
+    TempDir dir;
+    ProcessOptions options;
+    options.environment = {{"LD_PRELOAD", "libjemalloc.so.2"}};
+    const TracedRun run = traceExample(dir.file("x.mtrace"), "preload_probe", {}, {}, options);
+    INFO(run.process.describe());
+    REQUIRE(run.process.status == 0);
+    CHECK(run.process.out == "preload_probe: jemalloc loaded: yes\n");
+    const Summary capture = summarize(run.capture);
+    expectLeakFrom(capture, "leak_probe_block", 31337, 1, "malloc");
+}
+
+TEST_CASE("--follow-fork: the forked child and the exec'd program get their own captures", "[process][fork]")
+{
+    TempDir dir;
+    const Summary base = baseline(dir);
+    const Summary leakyBase = [&] {
+        const TracedRun run = traceExampleOk(dir.file("leaky.mtrace"), "leaky_service");
+        return summarize(run.capture);
+    }();
+
+    TempDir out;
+    const std::string capture = out.file("x.mtrace");
+    const TracedRun run =
+        traceExampleOk(capture, "fork_exec", {examplePath("leaky_service")}, {"--follow-fork"});
+    const int worker = printedPid(run.process.out, "fork_exec: child");
+    const int execed = printedPid(run.process.out, "fork_exec: exec child");
+    REQUIRE(worker > 0);
+    REQUIRE(execed > 0);
+    INFO("files: " << joined(filesIn(out)));
+
+    SECTION("the parent's capture has the parent's calls only")
+    {
+        const Summary parent = summarize(capture);
+        expectKind(parent, base, "malloc", 1, 1111);
+        expectKind(parent, base, "free", 1, std::nullopt);
+        CHECK(leaksFrom(parent.data, "child_work").empty());
+        CHECK(exitStatusIs(parent.data, false, 0));
+    }
+    SECTION("the forked child's capture is <capture>.<pid> with exactly its calls")
+    {
+        const std::string childCapture = capture + "." + std::to_string(worker);
+        REQUIRE(fs::exists(childCapture));
+        const Summary child = summarize(childCapture);
+        // Everything the runtime allocated happened before the fork, in the parent.
+        CHECK(kindStat(child.data, "malloc").count == 5);
+        CHECK(kindStat(child.data, "malloc").bytes == 11110);
+        CHECK(kindStat(child.data, "free").count == 3);
+        CHECK(number(child.data, "leaked_bytes") == 4444);
+        CHECK(number(child.data, "leaked_blocks") == 2);
+        expectLeakFrom(child, "child_work", 4444, 2, "malloc");
+    }
+    SECTION("the exec'd program's capture is memtrace.<program>.<pid>.mtrace beside it")
+    {
+        const std::string execCapture = out.file("memtrace.leaky_service." + std::to_string(execed) + ".mtrace");
+        REQUIRE(fs::exists(execCapture));
+        const Summary program = summarize(execCapture);
+        CHECK(number(program.data, "leaked_bytes") == number(leakyBase.data, "leaked_bytes"));
+        CHECK(number(program.data, "allocations") == number(leakyBase.data, "allocations"));
+        expectLeakFrom(program, "leak_page_buffers", 40960, 10, "malloc");
+    }
+}
+
+TEST_CASE("without --follow-fork only the started process is traced", "[process][fork]")
+{
+    TempDir dir;
+    const Summary base = baseline(dir);
+    TempDir out;
+    const std::string capture = out.file("x.mtrace");
+    traceExampleOk(capture, "fork_exec", {examplePath("leaky_service")});
+    CHECK(filesIn(out) == std::vector<std::string>{"x.mtrace"});
+    const Summary parent = summarize(capture);
+    expectKind(parent, base, "malloc", 1, 1111);
+    expectKind(parent, base, "free", 1, std::nullopt);
+}

@@ -1,0 +1,258 @@
+#include <catch2/catch.hpp>
+
+#include "model_test_util.h"
+
+using namespace memtrace;
+using format::AllocatorKind;
+using test::CaptureBuilder;
+using test::statsOf;
+
+namespace {
+
+void defineStacks(format::RecordEncoder& e, uint64_t count)
+{
+    for (uint64_t id = 1; id <= count; ++id) {
+        const uint64_t frames[] = {0x1000 * id, 0x9000};
+        e.stack(id, frames, 2);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("counts, bytes, kinds and leaks are exact")
+{
+    CaptureBuilder b;
+    b.processInfo(100, "/bin/prog", {"prog"});
+    auto& e = b.records();
+    defineStacks(e, 2);
+    e.time(10);
+    e.thread(1);
+    e.alloc(AllocatorKind::Malloc, 0x1000, 100, 1);
+    e.alloc(AllocatorKind::Calloc, 0x2000, 200, 1);
+    e.alloc(AllocatorKind::New, 0x3000, 30, 2);
+    e.time(20);
+    e.free(AllocatorKind::Free, 0x1000);
+    e.free(AllocatorKind::Delete, 0x3000);
+    e.free(AllocatorKind::Free, 0x9999);  // never allocated here
+    e.free(AllocatorKind::Free, 0);       // free(NULL)
+    b.end();
+    b.endChunk();
+
+    test::LoadedCapture c;
+    test::load(b, "counts.mtrace", c);
+    REQUIRE(c.result.outcome == reader::StreamResult::Outcome::Complete);
+    const auto& heap = c.model.heap();
+    CHECK(heap.allocations() == 3);
+    CHECK(heap.allocatedBytes() == 330);
+    CHECK(heap.frees() == 2);
+    CHECK(heap.freedBytes() == 130);
+    CHECK(heap.freesUnmatched() == 1);
+    CHECK(heap.heapBytes() == 200);
+    CHECK(heap.peakBytes() == 330);
+    CHECK(heap.peakTimeUs() == 10);
+    CHECK(heap.byKind()[static_cast<int>(AllocatorKind::Malloc)].count == 1);
+    CHECK(heap.byKind()[static_cast<int>(AllocatorKind::Calloc)].bytes == 200);
+    CHECK(heap.byKind()[static_cast<int>(AllocatorKind::Delete)].count == 1);
+    CHECK(heap.byKind()[static_cast<int>(AllocatorKind::Delete)].bytes == 30);
+    REQUIRE(c.model.leaks().size() == 1);
+    CHECK(c.model.leaks()[0].bytes == 200);
+    CHECK(c.model.leaks()[0].blocks == 1);
+    CHECK(c.model.leaks()[0].kind == AllocatorKind::Calloc);
+    CHECK(c.model.durationUs() == 20);
+    CHECK(c.model.end().has_value());
+    CHECK(statsOf(c.model, 1).allocations == 2);
+    CHECK(statsOf(c.model, 1).frees == 1);
+    CHECK(statsOf(c.model, 2).liveBytes == 0);
+}
+
+TEST_CASE("the peak records what every stack held at that instant, across chunks")
+{
+    CaptureBuilder b;
+    auto& e = b.records();
+    defineStacks(e, 3);
+    e.time(1);
+    e.thread(1);
+    e.alloc(AllocatorKind::Malloc, 0xa000, 100, 1);
+    e.time(2);
+    e.alloc(AllocatorKind::Malloc, 0xb000, 200, 2);  // heap 300: the peak
+    b.endChunk();
+    e.time(3);
+    e.thread(1);
+    e.free(AllocatorKind::Free, 0xa000);             // 200; stack 1 changes after the peak
+    e.time(4);
+    e.alloc(AllocatorKind::Malloc, 0xb100, 50, 2);   // 250
+    e.time(5);
+    e.alloc(AllocatorKind::Malloc, 0xc000, 40, 3);   // 290 < 300
+    b.end();
+    b.endChunk();
+
+    test::LoadedCapture c;
+    test::load(b, "peak.mtrace", c);
+    CHECK(c.model.heap().peakBytes() == 300);
+    CHECK(c.model.heap().peakTimeUs() == 2);
+    CHECK(statsOf(c.model, 1).peakBytes == 100);
+    CHECK(statsOf(c.model, 2).peakBytes == 200);
+    CHECK(statsOf(c.model, 3).peakBytes == 0);
+    CHECK(statsOf(c.model, 2).liveBytes == 250);
+}
+
+TEST_CASE("a later, higher peak replaces the earlier one")
+{
+    CaptureBuilder b;
+    auto& e = b.records();
+    defineStacks(e, 3);
+    e.time(1);
+    e.thread(1);
+    e.alloc(AllocatorKind::Malloc, 0xa000, 100, 1);
+    e.alloc(AllocatorKind::Malloc, 0xb000, 200, 2);  // 300
+    e.time(2);
+    e.free(AllocatorKind::Free, 0xa000);
+    e.free(AllocatorKind::Free, 0xb000);
+    e.time(3);
+    e.alloc(AllocatorKind::Malloc, 0xc000, 250, 3);
+    e.alloc(AllocatorKind::Malloc, 0xa000, 60, 1);   // 310: new peak
+    e.time(4);
+    e.free(AllocatorKind::Free, 0xc000);
+    e.alloc(AllocatorKind::Malloc, 0xd000, 1, 2);
+    b.end();
+    b.endChunk();
+
+    test::LoadedCapture c;
+    test::load(b, "peak2.mtrace", c);
+    CHECK(c.model.heap().peakBytes() == 310);
+    CHECK(c.model.heap().peakTimeUs() == 3);
+    CHECK(statsOf(c.model, 1).peakBytes == 60);
+    CHECK(statsOf(c.model, 2).peakBytes == 0);
+    CHECK(statsOf(c.model, 3).peakBytes == 250);
+}
+
+TEST_CASE("realloc semantics")
+{
+    CaptureBuilder b;
+    auto& e = b.records();
+    defineStacks(e, 2);
+    e.time(1);
+    e.thread(1);
+    e.realloc(AllocatorKind::Realloc, 0, 0x1000, 10, 1);       // realloc(NULL, 10): 1 alloc
+    e.realloc(AllocatorKind::Realloc, 0x1000, 0x2000, 30, 1);  // moved: 1 alloc + 1 free
+    e.realloc(AllocatorKind::Realloc, 0x2000, 0x2000, 50, 2);  // in place: 1 alloc + 1 free
+    e.realloc(AllocatorKind::Realloc, 0x5000, 0x6000, 8, 2);   // old unknown: 1 alloc, unmatched
+    e.realloc(AllocatorKind::Realloc, 0x6000, 0, 0, 2);        // realloc(p, 0): release only
+    e.realloc(AllocatorKind::Realloc, 0x2000, 0, 4096, 2);     // failed: nothing changes
+    b.end();
+    b.endChunk();
+
+    test::LoadedCapture c;
+    test::load(b, "realloc.mtrace", c);
+    const auto& heap = c.model.heap();
+    CHECK(heap.allocations() == 4);
+    CHECK(heap.allocatedBytes() == 10 + 30 + 50 + 8);
+    CHECK(heap.frees() == 3);
+    CHECK(heap.freesUnmatched() == 1);
+    CHECK(heap.heapBytes() == 50);
+    CHECK(heap.peakBytes() == 58);
+    CHECK(heap.byKind()[static_cast<int>(AllocatorKind::Realloc)].count == 4);
+    REQUIRE(c.model.leaks().size() == 1);
+    CHECK(c.model.leaks()[0].bytes == 50);
+    CHECK(statsOf(c.model, 2).liveBytes == 50);
+    CHECK(statsOf(c.model, 1).liveBytes == 0);
+}
+
+TEST_CASE("temporary allocations, cross-thread frees, anomalies")
+{
+    CaptureBuilder b;
+    auto& e = b.records();
+    defineStacks(e, 1);
+    e.time(1);
+    e.thread(1);
+    e.alloc(AllocatorKind::Malloc, 0x1000, 8, 1);
+    e.free(AllocatorKind::Free, 0x1000);           // temporary
+    e.alloc(AllocatorKind::Malloc, 0x1000, 8, 1);
+    e.alloc(AllocatorKind::Malloc, 0x2000, 8, 1);
+    e.free(AllocatorKind::Free, 0x1000);           // not temporary: T1 allocated 0x2000 since
+    e.alloc(AllocatorKind::Malloc, 0x3000, 16, 1);
+    e.thread(2);
+    e.free(AllocatorKind::Free, 0x3000);           // cross-thread, still temporary (owner T1 idle)
+    e.free(AllocatorKind::Free, 0x2000);           // cross-thread, not temporary
+    e.alloc(AllocatorKind::Malloc, 0x4000, 5, 1);
+    e.alloc(AllocatorKind::Malloc, 0x4000, 7, 1);  // same address while live: anomaly
+    b.end();
+    b.endChunk();
+
+    test::LoadedCapture c;
+    test::load(b, "temporary.mtrace", c);
+    const auto& heap = c.model.heap();
+    CHECK(heap.temporary() == 2);
+    CHECK(heap.frees() == 4);
+    CHECK(heap.anomalies() == 1);
+    CHECK(heap.heapBytes() == 7);
+    CHECK(heap.allocations() == 6);
+    REQUIRE(c.model.leaks().size() == 1);
+    CHECK(c.model.leaks()[0].bytes == 7);
+}
+
+TEST_CASE("threads, process info, rss, exit status")
+{
+    CaptureBuilder b;
+    b.processInfo(321, "/usr/bin/prog", {"prog", "x"});
+    b.threadStart(0, 321, "prog");
+    b.threadStart(1, 322, "worker");
+    auto& e = b.records();
+    e.time(5);
+    b.rss(1000);
+    e.time(7);
+    b.rss(3000);
+    b.threadName(1, "renamed");
+    e.time(9);
+    b.rss(2000);
+    b.threadExit(1);
+    b.end();
+    b.endChunk();
+    b.exitStatus(format::ExitKind::Exited, 3);  // appended by `memtrace run` in its own chunk
+    b.endChunk();
+
+    test::LoadedCapture c;
+    test::load(b, "process.mtrace", c);
+    REQUIRE(c.result.outcome == reader::StreamResult::Outcome::Complete);
+    REQUIRE(c.model.process());
+    CHECK(c.model.process()->pid == 321);
+    CHECK(c.model.process()->argv == std::vector<std::string>{"prog", "x"});
+    CHECK(c.model.threads().size() == 2);
+    CHECK(c.model.threads().at(1).name == "renamed");
+    CHECK(c.model.threads().at(1).renames.size() == 1);
+    CHECK(c.model.threads().at(1).exitUs == 9u);
+    CHECK(c.model.rssPeakBytes() == 3000);
+    CHECK(c.model.rssPeakTimeUs() == 7);
+    REQUIRE(c.model.exitStatus());
+    CHECK(c.model.exitStatus()->code == 3);
+    CHECK(c.model.durationUs() == 9);
+}
+
+TEST_CASE("stacks resolve against the module map current when they were defined")
+{
+    CaptureBuilder b;
+    b.moduleMap(1, {{"/bin/prog", 0x400000, "", {{0, 0x1000}}}, {"/lib/liba.so", 0x7000000, "", {{0x100, 0x1000}}}});
+    auto& e = b.records();
+    const uint64_t first[] = {0x400010, 0x7000200, 0x9999999};
+    e.stack(1, first, 3);
+    b.moduleMap(2, {{"/bin/prog", 0x400000, "", {{0, 0x1000}}}, {"/lib/libb.so", 0x7000000, "", {{0, 0x2000}}}});
+    const uint64_t second[] = {0x7000200};
+    e.stack(2, second, 1);
+    b.end();
+    b.endChunk();
+
+    test::LoadedCapture c;
+    test::load(b, "modules.mtrace", c);
+    const auto& stacks = c.model.stacks();
+    REQUIRE(stacks.size() == 3);
+    auto f1 = stacks.frames(reader::StackIndex{1});
+    REQUIRE(f1.size() == 3);
+    CHECK(stacks.module(f1[0].module).path == "/bin/prog");
+    CHECK(f1[0].offset == 0x10);
+    CHECK(stacks.module(f1[1].module).path == "/lib/liba.so");
+    CHECK(f1[1].offset == 0x200);
+    CHECK(f1[2].module.value() == 0);
+    auto f2 = stacks.frames(reader::StackIndex{2});
+    CHECK(stacks.module(f2[0].module).path == "/lib/libb.so");
+    CHECK(stacks.generations().size() == 2);
+}

@@ -1,0 +1,274 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "capture_builder.h"
+#include "memtrace/record_encoder.h"
+#include "reader/module_map_cursor.h"
+#include "reader/record_decoder.h"
+
+using namespace memtrace;
+using format::AllocatorKind;
+using format::RecordType;
+using reader::Record;
+using reader::RecordDecoder;
+
+namespace {
+
+std::vector<Record> decodeAll(const uint8_t* data, size_t size, RecordDecoder::Step* last = nullptr, std::string* error = nullptr)
+{
+    RecordDecoder decoder;
+    decoder.reset({data, size});
+    std::vector<Record> out;
+    Record r;
+    RecordDecoder::Step step;
+    while ((step = decoder.next(r)) == RecordDecoder::Step::Record) out.push_back(r);
+    if (last) *last = step;
+    if (error) *error = decoder.error();
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("every core record round trips through encoder and decoder")
+{
+    std::vector<uint8_t> buffer(4096);
+    format::RecordEncoder e(buffer.data(), buffer.size());
+    const uint64_t frames[] = {0x555555554000 + 0x1234, 0x555555554000 + 0x1000, 0x7ffff7a00000};
+    e.time(1500);
+    e.thread(3);
+    e.stack(7, frames, 3);
+    e.alloc(AllocatorKind::Malloc, 0x5555555592a0, 48, 7);
+    e.allocWeighted(AllocatorKind::New, 0x555555559000, 4096, 6, 65536);
+    e.time(1600);
+    e.free(AllocatorKind::Delete, 0x555555559000);
+    e.realloc(AllocatorKind::Realloc, 0x5555555592a0, 0x555555560000, 100, 8);
+    e.realloc(AllocatorKind::Realloc, 0, 0x400000, 5, 1);
+    e.mmap(AllocatorKind::MmapAnonymous, 0x7f0000000000, 8192, 3, 0x22, 9);
+    e.munmap(0x7f0000001000, 4096);
+    e.mremap(0x7f0000000000, 4096, 0x7f0000100000, 16384, 9);
+    e.thread(4);
+    e.free(AllocatorKind::Free, 0x400000);
+
+    RecordDecoder::Step last;
+    const auto records = decodeAll(buffer.data(), e.size(), &last);
+    REQUIRE(last == RecordDecoder::Step::End);
+    REQUIRE(records.size() == 14);
+
+    CHECK(records[0].type == RecordType::Time);
+    CHECK(records[0].timeUs == 1500);
+    CHECK(records[1].type == RecordType::Thread);
+    CHECK(records[1].thread == 3);
+    const Record& stack = records[2];
+    CHECK(stack.type == RecordType::Stack);
+    CHECK(stack.stack == 7);
+    // (a stack's frames stay valid only until the next record: checked in the next test)
+    const Record& alloc = records[3];
+    CHECK(alloc.type == RecordType::Alloc);
+    CHECK(alloc.kind == AllocatorKind::Malloc);
+    CHECK(alloc.address == 0x5555555592a0);
+    CHECK(alloc.size == 48);
+    CHECK(alloc.stack == 7);
+    CHECK(alloc.thread == 3);
+    CHECK(alloc.timeUs == 1500);
+    const Record& weighted = records[4];
+    CHECK(weighted.type == RecordType::AllocWeighted);
+    CHECK(weighted.kind == AllocatorKind::New);
+    CHECK(weighted.address == 0x555555559000);
+    CHECK(weighted.size == 4096);
+    CHECK(weighted.stack == 6);
+    CHECK(weighted.weight == 65536);
+    CHECK(records[5].timeUs == 1600);
+    CHECK(records[6].type == RecordType::Free);
+    CHECK(records[6].kind == AllocatorKind::Delete);
+    CHECK(records[6].address == 0x555555559000);
+    CHECK(records[6].timeUs == 1600);
+    const Record& realloc = records[7];
+    CHECK(realloc.type == RecordType::Realloc);
+    CHECK(realloc.address == 0x5555555592a0);
+    CHECK(realloc.newAddress == 0x555555560000);
+    CHECK(realloc.size == 100);
+    CHECK(realloc.stack == 8);
+    CHECK(records[8].address == 0);
+    CHECK(records[8].newAddress == 0x400000);
+    CHECK(records[8].stack == 1);
+    const Record& mmap = records[9];
+    CHECK(mmap.type == RecordType::Mmap);
+    CHECK(mmap.kind == AllocatorKind::MmapAnonymous);
+    CHECK(mmap.address == 0x7f0000000000);
+    CHECK(mmap.size == 8192);
+    CHECK(mmap.prot == 3);
+    CHECK(mmap.flags == 0x22);
+    CHECK(mmap.stack == 9);
+    CHECK(records[10].type == RecordType::Munmap);
+    CHECK(records[10].address == 0x7f0000001000);
+    CHECK(records[10].size == 4096);
+    const Record& mremap = records[11];
+    CHECK(mremap.type == RecordType::Mremap);
+    CHECK(mremap.address == 0x7f0000000000);
+    CHECK(mremap.oldSize == 4096);
+    CHECK(mremap.newAddress == 0x7f0000100000);
+    CHECK(mremap.size == 16384);
+    CHECK(mremap.stack == 9);
+    CHECK(records[12].type == RecordType::Thread);
+    CHECK(records[13].type == RecordType::Free);
+    CHECK(records[13].address == 0x400000);
+    CHECK(records[13].thread == 4);
+}
+
+TEST_CASE("stack frames decode innermost first")
+{
+    std::vector<uint8_t> buffer(4096);
+    format::RecordEncoder e(buffer.data(), buffer.size());
+    const uint64_t frames[] = {0x7f0000001000, 0x555555554100, 0x7f0000000fff, 0xffffffffffff0000};
+    e.stack(42, frames, 4);
+    RecordDecoder decoder;
+    decoder.reset({buffer.data(), e.size()});
+    Record r;
+    REQUIRE(decoder.next(r) == RecordDecoder::Step::Record);
+    REQUIRE(r.frames.size() == 4);
+    for (size_t i = 0; i < 4; ++i) CHECK(r.frames[i] == frames[i]);
+    CHECK(r.length == e.size());
+    CHECK(decoder.next(r) == RecordDecoder::Step::End);
+}
+
+TEST_CASE("extension records decode and unknown ones are skipped by length")
+{
+    test::CaptureBuilder b;
+    b.processInfo(4242, "/usr/bin/prog", {"prog", "--flag", "a b"});
+    b.threadStart(1, 777, "main");
+    b.threadName(1, "worker");
+    b.moduleMap(2, {{"/usr/bin/prog", 0x555555554000, "\x01\x02", {{0, 0x1000}, {0x1000, 0x2000}}},
+                    {"/lib/libc.so.6", 0x7ffff7800000, "", {{0, 0x200000}}}});
+    b.rss(123456);
+    b.extension(0x7e, {1, 2, 3, 4, 5});
+    b.extension(static_cast<uint8_t>(RecordType::Marker), {3, 'a', 'b', 'c', 0xee});  // trailing byte ignored
+    b.end(format::EndReason::QuickExit, 100, 2);
+    b.exitStatus(format::ExitKind::Signaled, 9);
+    b.threadExit(1);
+    auto& e = b.records();
+
+    RecordDecoder::Step last;
+    const auto records = decodeAll(e.data(), e.size(), &last);
+    REQUIRE(last == RecordDecoder::Step::End);
+    REQUIRE(records.size() == 10);
+    CHECK(records[0].type == RecordType::ProcessInfo);
+    CHECK(records[0].process.pid == 4242);
+    CHECK(records[0].process.exePath == "/usr/bin/prog");
+    CHECK(records[0].process.cmdline == std::string_view("prog\0--flag\0a b", 15));
+    CHECK(records[0].process.hostname == "testhost");
+    CHECK(records[1].type == RecordType::ThreadStart);
+    CHECK(records[1].value == 1);
+    CHECK(records[1].value2 == 777);
+    CHECK(records[1].text == "main");
+    CHECK(records[2].text == "worker");
+    CHECK(records[3].type == RecordType::ModuleMap);
+    CHECK(records[3].value == 2);
+    CHECK(records[3].value2 == 2);
+    reader::ModuleMapCursor cursor(records[3].body, records[3].value2);
+    reader::ModuleEntry m;
+    REQUIRE(cursor.next(m));
+    CHECK(m.path == "/usr/bin/prog");
+    CHECK(m.loadBias == 0x555555554000);
+    CHECK(m.buildId == "\x01\x02");
+    std::vector<std::pair<uint64_t, uint64_t>> segments;
+    m.forEachSegment([&](const reader::ModuleSegment& s) { segments.emplace_back(s.vaddr, s.memsz); });
+    CHECK(segments == std::vector<std::pair<uint64_t, uint64_t>>{{0, 0x1000}, {0x1000, 0x2000}});
+    REQUIRE(cursor.next(m));
+    CHECK(m.path == "/lib/libc.so.6");
+    CHECK_FALSE(cursor.next(m));
+    CHECK_FALSE(cursor.failed());
+    CHECK(records[4].value == 123456);
+    CHECK(records[5].rawType == 0x7e);
+    CHECK_FALSE(records[5].known);
+    CHECK(records[5].body.size() == 5);
+    CHECK(records[6].type == RecordType::Marker);
+    CHECK(records[6].text == "abc");
+    CHECK(records[7].type == RecordType::End);
+    CHECK(records[7].code == 2);
+    CHECK(records[7].value == 100);
+    CHECK(records[7].value2 == 2);
+    CHECK(records[8].type == RecordType::ExitStatus);
+    CHECK(records[8].code == 1);
+    CHECK(records[8].value == 9);
+    CHECK(records[9].type == RecordType::ThreadExit);
+}
+
+TEST_CASE("an unknown core type stops with 'needs a newer memtrace'")
+{
+    const uint8_t payload[] = {0x01, 0x05, 0x3f, 0x00};
+    RecordDecoder::Step last;
+    std::string error;
+    const auto records = decodeAll(payload, sizeof payload, &last, &error);
+    CHECK(records.size() == 1);
+    CHECK(last == RecordDecoder::Step::Error);
+    CHECK_THAT(error, Catch::Contains("newer memtrace"));
+}
+
+TEST_CASE("every truncation of a record is an error, never a crash")
+{
+    std::vector<uint8_t> buffer(4096);
+    format::RecordEncoder e(buffer.data(), buffer.size());
+    const uint64_t frames[] = {0x1000, 0x2000};
+    e.time(1);
+    e.stack(1, frames, 2);
+    e.alloc(AllocatorKind::Malloc, 0x5555555592a0, 48, 1);
+    e.realloc(AllocatorKind::Realloc, 0x5555555592a0, 0x555555560000, 100, 1);
+    e.mremap(0x7f0000000000, 4096, 0x7f0000100000, 16384, 1);
+    e.beginExtension(RecordType::ThreadStart);
+    e.field(1);
+    e.field(2);
+    e.fieldString("name");
+    e.endExtension();
+    const size_t full = e.size();
+    const size_t complete = decodeAll(buffer.data(), full).size();
+    for (size_t cut = 0; cut < full; ++cut) {
+        RecordDecoder::Step last;
+        const auto records = decodeAll(buffer.data(), cut, &last);
+        CHECK(records.size() < complete);
+        // A cut exactly between records decodes cleanly; anywhere else it is an error.
+        if (last == RecordDecoder::Step::End) {
+            size_t consumed = 0;
+            for (const Record& r : records) consumed += r.length;
+            CHECK(consumed == cut);
+        }
+    }
+}
+
+TEST_CASE("limits: stack depth and string length are enforced")
+{
+    std::vector<uint8_t> payload = {static_cast<uint8_t>(RecordType::Stack), 1};
+    uint8_t tmp[varint::kMaxBytes];
+    uint8_t* end = varint::put(tmp, format::kMaxStackDepth + 1);
+    payload.insert(payload.end(), tmp, end);
+    for (int i = 0; i < 2000; ++i) payload.push_back(1);
+    RecordDecoder::Step last;
+    decodeAll(payload.data(), payload.size(), &last);
+    CHECK(last == RecordDecoder::Step::Error);
+
+    // A ThreadName whose string claims more bytes than the record holds.
+    const uint8_t bad[] = {0x42, 0x83, 0x80, 0x80, 0x00, 0x01, 0x7f, 'x'};
+    decodeAll(bad, sizeof bad, &last);
+    CHECK(last == RecordDecoder::Step::Error);
+}
+
+TEST_CASE("delta state resets per chunk")
+{
+    std::vector<uint8_t> buffer(256);
+    format::RecordEncoder e(buffer.data(), buffer.size());
+    e.time(100);
+    e.thread(1);
+    e.alloc(AllocatorKind::Malloc, 0x1000, 8, 3);
+    RecordDecoder decoder;
+    Record r;
+    for (int chunk = 0; chunk < 2; ++chunk) {
+        decoder.reset({buffer.data(), e.size()}, chunk == 0 ? 0 : 5000);
+        REQUIRE(decoder.next(r) == RecordDecoder::Step::Record);
+        CHECK(r.timeUs == 100);  // first Time of a chunk is absolute
+        decoder.next(r);
+        REQUIRE(decoder.next(r) == RecordDecoder::Step::Record);
+        CHECK(r.address == 0x1000);
+        CHECK(r.stack == 3);
+    }
+}
