@@ -113,7 +113,7 @@ for threads in $thread_counts; do
     events_bench=$(grep -oE 'events=[0-9]+' "$work/base.out" | cut -d= -f2)
 
     capture="$work/capture.mtrace"
-    timed "$work/mt" "$memtrace" run --force -o "$capture" "${extra_run_options[@]}" -- "$bench" "$threads" "$iterations"
+    timed "$work/mt" "$memtrace" run --force -o "$capture" "${extra_run_options[@]}" "$bench" "$threads" "$iterations"
     if [ "$RC" -ne 0 ] || [ ! -s "$capture" ]; then
       echo "run_bench.sh: memtrace run failed (status $RC):" >&2; cat "$work/mt.err" >&2; exit 1
     fi

@@ -197,7 +197,7 @@ uint64_t CaptureWriter::conflictingReleaseTime(const RawEvent& resize, size_t se
 
 // k-way merge of the rings' pending events by key (a binary min-heap of ring heads). Each
 // ring is already in key order; the merge stops at the first head that may not be emitted yet.
-void CaptureWriter::mergeEvents(size_t count, uint64_t cut)
+void CaptureWriter::mergeEvents(size_t count, uint64_t cut, uint64_t drainStart)
 {
     size_t heapSize = 0;
     auto key = [&](size_t heapIndex) { return m_pending[m_heap[heapIndex]].key; };
@@ -222,7 +222,10 @@ void CaptureWriter::mergeEvents(size_t count, uint64_t cut)
         const RawEvent& ev = top.ring->eventAt(top.next);
         if (top.key >= cut) break;
         if (isMovingResize(ev)) {
-            if (ev.ts2 >= cut) break;  // a release it depends on may not be in this snapshot
+            // A release it depends on may not be in this snapshot yet. Compared with S, not with
+            // the in-flight cut: a producer waiting for room in a full ring keeps its in-flight
+            // mark, and its ring must still drain below that mark (else: deadlock).
+            if (ev.ts2 >= drainStart) break;
             const uint64_t release = conflictingReleaseTime(ev, index, count);
             if (release != 0 && release >= top.key) {
                 top.key = release + 1;  // right after the release of the block it obtained
@@ -293,7 +296,7 @@ void CaptureWriter::drain(DrainMode mode)
     const uint32_t stackLimit = g_stacks.idLimit();
     emitModuleMapIfChanged();
     emitNewStacks(stackLimit);
-    mergeEvents(count, cut);
+    mergeEvents(count, cut, mode == DrainMode::Final ? UINT64_MAX : s);
     if (rssDue && rss) {
         m_lastRssNs = s;
         if (toUs(s) > m_currentUs) m_currentUs = toUs(s);

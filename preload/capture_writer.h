@@ -74,7 +74,7 @@ private:
     size_t snapshotRings(uint64_t& cut, DrainMode mode);
     void emitModuleMapIfChanged();
     void emitNewStacks(uint32_t limit);
-    void mergeEvents(size_t count, uint64_t cut);
+    void mergeEvents(size_t count, uint64_t cut, uint64_t drainStart);
     uint64_t conflictingReleaseTime(const RawEvent& resize, size_t self, size_t count) const;
     void emitEvent(const RawEvent& ev, uint64_t key);
     void emitRss(uint64_t atNs, uint64_t bytes);

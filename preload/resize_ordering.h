@@ -10,8 +10,9 @@
 //
 // F.ts < obtain <= release < B.ts, so a key in (F.ts, B.ts) is right for both. The writer:
 //   - keys a resize by ts (its release time): that orders (b);
-//   - emits a moving resize only once ts2 < cut: every release committed before it obtained
-//     the new block (a free commits before the real free) is then in the drain's snapshot;
+//   - emits a moving resize only once ts2 < S (the drain's start): every release committed
+//     before it obtained the new block (a free commits before the real free) is then in the
+//     drain's snapshot;
 //   - if a pending release of the new address lies in (ts, ts2), re-keys the resize to just
 //     after it: that orders (a), and keeps (b) after it since B.ts > obtain > F.ts.
 // realloc(NULL, n) is a pure allocation and is keyed by ts2, like malloc.

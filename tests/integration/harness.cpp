@@ -52,7 +52,8 @@ TracedRun traceExample(const std::string& capture, const std::string& example,
         options.argv.push_back("-o");
         options.argv.push_back(capture);
     }
-    options.argv.push_back("--");
+    // No "--" before the program: the program path is absolute, so it cannot be taken for
+    // an option, and `-- PROGRAM` has its own test (process_test.cpp).
     options.argv.push_back(examplePath(example));
     options.argv.insert(options.argv.end(), args.begin(), args.end());
     return {runProcess(options), capture};

@@ -39,7 +39,7 @@ struct TracedRun {
     std::string capture;    // the path it was asked to write
 };
 
-// `memtrace run <runOptions> -o <capture> -- <example> <args>`.
+// `memtrace run <runOptions> -o <capture> <example> <args>` (capture "": no -o).
 TracedRun traceExample(const std::string& capture, const std::string& example,
                        const std::vector<std::string>& args = {},
                        const std::vector<std::string>& runOptions = {},
