@@ -8,7 +8,8 @@
 # untracked, under `memtrace run` and under `heaptrack`, alternating in every repetition so
 # that drifts of the machine hit all three alike, and prints:
 #   - wall time (median, min-max) and its ratio to the untracked run of the same repetition
-#   - max RSS (GNU time; for the tracked runs it includes the tracker's processes)
+#   - CPU seconds (user + system) and max RSS (GNU time; for the tracked runs they include
+#     the tracker's threads and processes)
 #   - capture size and bytes per event (events = allocations + frees from summary --json)
 #   - `memtrace summary` analysis time and events analysed per second (heaptrack_print for
 #     heaptrack)
@@ -56,17 +57,19 @@ trap 'rm -rf "$work"' EXIT
 now_ns() { date +%s%N; }
 
 # timed OUT_PREFIX CMD...: runs CMD with stdout to OUT_PREFIX.out, stderr to OUT_PREFIX.err;
-# sets T (wall seconds), RSS (max RSS in KiB) and RC.
+# sets T (wall seconds), CPU (user + system seconds of the command and its children),
+# RSS (max RSS in KiB) and RC.
 timed() {
   local prefix="$1"; shift
   local start end
   start=$(now_ns)
-  /usr/bin/time -f "%M" -o "$prefix.rss" "$@" >"$prefix.out" 2>"$prefix.err"
+  /usr/bin/time -f "%M %U %S" -o "$prefix.rss" "$@" >"$prefix.out" 2>"$prefix.err"
   RC=$?
   end=$(now_ns)
   T=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", (e - s) / 1e9 }')
-  RSS=$(tail -n 1 "$prefix.rss" 2>/dev/null | tr -dc '0-9')
-  [ -n "$RSS" ] || RSS=0
+  read -r RSS user sys < <(tail -n 1 "$prefix.rss" 2>/dev/null)
+  [[ "$RSS" =~ ^[0-9]+$ ]] || RSS=0
+  CPU=$(awk -v u="${user:-0}" -v s="${sys:-0}" 'BEGIN { printf "%.2f", u + s }')
 }
 
 json_number() {  # json_number FIELD FILE: the first integer value of "FIELD"
@@ -80,7 +83,7 @@ stats() {
     END {
       if (NR == 0) { print "- - -"; exit }
       m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-      printf "%g %g %g\n", m, v[1], v[NR]
+      printf "%.15g %.15g %.15g\n", m, v[1], v[NR]
     }'
 }
 
@@ -93,12 +96,14 @@ fmt_range() {  # fmt_range "median min max" FORMAT
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
 echo "kernel: $(uname -r); memtrace $("$memtrace" --version 2>/dev/null | head -n 1)"
 [ "$have_heaptrack" = 1 ] && echo "heaptrack: $(heaptrack --version 2>/dev/null | head -n 1)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (the numbers mean little if other work runs)"
 echo "command: $bench THREADS $iterations   ($reps repetitions; memtrace run ${extra_run_options[*]:-with default options})"
 echo
 
 rows=()
 for threads in $thread_counts; do
   base_t=(); mt_t=(); ht_t=(); mt_ratio=(); ht_ratio=()
+  base_cpu=(); mt_cpu=(); ht_cpu=()
   base_rss=(); mt_rss=(); ht_rss=()
   mt_size=(); mt_bpe=(); mt_an_t=(); mt_an_eps=(); mt_an_rss=()
   ht_size=(); ht_bpe=(); ht_an_t=(); ht_an_eps=()
@@ -109,7 +114,7 @@ for threads in $thread_counts; do
     timed "$work/base" "$bench" "$threads" "$iterations"
     [ "$RC" -eq 0 ] || { echo "run_bench.sh: untracked run failed:" >&2; cat "$work/base.err" >&2; exit 1; }
     bt=$T
-    base_t+=("$bt"); base_rss+=("$RSS")
+    base_t+=("$bt"); base_rss+=("$RSS"); base_cpu+=("$CPU")
     events_bench=$(grep -oE 'events=[0-9]+' "$work/base.out" | cut -d= -f2)
 
     capture="$work/capture.mtrace"
@@ -117,7 +122,7 @@ for threads in $thread_counts; do
     if [ "$RC" -ne 0 ] || [ ! -s "$capture" ]; then
       echo "run_bench.sh: memtrace run failed (status $RC):" >&2; cat "$work/mt.err" >&2; exit 1
     fi
-    mt_t+=("$T"); mt_rss+=("$RSS")
+    mt_t+=("$T"); mt_rss+=("$RSS"); mt_cpu+=("$CPU")
     mt_ratio+=("$(awk -v a="$T" -v b="$bt" 'BEGIN { printf "%.3f", a / b }')")
     size=$(stat -c %s "$capture")
     timed "$work/summary" "$memtrace" summary --json "$capture"
@@ -142,7 +147,7 @@ for threads in $thread_counts; do
         heaptrack_note="heaptrack failed (status $RC): $(tail -n 2 "$work/htrun.err" | tr '\n' ' ')"
         echo "run_bench.sh: $heaptrack_note" >&2
       else
-        ht_t+=("$T"); ht_rss+=("$RSS")
+        ht_t+=("$T"); ht_rss+=("$RSS"); ht_cpu+=("$CPU")
         ht_ratio+=("$(awk -v a="$T" -v b="$bt" 'BEGIN { printf "%.3f", a / b }')")
         hsize=$(stat -c %s "$htfile")
         ht_size+=("$hsize")
@@ -157,20 +162,21 @@ for threads in $thread_counts; do
   done
 
   kib_to_mib() { awk '{ for (i = 1; i <= NF; ++i) printf "%.1f ", $i / 1024 }' <<<"$1"; }
-  rows+=("| $threads | untracked | $(fmt_range "$(stats "${base_t[*]}")" %.3f) | 1 | $(fmt_range "$(stats "$(kib_to_mib "${base_rss[*]}")")" %.1f) | $events_bench events | – | – |")
-  rows+=("| $threads | memtrace | $(fmt_range "$(stats "${mt_t[*]}")" %.3f) | $(fmt_range "$(stats "${mt_ratio[*]}")" %.2f) | $(fmt_range "$(stats "$(kib_to_mib "${mt_rss[*]}")")" %.1f) | $(fmt_range "$(stats "${mt_size[*]}")" %.0f) B, $(fmt_range "$(stats "${mt_bpe[*]}")" %.2f) B/event ($mt_events events) | summary: $(fmt_range "$(stats "${mt_an_t[*]}")" %.3f) s, $(fmt_range "$(stats "$(kib_to_mib "${mt_an_rss[*]}")")" %.1f) MiB | $(fmt_range "$(stats "${mt_an_eps[*]}")" %.3g) |")
+  rows+=("| $threads | untracked | $(fmt_range "$(stats "${base_t[*]}")" %.3f) | 1 | $(fmt_range "$(stats "${base_cpu[*]}")" %.2f) | $(fmt_range "$(stats "$(kib_to_mib "${base_rss[*]}")")" %.1f) | $events_bench events | – | – |")
+  rows+=("| $threads | memtrace | $(fmt_range "$(stats "${mt_t[*]}")" %.3f) | $(fmt_range "$(stats "${mt_ratio[*]}")" %.2f) | $(fmt_range "$(stats "${mt_cpu[*]}")" %.2f) | $(fmt_range "$(stats "$(kib_to_mib "${mt_rss[*]}")")" %.1f) | $(fmt_range "$(stats "${mt_size[*]}")" %.0f) B, $(fmt_range "$(stats "${mt_bpe[*]}")" %.2f) B/event ($mt_events events) | summary: $(fmt_range "$(stats "${mt_an_t[*]}")" %.3f) s, $(fmt_range "$(stats "$(kib_to_mib "${mt_an_rss[*]}")")" %.1f) MiB | $(fmt_range "$(stats "${mt_an_eps[*]}")" %.3g) |")
   if [ "$have_heaptrack" = 1 ] && [ ${#ht_t[@]} -gt 0 ]; then
-    rows+=("| $threads | heaptrack | $(fmt_range "$(stats "${ht_t[*]}")" %.3f) | $(fmt_range "$(stats "${ht_ratio[*]}")" %.2f) | $(fmt_range "$(stats "$(kib_to_mib "${ht_rss[*]}")")" %.1f) | $(fmt_range "$(stats "${ht_size[*]}")" %.0f) B, $(fmt_range "$(stats "${ht_bpe[*]}")" %.2f) B/event | heaptrack_print: $(fmt_range "$(stats "${ht_an_t[*]}")" %.3f) s | $(fmt_range "$(stats "${ht_an_eps[*]}")" %.3g) |")
+    rows+=("| $threads | heaptrack | $(fmt_range "$(stats "${ht_t[*]}")" %.3f) | $(fmt_range "$(stats "${ht_ratio[*]}")" %.2f) | $(fmt_range "$(stats "${ht_cpu[*]}")" %.2f) | $(fmt_range "$(stats "$(kib_to_mib "${ht_rss[*]}")")" %.1f) | $(fmt_range "$(stats "${ht_size[*]}")" %.0f) B, $(fmt_range "$(stats "${ht_bpe[*]}")" %.2f) B/event | heaptrack_print: $(fmt_range "$(stats "${ht_an_t[*]}")" %.3f) s | $(fmt_range "$(stats "${ht_an_eps[*]}")" %.3g) |")
   elif [ "$have_heaptrack" = 1 ]; then
-    rows+=("| $threads | heaptrack | failed: ${heaptrack_note//|/\\|} | | | | | |")
+    rows+=("| $threads | heaptrack | failed: ${heaptrack_note//|/\\|} | | | | | | |")
   else
-    rows+=("| $threads | heaptrack | not installed | | | | | |")
+    rows+=("| $threads | heaptrack | not installed | | | | | | |")
   fi
 done
 
 echo
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "medians over $reps repetitions, (min–max) in parentheses; ratio = tracked wall time / untracked wall time of the same repetition"
 echo
-echo "| threads | run | wall s | ratio | max RSS MiB | capture | analysis | events/s analysed |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| threads | run | wall s | ratio | CPU s | max RSS MiB | capture | analysis | events/s analysed |"
+echo "|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"

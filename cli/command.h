@@ -4,6 +4,8 @@
 #pragma once
 
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -17,6 +19,8 @@ using CommandAction = std::function<int()>;
 inline constexpr int kExitBadInput = 2;
 
 CommandAction addRunCommand(CLI::App& app);
+// The program and arguments given after "--" to `memtrace run` (main splits them off).
+void setProgramArguments(std::vector<std::string> argv);
 CommandAction addSummaryCommand(CLI::App& app);
 CommandAction addDumpCommand(CLI::App& app);
 

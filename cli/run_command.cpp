@@ -13,6 +13,8 @@
 namespace memtrace::cli {
 namespace {
 
+std::vector<std::string> g_programAfterDashes;
+
 // The loader ignores LD_PRELOAD for set-user/group-id programs (secure-execution mode);
 // say so instead of producing a silently empty result.
 bool isSetId(const std::string& program)
@@ -26,6 +28,10 @@ int runTraced(LaunchRequest request)
 {
     if (request.argv.empty()) {
         std::fprintf(stderr, "memtrace run: no program given\n");
+        return kExitBadInput;
+    }
+    if (request.argv.front().size() > 1 && request.argv.front()[0] == '-') {
+        std::fprintf(stderr, "memtrace run: unknown option %s (put the program after --)\n", request.argv.front().c_str());
         return kExitBadInput;
     }
     request.shimPath = findShim();
@@ -63,6 +69,8 @@ int runTraced(LaunchRequest request)
 
 }  // namespace
 
+void setProgramArguments(std::vector<std::string> argv) { g_programAfterDashes = std::move(argv); }
+
 CommandAction addRunCommand(CLI::App& app)
 {
     auto request = std::make_shared<LaunchRequest>();
@@ -82,12 +90,11 @@ CommandAction addRunCommand(CLI::App& app)
     run->add_option("--unwind", request->unwind, "Stack unwinder")
         ->check(CLI::IsMember({"libunwind", "fp"}))
         ->capture_default_str();
-    // Everything from the program name on belongs to the program, not to memtrace.
+    // Everything from the program name on belongs to the program, not to memtrace: the
+    // first positional stops option parsing (prefix command). "--" is split off by main.
     run->prefix_command();
     return [run, request] {
-        std::vector<std::string> argv = run->remaining();
-        if (!argv.empty() && argv.front() == "--") argv.erase(argv.begin());
-        request->argv = argv;
+        request->argv = g_programAfterDashes.empty() ? run->remaining() : g_programAfterDashes;
         return runTraced(*request);
     };
 }

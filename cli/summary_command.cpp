@@ -31,7 +31,11 @@ int runSummary(const SummaryOptions& options)
     reader::CaptureModel model;
     const reader::StreamResult read = reader::loadCapture(options.file, model);
     if (!read.usable()) {
-        std::fprintf(stderr, "memtrace: %s: %s\n", options.file.c_str(), read.message.c_str());
+        if (read.outcome == reader::StreamResult::Outcome::Corrupt)
+            std::fprintf(stderr, "memtrace: %s: corrupt at byte %llu, nothing readable: %s\n", options.file.c_str(),
+                         static_cast<unsigned long long>(read.stopOffset), read.message.c_str());
+        else
+            std::fprintf(stderr, "memtrace: %s: %s\n", options.file.c_str(), read.message.c_str());
         return kExitBadInput;
     }
     reader::Symbolizer symbolizer(model.stacks());

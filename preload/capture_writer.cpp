@@ -46,6 +46,7 @@ bool CaptureWriter::growPending(size_t needed)
         unmapAnonymous(heap, capacity * sizeof(uint32_t));
         return false;
     }
+    if (m_pending) std::memcpy(pending, m_pending, m_pendingCapacity * sizeof(Pending));  // mid-snapshot
     unmapAnonymous(m_pending, m_pendingCapacity * sizeof(Pending));
     unmapAnonymous(m_heap, m_pendingCapacity * sizeof(uint32_t));
     m_pending = pending;

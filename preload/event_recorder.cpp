@@ -101,18 +101,38 @@ StackId captureStack(ThreadRing& ring)
 
 void pushEvent(ThreadRing& ring, const RawEvent& event)
 {
-    for (;;) {
+    constexpr uint64_t kNoProgressLimitNs = 1000000000ull;
+    uint64_t waitStart = 0;
+    uint64_t consumedAtStart = 0;
+    for (uint32_t spins = 0;; ++spins) {
         if (RawEvent* slot = ring.tryReserve()) {
+            ring.writerStalled = false;
             *slot = event;
             if (ring.commit()) wakeWriter();
             return;
         }
-        // Full: the writer is behind. Wait for it rather than drop. A thread waiting here
-        // holds no lock, so the writer (or a synchronous drain) can always make progress.
+        // Full: the writer is behind. Wait for it rather than drop: this thread holds no lock
+        // of ours, so the writer can always make progress - unless it is blocked on a lock
+        // this thread holds outside the shim. The one known case: glibc holds the loader's
+        // write lock while calling a dl_iterate_phdr callback, and the writer calls
+        // dl_iterate_phdr every drain. So if the writer consumes nothing for a second, the
+        // event is dropped and counted (End's events_lost), and this thread keeps dropping
+        // until its ring has room again instead of waiting a second per event.
         wakeWriter();
-        if (!isActive()) {
+        if (!isActive() || ring.writerStalled) {
             g_eventsLost.fetch_add(1, std::memory_order_relaxed);
             return;
+        }
+        if ((spins & 63) == 0) {
+            const uint64_t now = nowNs();
+            const uint64_t consumed = ring.consumed.load(std::memory_order_acquire);
+            if (waitStart == 0 || consumed != consumedAtStart) {
+                waitStart = now;
+                consumedAtStart = consumed;
+            } else if (now - waitStart > kNoProgressLimitNs) {
+                ring.writerStalled = true;
+                continue;
+            }
         }
         sched_yield();
     }

@@ -139,7 +139,9 @@ MEMTRACE_ALIGNED_HOOK(aligned_alloc, AlignedAlloc, (size_t alignment, size_t siz
 MEMTRACE_ALIGNED_HOOK(memalign, Memalign, (size_t alignment, size_t size), (alignment, size),
                       bootstrap::allocate(size, alignment))
 MEMTRACE_ALIGNED_HOOK(valloc, Valloc, (size_t size), (size), bootstrap::allocate(size, 4096))
-MEMTRACE_ALIGNED_HOOK(pvalloc, Pvalloc, (size_t size), (size), bootstrap::allocate(size, 4096))
+// pvalloc is obsolete; a libc without it gets the page-rounded memalign it stands for.
+MEMTRACE_ALIGNED_HOOK(pvalloc, Pvalloc, (size_t size), (size),
+                      r.memalign ? r.memalign(4096, (size + 4095) & ~size_t{4095}) : bootstrap::allocate(size, 4096))
 #undef MEMTRACE_ALIGNED_HOOK
 
 // C23. glibc 2.36 has neither; a libc that lacks them gets plain free.

@@ -3,6 +3,8 @@
 // through the PLT (jemalloc) calls it from inside our malloc hook, where the guard is set.
 #include <stdarg.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "hook_support.h"
 #include "real_functions.h"
@@ -11,6 +13,15 @@
 using namespace memtrace::shim;
 
 namespace {
+
+// Before resolution completes (another thread calling mmap while dlsym runs) the raw syscalls
+// stand in for the real functions.
+void* rawMmap(void* addr, size_t length, int prot, int flags, int fd, off_t offset)
+{
+    return reinterpret_cast<void*>(syscall(SYS_mmap, addr, length, prot, flags, fd, offset));
+}
+
+int rawMunmap(void* addr, size_t length) { return static_cast<int>(syscall(SYS_munmap, addr, length)); }
 
 template <class Call>
 void* tracedMmap(int prot, int flags, size_t length, Call&& call)
@@ -40,7 +51,8 @@ MEMTRACE_EXPORT void* mmap(void* addr, size_t length, int prot, int flags, int f
 {
     RealFunctions& r = real();
     HookScope scope;
-    auto call = [&] { return r.mmap(addr, length, prot, flags, fd, offset); };
+    auto call = [&] { return r.mmap ? r.mmap(addr, length, prot, flags, fd, offset)
+                                    : rawMmap(addr, length, prot, flags, fd, offset); };
     if (!scope.recording()) return call();
     return tracedMmap(prot, flags, length, call);
 }
@@ -50,7 +62,7 @@ MEMTRACE_EXPORT void* mmap64(void* addr, size_t length, int prot, int flags, int
     RealFunctions& r = real();
     HookScope scope;
     auto call = [&] { return r.mmap64 ? r.mmap64(addr, length, prot, flags, fd, offset)
-                                      : r.mmap(addr, length, prot, flags, fd, offset); };
+                                      : rawMmap(addr, length, prot, flags, fd, offset); };
     if (!scope.recording()) return call();
     return tracedMmap(prot, flags, length, call);
 }
@@ -60,14 +72,15 @@ MEMTRACE_EXPORT void* mmap64(void* addr, size_t length, int prot, int flags, int
 MEMTRACE_EXPORT int munmap(void* addr, size_t length) noexcept
 {
     RealFunctions& r = real();
-    if (isUnwinderCode(reinterpret_cast<uintptr_t>(__builtin_return_address(0)))) return r.munmap(addr, length);
+    auto call = [&] { return r.munmap ? r.munmap(addr, length) : rawMunmap(addr, length); };
+    if (isUnwinderCode(reinterpret_cast<uintptr_t>(__builtin_return_address(0)))) return call();
     HookScope scope;
-    if (!scope.recording()) return r.munmap(addr, length);
+    if (!scope.recording()) return call();
     ThreadRing* ring = currentRing();
-    if (!ring) return r.munmap(addr, length);
+    if (!ring) return call();
     const uint64_t before = nowNs();
     beginInFlight(*ring, before);
-    const int rc = r.munmap(addr, length);
+    const int rc = call();
     if (rc == 0) {
         RawEvent ev{};
         ev.ts = before;

@@ -43,6 +43,7 @@
       Required)                                                                               \
     X(free_sized, "free_sized", void, (void*, size_t), Optional)                              \
     X(free_aligned_sized, "free_aligned_sized", void, (void*, size_t, size_t), Optional)      \
+    X(throwBadAlloc, "_ZSt17__throw_bad_allocv", void, (), Optional)                          \
     X(opNew, "_Znwm", void*, (size_t), Optional)                                              \
     X(opNewArray, "_Znam", void*, (size_t), Optional)                                         \
     X(opNewNothrow, "_ZnwmRKSt9nothrow_t", void*, (size_t, const void*), Optional)            \

@@ -1,6 +1,7 @@
 #include "shim_state.h"
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -47,8 +48,16 @@ bool openCapture(const char** error)
             return false;
         }
         if (g_writer.startCapture(path, g_facts, g_startNs, error)) return true;
+        const int cause = errno;
         const bool isRoot = g_config.rootPid < 0 || g_config.rootPid == g_pid;
-        if (errno != EEXIST || isRoot || g_config.execGeneration == 0) return false;
+        if (cause == EEXIST && !isRoot && g_config.execGeneration > 0 && !alternate) continue;
+        // "cannot create the capture file /x/y.mtrace (EEXIST)": static, init is single-threaded.
+        static char reason[kPathMax + 128];
+        TextBuffer text(reason, sizeof reason);
+        const char* name = strerrorname_np(cause);
+        text.add(*error).add(" ").add(path).add(" (").add(name ? name : "?").add(")");
+        *error = reason;
+        return false;
     }
     return false;
 }

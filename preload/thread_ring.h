@@ -5,7 +5,8 @@
 //   producer: write the slot, then committed.store(head + 1, release)
 //   writer:   committed.load(acquire), read slots, then consumed.store(n, release)
 //   producer: when it looks full, consumed.load(acquire) again; if still full it waits
-//             (wakes the writer, yields) - events are never dropped while tracking is on.
+//             (wakes the writer, yields). An event is dropped (and counted as lost) only if
+//             the writer consumes nothing for a second (see pushEvent).
 //
 // inFlightSince: a producer inside realloc/mremap/munmap publishes the time it started the
 // real call (which may release a block another thread can then reuse) so the writer holds
@@ -93,6 +94,7 @@ public:
     uintptr_t stackHigh = 0;
 
     // Owner-private scratch.
+    bool writerStalled = false;  // see pushEvent: drop instead of waiting while set
     StackCacheSlot stackCache[kStackCacheSlots] = {};
     uint64_t unwindBuffer[kUnwindCapacity] = {};
 

@@ -46,6 +46,16 @@ TracedRun traceExample(const std::string& capture, const std::string& example,
                        const ProcessOptions& base)
 {
     ProcessOptions options = base;
+    // The exact numbers assume nothing else is preloaded and no shim settings are inherited
+    // from whoever runs the tests; a test that wants LD_PRELOAD sets it (it comes later and
+    // wins).
+    std::vector<std::pair<std::string, std::optional<std::string>>> clean = {
+        {"LD_PRELOAD", std::nullopt},           {"MEMTRACE_OUTPUT", std::nullopt},
+        {"MEMTRACE_OUTPUT_DIR", std::nullopt},  {"MEMTRACE_ROOT_PID", std::nullopt},
+        {"MEMTRACE_FOLLOW_FORK", std::nullopt}, {"MEMTRACE_MAX_DEPTH", std::nullopt},
+        {"MEMTRACE_UNWIND", std::nullopt},      {"MEMTRACE_EXEC_GENERATION", std::nullopt},
+    };
+    options.environment.insert(options.environment.begin(), clean.begin(), clean.end());
     options.argv = {memtraceBinary(), "run"};
     options.argv.insert(options.argv.end(), runOptions.begin(), runOptions.end());
     if (!capture.empty()) {

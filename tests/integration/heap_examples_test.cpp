@@ -53,6 +53,20 @@ TEST_CASE("leaked stacks resolve to the example's functions, files and lines", "
     CHECK(stackHasFunction(stack, "main"));
 }
 
+TEST_CASE("the text summary shows the leaking functions with file and line", "[heap][leaks][text]")
+{
+    TempDir dir;
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "leaky_service");
+    const ProcessResult text = runCommand({memtraceBinary(), "summary", run.capture});
+    INFO(text.describe());
+    REQUIRE(text.status == 0);
+    CHECK(text.err.empty());
+    CHECK(text.out.find("leak_page_buffers") != std::string::npos);
+    CHECK(text.out.find("leak_small_records") != std::string::npos);
+    CHECK(text.out.find("leaky_service.c:") != std::string::npos);
+    CHECK(text.out.find("40960 B") != std::string::npos);
+}
+
 TEST_CASE("threads_cross_free: blocks freed on another thread are counted exactly", "[heap][threads]")
 {
     TempDir dir;

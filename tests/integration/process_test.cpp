@@ -88,6 +88,12 @@ TEST_CASE("a killed program leaves a readable capture with every flushed event",
             const Summary capture = summarize(run.capture);
             INFO("summary stderr: " << capture.process.err);
             if (mode.truncated) CHECK(capture.data["truncated"] == *mode.truncated);
+            if (mode.truncated == true) {
+                static const std::regex message(
+                    R"(^memtrace: capture truncated at byte \d+; events up to [0-9.]+ s were read\n$)");
+                CHECK(std::regex_match(capture.process.err, message));
+            }
+            if (mode.truncated == false) CHECK(capture.process.err.empty());
             CHECK(exitStatusIs(capture.data, mode.signaled, mode.code));
             // The program slept 500 ms (> the 100 ms flush interval) before dying, so every
             // allocation is in the file. The baseline's calls all happen at start-up (none at

@@ -256,3 +256,62 @@ TEST_CASE("stacks resolve against the module map current when they were defined"
     CHECK(stacks.module(f2[0].module).path == "/lib/libb.so");
     CHECK(stacks.generations().size() == 2);
 }
+
+#include <map>
+#include <random>
+
+#include "reader/heap_tracker.h"
+
+TEST_CASE("the lazy peak agrees with a brute-force snapshot on random traffic")
+{
+    for (uint64_t seed = 1; seed <= 20; ++seed) {
+        std::mt19937_64 rng(seed);
+        reader::HeapTracker heap;
+        std::map<uint64_t, std::pair<uint64_t, uint32_t>> live;  // address -> (size, stack)
+        std::vector<uint64_t> perStack(8, 0), atPeak(8, 0);
+        uint64_t total = 0, peak = 0, next = 0x1000;
+        for (int i = 0; i < 3000; ++i) {
+            const int op = static_cast<int>(rng() % 10);
+            if (op < 5 || live.empty()) {
+                const uint64_t size = 1 + rng() % 1000;
+                const uint32_t stack = static_cast<uint32_t>(rng() % 8);
+                heap.alloc(AllocatorKind::Malloc, next, size, reader::StackIndex{stack}, reader::ThreadIndex{0}, i);
+                live[next] = {size, stack};
+                next += 0x10;
+                perStack[stack] += size;
+                total += size;
+            } else if (op < 9) {
+                auto it = live.begin();
+                std::advance(it, static_cast<long>(rng() % live.size()));
+                heap.free(AllocatorKind::Free, it->first);
+                perStack[it->second.second] -= it->second.first;
+                total -= it->second.first;
+                live.erase(it);
+            } else {
+                auto it = live.begin();
+                std::advance(it, static_cast<long>(rng() % live.size()));
+                const uint64_t size = 1 + rng() % 2000;
+                const uint32_t stack = static_cast<uint32_t>(rng() % 8);
+                heap.realloc(AllocatorKind::Realloc, it->first, next, size, reader::StackIndex{stack}, reader::ThreadIndex{0}, i);
+                perStack[it->second.second] -= it->second.first;
+                total -= it->second.first;
+                live.erase(it);
+                live[next] = {size, stack};
+                next += 0x10;
+                perStack[stack] += size;
+                total += size;
+            }
+            if (total > peak) {
+                peak = total;
+                atPeak = perStack;
+            }
+        }
+        heap.finish();
+        INFO("seed " << seed);
+        REQUIRE(heap.peakBytes() == peak);
+        for (uint32_t s = 0; s < 8; ++s) {
+            const uint64_t recorded = s < heap.stacks().size() ? heap.stacks()[s].peakBytes : 0;
+            CHECK(recorded == atPeak[s]);
+        }
+    }
+}

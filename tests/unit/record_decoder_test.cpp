@@ -272,3 +272,45 @@ TEST_CASE("delta state resets per chunk")
         CHECK(r.stack == 3);
     }
 }
+
+#include <random>
+
+#include "reader/capture_model.h"
+
+TEST_CASE("mutated payloads never crash the decoder or the model")
+{
+    test::CaptureBuilder b;
+    b.processInfo(1, "/bin/x", {"x", "y"});
+    b.moduleMap(1, {{"/bin/x", 0x400000, "\x01", {{0, 0x1000}}}});
+    b.threadStart(1, 2, "t");
+    auto& e = b.records();
+    const uint64_t frames[] = {0x400100, 0x400200};
+    e.stack(1, frames, 2);
+    e.time(5);
+    e.thread(1);
+    for (int i = 0; i < 20; ++i) {
+        e.alloc(AllocatorKind::Malloc, 0x1000 + 32 * i, 10 + i, 1);
+        e.realloc(AllocatorKind::Realloc, 0x1000 + 32 * i, 0x9000 + 32 * i, 5, 1);
+        e.mmap(AllocatorKind::MmapAnonymous, 0x7f0000000000 + 0x10000 * i, 8192, 3, 0x22, 1);
+        e.munmap(0x7f0000000000 + 0x10000 * i + 4096, 4096);
+        e.mremap(0x7f0000000000 + 0x10000 * i, 4096, 0x7e0000000000 + 0x10000 * i, 16384, 1);
+        e.free(AllocatorKind::Free, 0x9000 + 32 * i);
+    }
+    b.end();
+    const std::vector<uint8_t> original(e.data(), e.data() + e.size());
+
+    std::mt19937_64 rng(7);
+    RecordDecoder decoder;
+    Record r;
+    for (int iteration = 0; iteration < 3000; ++iteration) {
+        std::vector<uint8_t> bytes = original;
+        const int flips = 1 + static_cast<int>(rng() % 4);
+        for (int f = 0; f < flips; ++f) bytes[rng() % bytes.size()] = static_cast<uint8_t>(rng());
+        if (rng() % 4 == 0) bytes.resize(rng() % bytes.size());
+        reader::CaptureModel model;
+        decoder.reset(bytes);
+        while (decoder.next(r) == RecordDecoder::Step::Record) model.apply(r);
+        model.finish();
+    }
+    SUCCEED();
+}

@@ -106,6 +106,20 @@ __attribute__((noinline)) uintptr_t callerAtKnownLine()
 }
 constexpr uint32_t kCallLine = __LINE__ - 4;
 
+static inline __attribute__((always_inline)) uintptr_t inlinedHelper()
+{
+    return returnAddress();  // kInlinedCallLine
+}
+constexpr uint32_t kInlinedCallLine = __LINE__ - 2;
+
+__attribute__((noinline)) uintptr_t outerWithInline()
+{
+    const uintptr_t ra = inlinedHelper();  // kOuterCallLine
+    asm volatile("" ::: "memory");
+    return ra;
+}
+constexpr uint32_t kOuterCallLine = __LINE__ - 4;
+
 }  // namespace memtrace_symbolizer_test
 
 namespace {
@@ -188,4 +202,21 @@ TEST_CASE("frames of a capture resolve through the module map, at ip - 1, with b
             CHECK(symbolizer.warnings().size() == 1);  // warned once
         }
     }
+}
+
+TEST_CASE("inlined calls come out as their own frames, innermost first")
+{
+    const SelfModule self = selfModule();
+    const uint64_t ra = memtrace_symbolizer_test::outerWithInline();
+    reader::StackTable empty;
+    reader::Symbolizer symbolizer(empty);
+    const auto frames = symbolizer.symbolizeFile(self.path, ra - self.loadBias, true);
+    REQUIRE(frames.size() == 2);
+    CHECK_THAT(frames[0].function, Catch::Contains("inlinedHelper"));
+    CHECK(frames[0].inlined);
+    CHECK(frames[0].line == memtrace_symbolizer_test::kInlinedCallLine);
+    CHECK_THAT(frames[1].function, Catch::Contains("outerWithInline"));
+    CHECK_FALSE(frames[1].inlined);
+    CHECK(frames[1].line == memtrace_symbolizer_test::kOuterCallLine);
+    CHECK_THAT(frames[1].file, Catch::EndsWith("symbolizer_test.cpp"));
 }
