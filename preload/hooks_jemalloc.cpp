@@ -76,9 +76,15 @@ MEMTRACE_EXPORT size_t xallocx(void* p, size_t size, size_t extra, int flags)
         return malloc_usable_size(p);
     };
     if (!scope.recording()) return call();
-    size_t result = 0;  // read by tracedRealloc after the call: the size it records
-    tracedRealloc(AllocatorKind::Xallocx, p, result, false, [&]() -> void* {
+    // xallocx returns the block's real (usable) size. It succeeded if that is at least `size`;
+    // the block then holds what the program asked for: size, plus the part of `extra` that fit.
+    // On failure nothing changed, so nothing is recorded (a null result records nothing).
+    size_t result = 0;
+    size_t recorded = 0;  // read by tracedRealloc after the call
+    tracedRealloc(AllocatorKind::Xallocx, p, recorded, false, [&]() -> void* {
         result = call();
+        if (result < size) return nullptr;
+        recorded = result < size + extra ? result : size + extra;
         return p;
     });
     return result;
