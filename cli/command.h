@@ -22,6 +22,10 @@ CommandAction addRunCommand(CLI::App& app);
 // The program and arguments given after "--" to `memtrace run` (main splits them off).
 void setProgramArguments(std::vector<std::string> argv);
 CommandAction addSummaryCommand(CLI::App& app);
+CommandAction addLeaksCommand(CLI::App& app);
 CommandAction addDumpCommand(CLI::App& app);
+CommandAction addReportCommand(CLI::App& app);
+CommandAction addFlamegraphCommand(CLI::App& app);
+CommandAction addDiffCommand(CLI::App& app);
 
 }  // namespace memtrace::cli

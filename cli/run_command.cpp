@@ -8,6 +8,7 @@
 #include "capture_append.h"
 #include "command.h"
 #include "launch.h"
+#include "leak_check.h"
 #include "shim_location.h"
 
 namespace memtrace::cli {
@@ -24,7 +25,12 @@ bool isSetId(const std::string& program)
            (st.st_mode & (S_ISUID | S_ISGID)) && getuid() != 0;
 }
 
-int runTraced(LaunchRequest request)
+struct RunOptions {
+    bool leaks = false;  // print the leak report after the program ends
+    LeakCheckOptions leakCheck;
+};
+
+int runTraced(LaunchRequest request, const RunOptions& options)
 {
     if (request.argv.empty()) {
         std::fprintf(stderr, "memtrace run: no program given\n");
@@ -64,6 +70,10 @@ int runTraced(LaunchRequest request)
         std::fprintf(stderr, "memtrace: capture written to %s (exit status not recorded)\n", result.capturePath.c_str());
         break;
     }
+    if (options.leaks || !options.leakCheck.failOnLeak.empty()) {
+        // The report goes to stderr so the program's own stdout stays exactly as it was.
+        return runLeakCheck(result.capturePath, options.leakCheck, stderr, result.exitStatus);
+    }
     return result.exitStatus;
 }
 
@@ -74,6 +84,7 @@ void setProgramArguments(std::vector<std::string> argv) { g_programAfterDashes =
 CommandAction addRunCommand(CLI::App& app)
 {
     auto request = std::make_shared<LaunchRequest>();
+    auto options = std::make_shared<RunOptions>();
     CLI::App* run = app.add_subcommand("run", "Run a program and record its allocations");
     run->add_option("-o,--output", request->outputPattern, "Capture file (%p = pid, %h = hostname)");
     run->add_flag("--force", request->force, "Overwrite an existing capture file");
@@ -90,12 +101,14 @@ CommandAction addRunCommand(CLI::App& app)
     run->add_option("--unwind", request->unwind, "Stack unwinder")
         ->check(CLI::IsMember({"libunwind", "fp"}))
         ->capture_default_str();
+    run->add_flag("--leaks", options->leaks, "Print the leak report on stderr after the program exits");
+    addLeakCheckOptions(*run, options->leakCheck, false);
     // Everything from the program name on belongs to the program, not to memtrace: the
     // first positional stops option parsing (prefix command). "--" is split off by main.
     run->prefix_command();
-    return [run, request] {
+    return [run, request, options] {
         request->argv = g_programAfterDashes.empty() ? run->remaining() : g_programAfterDashes;
-        return runTraced(*request);
+        return runTraced(*request, *options);
     };
 }
 

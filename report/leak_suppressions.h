@@ -7,6 +7,10 @@
 // Built-in suppressions are narrower: they only look at the innermost frames that belong to
 // the runtime itself (libc, the loader, libstdc++), so a program's own leak made from a
 // dlopen'd constructor (with dl_open_worker further out on the stack) is never hidden.
+// One more built-in rule covers what the runtimes allocate for themselves with no program
+// frame on the stack at all (libstdc++'s emergency exception pool, made by its own static
+// constructor during start-up): such a stack cannot be the program's leak, and it is matched
+// even when the runtime has no symbols to name its functions.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-namespace memtrace::reader {
+namespace memtrace::report {
 
 struct FrameNames {
     std::string_view function;
@@ -27,6 +31,7 @@ struct Suppression {
     std::string pattern;
     std::string origin;  // "built-in" or "file:line"
     bool builtIn = false;
+    bool runtimeOnly = false;  // the "every frame is in the runtime" rule, not a pattern
     uint64_t matchedGroups = 0;  // how many leak groups it suppressed
     uint64_t matchedBytes = 0;
     uint64_t matchedBlocks = 0;
@@ -63,4 +68,4 @@ private:
     std::vector<Suppression> m_entries;
 };
 
-}  // namespace memtrace::reader
+}  // namespace memtrace::report

@@ -1,9 +1,9 @@
-#include "suppressions.h"
+#include "leak_suppressions.h"
 
 #include <fstream>
 #include <sstream>
 
-namespace memtrace::reader {
+namespace memtrace::report {
 namespace {
 
 // What glibc, the loader and libstdc++ allocate once and keep until exit on purpose (the
@@ -36,9 +36,11 @@ const char* const kBuiltInPatterns[] = {
     "getpwnam", "getpwuid", "getgrnam", "getgrgid",
 };
 
-bool matchHere(std::string_view p, std::string_view s, bool anchoredEnd)
+constexpr const char* kRuntimeOnlyRule = "<every frame inside the C/C++ runtime>";
+
+// Full-string glob match with '*' only (iterative, backtracking to the last star).
+bool globMatch(std::string_view p, std::string_view s)
 {
-    // Iterative wildcard match of p (no '^'; a trailing '$' already removed) against s.
     size_t pi = 0, si = 0, starP = std::string_view::npos, starS = 0;
     while (si < s.size()) {
         if (pi < p.size() && p[pi] == '*') {
@@ -50,12 +52,9 @@ bool matchHere(std::string_view p, std::string_view s, bool anchoredEnd)
         } else if (starP != std::string_view::npos) {
             pi = starP + 1;
             si = ++starS;
-        } else if (!anchoredEnd && pi == p.size()) {
-            return true;  // pattern consumed, rest of the name is free
         } else {
             return false;
         }
-        if (!anchoredEnd && pi == p.size()) return true;
     }
     while (pi < p.size() && p[pi] == '*') ++pi;
     return pi == p.size();
@@ -84,11 +83,13 @@ bool matchesTemplate(std::string_view pattern, std::string_view name)
     if (anchoredStart) pattern.remove_prefix(1);
     const bool anchoredEnd = !pattern.empty() && pattern.back() == '$';
     if (anchoredEnd) pattern.remove_suffix(1);
-    if (anchoredStart) return matchHere(pattern, name, anchoredEnd);
-    for (size_t start = 0; start <= name.size(); ++start) {
-        if (matchHere(pattern, name.substr(start), anchoredEnd)) return true;
-    }
-    return false;
+    // Unanchored ends match anywhere: the same as a '*' at that end.
+    std::string full;
+    full.reserve(pattern.size() + 2);
+    if (!anchoredStart) full += '*';
+    full += pattern;
+    if (!anchoredEnd) full += '*';
+    return globMatch(full, name);
 }
 
 bool isRuntimeModule(std::string_view module)
@@ -104,12 +105,15 @@ bool isRuntimeModule(std::string_view module)
 
 std::vector<std::string> SuppressionList::builtInPatterns()
 {
-    return {std::begin(kBuiltInPatterns), std::end(kBuiltInPatterns)};
+    std::vector<std::string> patterns{kRuntimeOnlyRule};
+    patterns.insert(patterns.end(), std::begin(kBuiltInPatterns), std::end(kBuiltInPatterns));
+    return patterns;
 }
 
 void SuppressionList::addBuiltIns()
 {
-    for (const char* pattern : kBuiltInPatterns) m_entries.push_back({pattern, "built-in", true, 0, 0, 0});
+    m_entries.push_back({std::string(kRuntimeOnlyRule), "built-in", true, true, 0, 0, 0});
+    for (const char* pattern : kBuiltInPatterns) m_entries.push_back({pattern, "built-in", true, false, 0, 0, 0});
 }
 
 void SuppressionList::addText(std::string_view text, const std::string& originName)
@@ -132,7 +136,7 @@ void SuppressionList::addText(std::string_view text, const std::string& originNa
             throw SuppressionFileError(where + ": unknown suppression type '" + std::string(type) +
                                        "' (only 'leak' is supported)");
         if (pattern.empty()) throw SuppressionFileError(where + ": empty pattern");
-        m_entries.push_back({std::string(pattern), where, false, 0, 0, 0});
+        m_entries.push_back({std::string(pattern), where, false, false, 0, 0, 0});
     }
 }
 
@@ -151,6 +155,10 @@ int SuppressionList::match(const std::vector<FrameNames>& stack) const
     while (runtimeFrames < stack.size() && isRuntimeModule(stack[runtimeFrames].module)) ++runtimeFrames;
     for (size_t i = 0; i < m_entries.size(); ++i) {
         const Suppression& entry = m_entries[i];
+        if (entry.runtimeOnly) {
+            if (!stack.empty() && runtimeFrames == stack.size()) return static_cast<int>(i);
+            continue;
+        }
         const size_t frames = entry.builtIn ? runtimeFrames : stack.size();
         for (size_t f = 0; f < frames; ++f) {
             const FrameNames& frame = stack[f];
@@ -170,4 +178,4 @@ void SuppressionList::recordMatch(int index, uint64_t bytes, uint64_t blocks)
     entry.matchedBlocks += blocks;
 }
 
-}  // namespace memtrace::reader
+}  // namespace memtrace::report
