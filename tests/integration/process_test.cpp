@@ -266,3 +266,29 @@ TEST_CASE("run without --follow-fork: only the started process is traced", "[pro
     expectKind(parent, base, "malloc", 1, 1111);
     expectKind(parent, base, "free", 1, std::nullopt);
 }
+
+TEST_CASE("run: an exec in the traced process continues in <capture>.exec1", "[process][exec]")
+{
+    // /bin/sh -c 'exec PROGRAM' replaces the shell by PROGRAM in the same process: the shell's
+    // capture ends with the exec, the program's goes on in the next generation's file.
+    TempDir dir;
+    const Summary base = baseline(dir);
+    TempDir out;
+    const std::string capture = out.file("x.mtrace");
+    const ProcessResult run =
+        runCommand({memtraceBinary(), "run", "-o", capture, "/bin/sh", "-c", "exec " + examplePath("leaky_service")});
+    INFO(run.describe());
+    REQUIRE(run.status == 0);
+    CHECK(run.out == "leaky_service: served 200 requests, index of 1048576 bytes\n");
+    CHECK(filesIn(out) == std::vector<std::string>{"x.mtrace", "x.mtrace.exec1"});
+
+    const Summary shell = summarize(capture);
+    CHECK(shell.data["truncated"] == false);
+    CHECK(leaksFrom(shell.data, "leak_page_buffers").empty());
+
+    const Summary program = summarize(capture + ".exec1");
+    CHECK(program.data["truncated"] == false);
+    expectKind(program, base, "malloc", 214, 1125036);
+    expectField(program, base, "leaked_bytes", 41260);
+    expectLeakFrom(program, "leak_page_buffers", 40960, 10, "malloc");
+}

@@ -1,0 +1,119 @@
+#include "diff_capture.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "report_stack.h"
+
+namespace memtrace::report {
+
+namespace {
+
+std::string baseName(const std::string& path)
+{
+    const size_t slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Separators that cannot occur in symbol names or paths.
+constexpr char kFrameSeparator = '\x1f';
+constexpr char kFieldSeparator = '\x1e';
+
+}  // namespace
+
+const char* diffMatchName(DiffMatch match)
+{
+    switch (match) {
+    case DiffMatch::Function: return "function";
+    case DiffMatch::Line: return "line";
+    case DiffMatch::Leaf: return "leaf";
+    }
+    return "function";
+}
+
+StackMetrics& StackMetrics::operator+=(const StackMetrics& o)
+{
+    peakBytes += o.peakBytes;
+    leakedBytes += o.leakedBytes;
+    leakedBlocks += o.leakedBlocks;
+    allocatedBytes += o.allocatedBytes;
+    allocations += o.allocations;
+    temporary += o.temporary;
+    return *this;
+}
+
+std::string stackKey(const std::vector<reader::SourceFrame>& frames, DiffMatch match)
+{
+    std::string key;
+    for (const reader::SourceFrame& frame : frames) {
+        if (!key.empty()) key += kFrameSeparator;
+        key += frame.function;
+        if (match == DiffMatch::Line) {
+            key += kFieldSeparator;
+            key += frame.file + ":" + std::to_string(frame.line);
+        }
+        if (match == DiffMatch::Leaf) break;
+    }
+    return key;
+}
+
+CaptureProfile profileCapture(const std::string& path, const reader::CaptureModel& model, const reader::StreamResult& read,
+                              reader::Symbolizer& symbolizer, DiffMatch match)
+{
+    CaptureProfile profile;
+    CaptureTotals& t = profile.totals;
+    t.name = baseName(path);
+    if (const auto& process = model.process()) t.program = baseName(process->exePath);
+    const reader::HeapTracker& heap = model.heap();
+    t.peakHeapBytes = heap.peakBytes();
+    t.peakRssBytes = model.rssPeakBytes();
+    t.allocatedBytes = heap.allocatedBytes();
+    t.allocations = heap.allocations();
+    t.temporary = heap.temporary();
+    t.durationUs = model.durationUs();
+    t.truncated = read.outcome != reader::StreamResult::Outcome::Complete || !model.end().has_value();
+
+    const auto& stats = heap.stacks();
+    std::vector<StackMetrics> perStack(stats.size());
+    for (size_t i = 0; i < stats.size(); ++i) {
+        perStack[i].peakBytes = stats[i].peakBytes;
+        perStack[i].allocatedBytes = stats[i].allocatedBytes;
+        perStack[i].allocations = stats[i].allocations;
+        perStack[i].temporary = stats[i].temporary;
+    }
+    for (const reader::LeakGroup& leak : model.leaks()) {
+        t.leakedBytes += leak.bytes;
+        t.leakedBlocks += leak.blocks;
+        if (leak.stack.value() >= perStack.size()) perStack.resize(leak.stack.value() + 1);
+        perStack[leak.stack.value()].leakedBytes += leak.bytes;
+        perStack[leak.stack.value()].leakedBlocks += leak.blocks;
+    }
+
+    // The frames shown for a key are those of its heaviest raw stack (by allocated bytes, then
+    // lowest index): deterministic, and the most representative call path.
+    std::unordered_map<std::string, size_t> byKey;
+    std::vector<uint64_t> representativeWeight;
+    for (uint32_t i = 0; i < perStack.size(); ++i) {
+        const StackMetrics& m = perStack[i];
+        if (m.allocations == 0 && m.leakedBlocks == 0 && m.peakBytes == 0) continue;
+        std::vector<reader::SourceFrame> frames = reportStack(model.stacks(), symbolizer, reader::StackIndex{i});
+        std::string key = stackKey(frames, match);
+        auto [it, inserted] = byKey.try_emplace(key, profile.stacks.size());
+        if (inserted) {
+            profile.stacks.push_back(ProfiledStack{std::move(key), m, std::move(frames)});
+            representativeWeight.push_back(m.allocatedBytes);
+            continue;
+        }
+        ProfiledStack& stack = profile.stacks[it->second];
+        stack.metrics += m;
+        if (m.allocatedBytes > representativeWeight[it->second]) {
+            representativeWeight[it->second] = m.allocatedBytes;
+            stack.frames = std::move(frames);
+        }
+    }
+    std::sort(profile.stacks.begin(), profile.stacks.end(),
+              [](const ProfiledStack& a, const ProfiledStack& b) { return a.key < b.key; });
+    return profile;
+}
+
+}  // namespace memtrace::report

@@ -1,0 +1,71 @@
+// One side of `memtrace diff`: a capture reduced to what two builds can be compared on —
+// headline totals, and heap metrics per *symbolic* stack (addresses differ with ASLR and every
+// rebuild, so stacks are keyed by their symbolized frames, never by ip).
+//
+// Keys, by match mode (frames as report_stack.h shows them: shim and start-up trimmed, inline
+// frames expanded):
+//   Function  the chain of function names, innermost first (line shifts do not break a match)
+//   Line      function + file:line of every frame (any moved line makes a different stack)
+//   Leaf      the innermost function only (the allocating function)
+// Raw stacks of one capture with the same key are summed: per-stack peak bytes all refer to
+// the same instant (the capture's heap peak), so their sum is what the key held at the peak.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "reader/capture_model.h"
+#include "reader/capture_stream.h"
+#include "reader/symbolizer.h"
+
+namespace memtrace::report {
+
+enum class DiffMatch { Function, Line, Leaf };
+
+const char* diffMatchName(DiffMatch match);  // "function", "line", "leaf"
+
+// Heap (malloc-family) metrics of one symbolic stack in one capture.
+struct StackMetrics {
+    uint64_t peakBytes = 0;  // held at the capture's heap peak
+    uint64_t leakedBytes = 0;
+    uint64_t leakedBlocks = 0;
+    uint64_t allocatedBytes = 0;
+    uint64_t allocations = 0;
+    uint64_t temporary = 0;
+
+    StackMetrics& operator+=(const StackMetrics& o);
+    bool operator==(const StackMetrics&) const = default;
+};
+
+struct ProfiledStack {
+    std::string key;                          // see the header comment; "" = no stack
+    StackMetrics metrics;
+    std::vector<reader::SourceFrame> frames;  // of the heaviest raw stack with this key
+};
+
+struct CaptureTotals {
+    std::string name;     // the capture file's basename (reports must not depend on paths)
+    std::string program;  // basename of the traced executable ("" if unknown)
+    uint64_t peakHeapBytes = 0;
+    uint64_t peakRssBytes = 0;
+    uint64_t leakedBytes = 0;
+    uint64_t leakedBlocks = 0;
+    uint64_t allocatedBytes = 0;
+    uint64_t allocations = 0;
+    uint64_t temporary = 0;
+    uint64_t durationUs = 0;
+    bool truncated = false;  // cut, damaged or without End record: numbers cover what was read
+};
+
+struct CaptureProfile {
+    CaptureTotals totals;
+    std::vector<ProfiledStack> stacks;  // sorted by key
+};
+
+std::string stackKey(const std::vector<reader::SourceFrame>& frames, DiffMatch match);
+
+CaptureProfile profileCapture(const std::string& path, const reader::CaptureModel& model, const reader::StreamResult& read,
+                              reader::Symbolizer& symbolizer, DiffMatch match);
+
+}  // namespace memtrace::report

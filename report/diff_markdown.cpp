@@ -1,0 +1,152 @@
+// GitHub-flavoured Markdown for a pull-request comment. Everything that comes from the capture
+// (function names, paths, file names) is untrusted text: in table cells and prose it is escaped
+// (backslash before Markdown punctuation, entities for < > &); stacks go into fenced code blocks
+// whose fence is longer than any backtick run inside, within <details> blocks.
+#include <algorithm>
+
+#include "diff_render.h"
+
+namespace memtrace::report {
+
+namespace {
+
+std::string oneLine(std::string_view s)
+{
+    std::string out(s);
+    std::replace(out.begin(), out.end(), '\n', ' ');
+    std::replace(out.begin(), out.end(), '\r', ' ');
+    return out;
+}
+
+// Text in a table cell or paragraph.
+std::string mdText(std::string_view s)
+{
+    std::string out;
+    for (char c : oneLine(s)) {
+        switch (c) {
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '&': out += "&amp;"; break;
+        case '\\': case '`': case '*': case '_': case '[': case ']': case '|': case '~':
+            out += '\\';
+            out += c;
+            break;
+        default: out += c;
+        }
+    }
+    return out;
+}
+
+// Text inside raw HTML (<summary>).
+std::string htmlText(std::string_view s)
+{
+    std::string out;
+    for (char c : oneLine(s)) {
+        switch (c) {
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '&': out += "&amp;"; break;
+        case '"': out += "&quot;"; break;
+        default: out += c;
+        }
+    }
+    return out;
+}
+
+size_t longestBacktickRun(std::string_view s)
+{
+    size_t longest = 0, run = 0;
+    for (char c : s) {
+        run = c == '`' ? run + 1 : 0;
+        longest = std::max(longest, run);
+    }
+    return longest;
+}
+
+// An inline code span outside tables: a fence longer than any backtick run, padded with spaces.
+std::string codeSpan(std::string_view s)
+{
+    const std::string text = oneLine(s);
+    const std::string fence(longestBacktickRun(text) + 1, '`');
+    return fence + " " + text + " " + fence;
+}
+
+std::string fencedBlock(const std::string& content)
+{
+    const std::string fence(std::max<size_t>(3, longestBacktickRun(content) + 1), '`');
+    return fence + "\n" + content + fence + "\n";
+}
+
+void appendSection(std::string& out, const StackDiff& diff, const DiffSection& section, const std::string& title)
+{
+    if (section.total == 0) return;
+    out += "\n#### " + title + " (" + std::to_string(section.total) + ")\n\n";
+    out += "| # | allocating function | Δ peak | Δ leaked | Δ allocated | Δ allocations |\n";
+    out += "|--:|---|--:|--:|--:|--:|\n";
+    int rank = 0;
+    for (size_t index : section.rows) {
+        const DiffRow& row = diff.rows[index];
+        out += "| " + std::to_string(++rank) + " | " + mdText(leafName(row)) + " | " +
+               signedSize(signedDelta(row.base.peakBytes, row.head.peakBytes)) + " | " +
+               signedSize(signedDelta(row.base.leakedBytes, row.head.leakedBytes)) + " | " +
+               signedSize(signedDelta(row.base.allocatedBytes, row.head.allocatedBytes)) + " | " +
+               signedCount(signedDelta(row.base.allocations, row.head.allocations)) + " |\n";
+    }
+    if (section.total > section.rows.size())
+        out += "\n_… and " + std::to_string(section.total - section.rows.size()) + " more (raise `--top`)._\n";
+    rank = 0;
+    for (size_t index : section.rows) {
+        const DiffRow& row = diff.rows[index];
+        std::string stack;
+        for (const reader::SourceFrame& f : row.frames) stack += oneLine(frameLine(f)) + "\n";
+        if (row.frames.empty()) stack = "(no stack)\n";
+        out += "\n<details><summary>#" + std::to_string(++rank) + " " + htmlText(leafName(row)) + "</summary>\n\n";
+        out += fencedBlock(stack);
+        out += "\n</details>\n";
+    }
+}
+
+}  // namespace
+
+std::string diffMarkdown(const StackDiff& diff)
+{
+    std::string out = "### memtrace diff: " + codeSpan(diff.base.name) + " → " + codeSpan(diff.head.name) + "\n\n";
+    if (!diff.base.program.empty() || !diff.head.program.empty())
+        out += "Programs: " + codeSpan(diff.base.program) + " → " + codeSpan(diff.head.program) + ". ";
+    out += "Stacks matched by " + std::string(diffMatchName(diff.options.match)) + " (`--match " +
+           diffMatchName(diff.options.match) + "`): " + std::to_string(diff.matched) + " in both, " +
+           std::to_string(diff.added.total) + " new, " + std::to_string(diff.vanished.total) + " vanished.\n";
+    for (const CaptureTotals* t : {&diff.base, &diff.head})
+        if (t->truncated) out += "\n**Warning:** " + codeSpan(t->name) + " is truncated; its numbers cover what was read.\n";
+
+    out += "\n| | base | head | change | % |\n|---|--:|--:|--:|--:|\n";
+    for (const TotalLine& line : totalLines(diff)) {
+        out += "| " + mdText(line.title) + " | " + totalValue(line.base, line.unit) + " | " + totalValue(line.head, line.unit) +
+               " | " + totalChange(line.base, line.head, line.unit) + " | " + percentChange(line.base, line.head) + " |\n";
+    }
+
+    if (!diff.rules.empty()) {
+        const auto failed = std::count_if(diff.rules.begin(), diff.rules.end(), [](const RuleResult& r) { return r.failed; });
+        out += "\n#### Rules: " + (failed ? "❌ " + std::to_string(failed) + " of " + std::to_string(diff.rules.size()) + " failed"
+                                          : "✅ all " + std::to_string(diff.rules.size()) + " passed") + "\n\n";
+        out += "| rule | observed | result |\n|---|---|---|\n";
+        for (const RuleResult& r : diff.rules)
+            out += "| " + mdText(r.rule.text) + " | " + mdText(ruleObservation(r)) + " | " + (r.failed ? "❌ **failed**" : "✅ passed") +
+                   " |\n";
+    }
+
+    if (diff.identical()) {
+        out += "\n**No differences:** every stack matched with identical metrics.\n";
+        return out;
+    }
+    appendSection(out, diff, diff.regressions, "Regressions");
+    appendSection(out, diff, diff.improvements, "Improvements");
+    appendSection(out, diff, diff.added, "New stacks (only in head)");
+    appendSection(out, diff, diff.vanished, "Vanished stacks (only in base)");
+    if (diff.hiddenAsNoise)
+        out += "\n_" + std::to_string(diff.hiddenAsNoise) +
+               " more changed stacks not shown (below `--min-change` / `--min-change-pct`, or only their temporary count changed)._\n";
+    return out;
+}
+
+}  // namespace memtrace::report

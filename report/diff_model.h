@@ -1,0 +1,73 @@
+// `memtrace diff BASE HEAD`: two CaptureProfiles joined by stack key, ranked and filtered;
+// diff_render.h turns it into text, Markdown, JSON or HTML.
+//
+// Every key present in either capture becomes a DiffRow. A row's *score* is its largest byte
+// change among peak, leaked and allocated (ties in that order), signed; when no byte metric
+// changed, its change in allocation count. Rows are then sorted into four sections:
+//   regressions   in both captures, score > 0        improvements  in both, score < 0
+//   added         only in HEAD                       vanished      only in BASE
+// each by |score| descending (then key). Noise control hides a row unless one of its metrics
+// changed by at least `minChange` bytes AND by at least `minChangePct` percent of its BASE
+// value (a change from 0 always passes the percentage); a change in allocation count alone
+// counts only when minChange is 0.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "diff_capture.h"
+#include "diff_rules.h"
+
+namespace memtrace::report {
+
+struct DiffOptions {
+    DiffMatch match = DiffMatch::Function;
+    uint64_t minChange = 0;
+    double minChangePct = 0;
+    size_t top = 10;  // rows shown per section
+};
+
+enum class DiffStatus { Changed, Unchanged, Added, Vanished };
+
+struct DiffRow {
+    DiffStatus status{};
+    std::string key;
+    StackMetrics base;
+    StackMetrics head;
+    std::vector<reader::SourceFrame> frames;  // HEAD's when the key is in HEAD, else BASE's
+    int64_t score = 0;
+    bool significant = false;  // passes the noise thresholds
+};
+
+struct DiffSection {
+    std::vector<size_t> rows;  // indexes into StackDiff::rows, at most options.top
+    size_t total = 0;          // significant rows in the section, shown or not
+};
+
+struct StackDiff {
+    DiffOptions options;
+    CaptureTotals base;
+    CaptureTotals head;
+    std::vector<DiffRow> rows;  // every key of either capture, sorted by key
+    DiffSection regressions;
+    DiffSection improvements;
+    DiffSection added;
+    DiffSection vanished;
+    size_t matched = 0;        // keys present in both captures
+    size_t hiddenAsNoise = 0;  // changed rows below the thresholds
+    std::vector<RuleResult> rules;
+
+    bool identical() const;  // no stack changed at all (noise thresholds ignored)
+    bool anyRuleFailed() const;
+};
+
+inline int64_t signedDelta(uint64_t base, uint64_t head)
+{
+    return head >= base ? static_cast<int64_t>(head - base) : -static_cast<int64_t>(base - head);
+}
+
+StackDiff diffProfiles(const CaptureProfile& base, const CaptureProfile& head, const DiffOptions& options,
+                       const std::vector<FailRule>& rules = {});
+
+}  // namespace memtrace::report

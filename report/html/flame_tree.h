@@ -1,0 +1,37 @@
+// The call tree a flamegraph draws: the catalog's stacks merged by frame path, every node
+// carrying its totals for all metrics, then pruned so a capture with 100,000 stacks still
+// draws at once. A node is kept when, for some metric, it holds at least `cutoff` of that
+// metric's total; the children of a kept node that fall below are folded into one
+// "[below cut-off]" child with their sums, so every total (and so the root) stays exact.
+// The cut-off starts at kMinCutoff and doubles until at most maxNodes remain.
+//
+// Nodes are in pre-order: a parent always comes before its children (node 0 is the root).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "metrics.h"
+#include "stack_catalog.h"
+
+namespace memtrace::report::html {
+
+struct FlameTree {
+    static constexpr uint32_t kNoParent = ~0u;
+    std::vector<uint32_t> parent;
+    std::vector<uint32_t> frame;        // StackCatalog frame id
+    std::vector<MetricValues> total;    // the node's subtree total per metric
+    std::vector<uint32_t> leafOfEntry;  // per catalog entry: the node its values land in
+    double cutoff = 0;                  // share of a metric's total below which frames fold
+    size_t fullNodes = 0;               // nodes before pruning (root included)
+    size_t foldedNodes = 0;             // nodes folded into "[below cut-off]" boxes
+    uint32_t otherFrame = 0;            // frame id of "[below cut-off]"
+};
+
+inline constexpr double kMinCutoff = 1e-4;
+inline constexpr size_t kMaxFlameNodes = 40000;
+
+FlameTree buildFlameTree(StackCatalog& catalog, size_t maxNodes = kMaxFlameNodes, double minCutoff = kMinCutoff);
+
+}  // namespace memtrace::report::html

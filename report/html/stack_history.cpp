@@ -1,0 +1,206 @@
+#include "stack_history.h"
+
+#include <algorithm>
+
+#include "reader/capture_model.h"
+#include "reader/capture_stream.h"
+
+namespace memtrace::report::html {
+
+namespace {
+
+using format::RecordType;
+
+class HistorySink final : public reader::RecordSink {
+public:
+    HistorySink(StackHistory& out, const std::vector<uint32_t>& tracked) : m_out(out)
+    {
+        for (uint32_t i = 0; i < tracked.size(); ++i) {
+            if (tracked[i] >= m_seriesOf.size()) m_seriesOf.resize(tracked[i] + 1, kRest);
+            m_seriesOf[tracked[i]] = i;
+        }
+        m_rest = static_cast<uint32_t>(tracked.size());
+        const size_t n = tracked.size() + 1;
+        m_out.series.assign(n, SeriesHistory{});
+        for (SeriesHistory& s : m_out.series) {
+            s.liveAtEnd.assign(m_out.buckets, 0);
+            s.atPeak.assign(m_out.buckets, 0);
+        }
+        m_out.heapMax.assign(m_out.buckets, 0);
+        m_live.assign(n, 0);
+        m_lastChange.assign(n, 0);
+        m_recordedFor.assign(n, 0);
+    }
+
+    void onHeader(const format::FileHeader& header) override { m_model.setHeader(header); }
+
+    void onRecord(const reader::Record& r) override
+    {
+        switch (r.type) {
+        case RecordType::Alloc:
+        case RecordType::AllocWeighted:
+            enterBucket(r.timeUs);
+            if (r.address != 0) releaseAt(r.address, r.timeUs);  // an anomaly: the model releases it first
+            m_model.apply(r);
+            if (r.address != 0) added(r.address);
+            break;
+        case RecordType::Free:
+            enterBucket(r.timeUs);
+            if (r.address != 0) releaseAt(r.address, r.timeUs);
+            m_model.apply(r);
+            break;
+        case RecordType::Realloc:
+            enterBucket(r.timeUs);
+            if (r.newAddress != 0 || r.size == 0) {  // else a failed resize: nothing changes
+                if (r.address != 0) releaseAt(r.address, r.timeUs);
+                if (r.newAddress != 0 && r.newAddress != r.address) releaseAt(r.newAddress, r.timeUs);
+            }
+            m_model.apply(r);
+            if (r.newAddress != 0 || r.size == 0)
+                if (r.newAddress != 0) added(r.newAddress);
+            break;
+        default:
+            m_model.apply(r);
+            return;
+        }
+        const uint64_t heap = m_model.heap().heapBytes();
+        if (heap > m_out.heapMax[m_bucket]) {
+            m_out.heapMax[m_bucket] = heap;
+            newBucketPeak();
+        }
+    }
+
+    void finish()
+    {
+        closeBucket();
+        for (uint32_t b = m_bucket + 1; b < m_out.buckets; ++b) fillQuietBucket(b);
+        // Blocks never released: release bucket = buckets.
+        m_model.heap().liveBlocks().forEach([&](uint64_t, const reader::LiveBlock& block) {
+            Lifetime& l = m_out.series[seriesOf(block.stack)].lifetimes[SeriesHistory::key(bucketOf(block.timeUs), m_out.buckets)];
+            l.bytes += block.size;
+            l.blocks += 1;
+        });
+    }
+
+private:
+    static constexpr uint32_t kRest = ~0u;
+
+    uint32_t seriesOf(uint32_t stack) const
+    {
+        return stack < m_seriesOf.size() && m_seriesOf[stack] != kRest ? m_seriesOf[stack] : m_rest;
+    }
+    uint32_t bucketOf(uint64_t timeUs) const
+    {
+        return static_cast<uint32_t>(std::min<uint64_t>(timeUs / m_out.bucketUs, m_out.buckets - 1));
+    }
+
+    void newBucketPeak()
+    {
+        m_peakSeq = m_seq;
+        ++m_peakId;
+    }
+
+    // Before series s changes: if the bucket's peak was set after its last change, its value
+    // now is its value at that peak.
+    void beginChange(uint32_t s)
+    {
+        if (m_recordedFor[s] != m_peakId && m_lastChange[s] <= m_peakSeq) {
+            m_out.series[s].atPeak[m_bucket] = m_live[s];
+            m_recordedFor[s] = m_peakId;
+        }
+        m_lastChange[s] = ++m_seq;
+    }
+
+    void releaseAt(uint64_t address, uint64_t timeUs)
+    {
+        const reader::LiveBlock* block = m_model.heap().liveBlocks().find(address);
+        if (!block) return;
+        const uint32_t s = seriesOf(block->stack);
+        beginChange(s);
+        m_live[s] -= block->size;
+        Lifetime& l = m_out.series[s].lifetimes[SeriesHistory::key(bucketOf(block->timeUs), bucketOf(timeUs))];
+        l.bytes += block->size;
+        l.blocks += 1;
+    }
+
+    void added(uint64_t address)
+    {
+        const reader::LiveBlock* block = m_model.heap().liveBlocks().find(address);
+        if (!block) return;
+        const uint32_t s = seriesOf(block->stack);
+        beginChange(s);
+        m_live[s] += block->size;
+    }
+
+    // Settles the current bucket: series untouched since its peak still hold their peak value.
+    void closeBucket()
+    {
+        for (uint32_t s = 0; s < m_live.size(); ++s) {
+            if (m_recordedFor[s] != m_peakId) m_out.series[s].atPeak[m_bucket] = m_live[s];
+            m_out.series[s].liveAtEnd[m_bucket] = m_live[s];
+        }
+    }
+
+    void fillQuietBucket(uint32_t b)
+    {
+        m_out.heapMax[b] = m_model.heap().heapBytes();
+        for (uint32_t s = 0; s < m_live.size(); ++s) {
+            m_out.series[s].atPeak[b] = m_live[s];
+            m_out.series[s].liveAtEnd[b] = m_live[s];
+        }
+    }
+
+    void enterBucket(uint64_t timeUs)
+    {
+        const uint32_t b = bucketOf(timeUs);
+        if (b <= m_bucket) return;
+        closeBucket();
+        for (uint32_t q = m_bucket + 1; q < b; ++q) fillQuietBucket(q);
+        m_bucket = b;
+        // The heap as the bucket starts is its first candidate peak.
+        m_out.heapMax[b] = m_model.heap().heapBytes();
+        newBucketPeak();
+    }
+
+    StackHistory& m_out;
+    reader::CaptureModel m_model;
+    std::vector<uint32_t> m_seriesOf;  // stack index -> series (kRest: the rest)
+    uint32_t m_rest = 0;
+    std::vector<uint64_t> m_live;
+    std::vector<uint64_t> m_lastChange;
+    std::vector<uint64_t> m_recordedFor;
+    uint64_t m_seq = 0;
+    uint64_t m_peakSeq = 0;
+    uint64_t m_peakId = 1;
+    uint32_t m_bucket = 0;
+};
+
+}  // namespace
+
+StackHistory recordStackHistory(const std::string& path, const std::vector<uint32_t>& trackedStacks, uint64_t durationUs,
+                                uint32_t buckets)
+{
+    StackHistory history;
+    history.buckets = std::max<uint32_t>(1, std::min<uint32_t>(buckets, 0xfffe));
+    history.bucketUs = std::max<uint64_t>(1, (durationUs + history.buckets) / history.buckets);
+    HistorySink sink(history, trackedStacks);
+    const reader::StreamResult result = reader::streamCapture(path, sink);
+    sink.finish();
+    history.complete = result.usable();
+    return history;
+}
+
+void mergeSeries(SeriesHistory& into, const SeriesHistory& from)
+{
+    for (size_t b = 0; b < into.liveAtEnd.size(); ++b) {
+        into.liveAtEnd[b] += from.liveAtEnd[b];
+        into.atPeak[b] += from.atPeak[b];
+    }
+    for (const auto& [key, l] : from.lifetimes) {
+        Lifetime& t = into.lifetimes[key];
+        t.bytes += l.bytes;
+        t.blocks += l.blocks;
+    }
+}
+
+}  // namespace memtrace::report::html

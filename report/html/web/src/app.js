@@ -1,0 +1,210 @@
+// memtrace report: builds the page from the JSON in #memtrace-data and wires the views.
+// window.memtraceReport exposes the state for the browser tests (tests/html/).
+'use strict';
+
+(function () {
+  const el = MT.el;
+  const data = JSON.parse(document.getElementById('memtrace-data').textContent);
+  const s = data.summary;
+  const app = document.getElementById('app');
+  const metrics = data.metrics;
+  const state = { metric: data.initial_metric, window: null, search: '' };
+
+  document.title = 'memtrace: ' + (MT.baseName(s.program) || data.capture);
+
+  // ---- header and summary strip ----
+  app.appendChild(
+    el('header', { className: 'mt-header' }, [
+      el('h1', { text: 'memtrace report' }),
+      el('div', { className: 'mt-program', text: (s.command_line && s.command_line.length ? s.command_line.join(' ') : s.program) || '(unknown program)' }),
+      el('div', { className: 'mt-capture', text: data.capture + (s.pid != null ? ' \u00b7 pid ' + s.pid : '') }),
+    ])
+  );
+  if (s.truncated) {
+    app.appendChild(el('div', { className: 'mt-warning', text: 'The capture is ' + (s.corrupt ? 'corrupt' : 'truncated') + ': events up to ' + s.duration_s + ' s were read' + (s.stop_reason ? ' (' + s.stop_reason + ')' : '') + '.' }));
+  }
+  const card = (label, field, value, human, detail) =>
+    el('div', { className: 'mt-card', attrs: { 'data-field': field, 'data-value': value } }, [
+      el('div', { className: 'mt-card-label', text: label }),
+      el('div', { className: 'mt-card-value', text: human }),
+      el('div', { className: 'mt-card-detail', text: detail }),
+    ]);
+  app.appendChild(
+    el('section', { className: 'mt-summary', attrs: { id: 'summary' } }, [
+      card('program', 'program', s.program, MT.baseName(s.program) || '\u2013', s.program),
+      card('duration', 'duration_s', s.duration_s, s.duration_s.toFixed(3) + ' s', s.threads + ' thread' + (s.threads === 1 ? '' : 's')),
+      card('peak heap', 'peak_heap_bytes', s.peak_heap_bytes, MT.fmtBytes(s.peak_heap_bytes), MT.fmtInt(s.peak_heap_bytes) + ' B at ' + s.peak_heap_time_s.toFixed(3) + ' s'),
+      card('peak RSS', 'peak_rss_bytes', s.peak_rss_bytes, MT.fmtBytes(s.peak_rss_bytes), MT.fmtInt(s.peak_rss_bytes) + ' B at ' + s.peak_rss_time_s.toFixed(3) + ' s'),
+      card('allocations', 'allocations', s.allocations, MT.fmtInt(s.allocations), MT.fmtBytes(s.allocated_bytes) + ' (' + MT.fmtInt(s.allocated_bytes) + ' B) in total'),
+      card('leaked', 'leaked_bytes', s.leaked_bytes, MT.fmtBytes(s.leaked_bytes), MT.fmtInt(s.leaked_bytes) + ' B in ' + MT.fmtInt(s.leaked_blocks) + ' blocks'),
+    ])
+  );
+
+  // ---- memory over time ----
+  const windowLabel = el('span', { className: 'mt-window-label', attrs: { id: 'window-label' }, text: 'Drag across a chart to select a time window.' });
+  const clearButton = el('button', { text: 'Whole run', attrs: { id: 'clear-window', type: 'button' } });
+  const chartBox = el('div', { className: 'mt-charts', attrs: { id: 'charts' } });
+  app.appendChild(el('section', { className: 'mt-section' }, [el('h2', { text: 'Memory over time' }), el('div', { className: 'mt-toolbar' }, [windowLabel, clearButton]), chartBox]));
+
+  // ---- flamegraph ----
+  const model = new MT.FlameModel(data);
+  const metricInputs = {};
+  const metricBox = el('fieldset', { className: 'mt-metrics', attrs: { id: 'metric' } }, [el('legend', { text: 'Metric' })]);
+  for (const m of metrics) {
+    const input = el('input', { attrs: { type: 'radio', name: 'metric', value: m.key, id: 'metric-' + m.key } });
+    input.checked = m.key === state.metric;
+    input.addEventListener('change', () => {
+      if (input.checked) setMetric(m.key);
+    });
+    metricInputs[m.key] = input;
+    metricBox.appendChild(el('label', { attrs: { for: 'metric-' + m.key } }, [input, document.createTextNode(' ' + m.label)]));
+  }
+  const orientation = el('select', { attrs: { id: 'orientation' } }, [el('option', { text: 'Flame (root at the bottom)', attrs: { value: 'flame' } }), el('option', { text: 'Icicle (root at the top)', attrs: { value: 'icicle' } })]);
+  const searchBox = el('input', { attrs: { id: 'search', type: 'search', placeholder: 'Search functions (regex)', size: 30 } });
+  const resetZoom = el('button', { text: 'Reset zoom', attrs: { id: 'reset-zoom', type: 'button' } });
+  const status = el('div', { className: 'mt-status', attrs: { id: 'flame-status' } });
+  const searchStatus = el('div', { className: 'mt-status', attrs: { id: 'search-status' } });
+  const canvas = el('canvas', { attrs: { id: 'flamegraph' } });
+  const tooltip = el('div', { className: 'mt-tooltip', attrs: { id: 'tooltip' } });
+  const moduleLegend = el('div', { className: 'mt-modules' });
+  app.appendChild(
+    el('section', { className: 'mt-section' }, [
+      el('h2', { text: 'Flamegraph' }),
+      metricBox,
+      el('div', { className: 'mt-toolbar' }, [orientation, searchBox, resetZoom]),
+      status,
+      searchStatus,
+      el('div', { className: 'mt-flame-box' }, [canvas]),
+      moduleLegend,
+      tooltip,
+    ])
+  );
+  const fg = new MT.Flamegraph(canvas, tooltip, model);
+  orientation.addEventListener('change', () => fg.setIcicle(orientation.value === 'icicle'));
+  resetZoom.addEventListener('click', () => fg.setZoom(0));
+  searchBox.addEventListener('input', () => setSearch(searchBox.value));
+
+  // Modules that own the most frames, with their colour.
+  const moduleFrames = new Map();
+  for (let n = 1; n < model.size; n++) {
+    const m = model.module(n);
+    if (m) moduleFrames.set(m, (moduleFrames.get(m) || 0) + 1);
+  }
+  for (const [m] of [...moduleFrames].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
+    const swatch = el('span', { className: 'mt-swatch' });
+    swatch.style.background = MT.moduleColor(m, 0);
+    moduleLegend.appendChild(el('span', { className: 'mt-module', attrs: { title: m } }, [swatch, document.createTextNode(MT.baseName(m))]));
+  }
+
+  function metricInfo(key) {
+    return metrics.find((m) => m.key === key);
+  }
+
+  function draw() {
+    const m = metricInfo(state.metric);
+    const index = metrics.indexOf(m);
+    let values;
+    let counts = null;
+    let label = m.label;
+    let text;
+    if (state.window) {
+      const h = data.history;
+      const [a, b] = MT.bucketRange(h, state.window[0], state.window[1]);
+      const r = MT.windowSeriesValues(h, m.key, a, b);
+      values = model.accumulate(r.values, h.series);
+      counts = model.accumulate(r.counts, h.series);
+      const from = ((a * h.bucket_us) / 1e6).toFixed(3);
+      const to = (((b + 1) * h.bucket_us) / 1e6).toFixed(3);
+      const what = {
+        peak: 'bytes live when the heap was highest inside the window (' + MT.fmtBytes(h.heap_max[r.peakBucket]) + ' around ' + ((r.peakBucket * h.bucket_us) / 1e6).toFixed(3) + ' s)',
+        leaked: 'bytes allocated inside the window and still live at its end',
+        allocated: 'bytes allocated inside the window',
+        allocations: 'allocations made inside the window',
+      }[m.key];
+      label = 'window ' + m.key;
+      text = 'Window ' + from + '\u2013' + to + ' s: ' + what + '. Total ' + MT.fmtValue(values[0], m.bytes) + '.';
+      windowLabel.textContent = 'Window ' + from + '\u2013' + to + ' s selected (' + (b - a + 1) + ' of ' + h.buckets + ' buckets).';
+    } else {
+      values = model.metricValues(data, index);
+      counts = model.metricValues(data, metrics.findIndex((x) => x.key === 'allocations'));
+      text = m.label + ', whole run: ' + MT.fmtValue(values[0], m.bytes) + (m.bytes ? ' (' + MT.fmtInt(values[0]) + ' B)' : '') + '.';
+      windowLabel.textContent = 'Whole run. Drag across a chart to select a time window.';
+    }
+    const cut = data.tree.cutoff;
+    status.textContent = text + ' Frames under ' + (cut * 100).toFixed(cut < 0.001 ? 3 : 2) + '% of every metric are folded into "[below cut-off]" (' + MT.fmtInt(data.tree.folded_nodes) + ' of ' + MT.fmtInt(data.tree.full_nodes) + ' tree nodes folded).';
+    status.setAttribute('data-root', values[0]);
+    fg.setValues(values, { bytes: m.bytes, label: label, counts: counts, countLabel: state.window ? 'allocations in the window' : 'allocations' });
+    fg.render();
+    updateSearch();
+  }
+
+  function setMetric(key) {
+    state.metric = key;
+    if (metricInputs[key]) metricInputs[key].checked = true;
+    draw();
+  }
+
+  function setWindow(startUs, endUs) {
+    state.window = startUs === null ? null : [startUs, endUs];
+    for (const m of metrics) metricInputs[m.key].disabled = state.window !== null && !MT.windowMetrics.includes(m.key);
+    if (state.window && !MT.windowMetrics.includes(state.metric)) setMetric('peak');
+    else draw();
+  }
+
+  function setSearch(text) {
+    state.search = text;
+    let matcher = null;
+    if (text) {
+      let re;
+      try {
+        re = new RegExp(text, 'i');
+      } catch (e) {
+        const lower = text.toLowerCase();
+        re = { test: (s) => s.toLowerCase().includes(lower) };
+      }
+      matcher = (name) => re.test(name);
+    }
+    fg.setSearch(matcher);
+    updateSearch();
+  }
+
+  function updateSearch() {
+    const r = fg.searchShare();
+    const m = metricInfo(state.metric);
+    searchStatus.textContent = r ? r.frames + ' matching frame' + (r.frames === 1 ? '' : 's') + ' hold ' + MT.fmtValue(r.value, m.bytes) + ' = ' + MT.fmtShare(r.value, fg.values[0]) + ' of the total' : '';
+    searchStatus.setAttribute('data-share', r ? r.value / (fg.values[0] || 1) : '');
+  }
+
+  const charts = new MT.TimeCharts(chartBox, data, (a, b) => setWindow(a, b));
+  clearButton.addEventListener('click', () => {
+    charts.clearSelection();
+    setWindow(null);
+  });
+
+  // ---- leaks ----
+  const leaks = data.leaks;
+  const table = el('table', { className: 'mt-leaks', attrs: { id: 'leaks' } }, [
+    el('thead', {}, [el('tr', {}, ['bytes', 'blocks', 'allocator', 'stack (innermost first)'].map((h) => el('th', { text: h })))]),
+  ]);
+  const body = el('tbody');
+  for (const g of leaks.groups) {
+    const frames = g.stack.length ? g.stack : [['[no stack]', '', '']];
+    const frameLine = (f) => el('div', { className: 'mt-frame' }, [el('span', { className: 'mt-fn', text: f[0] }), el('span', { className: 'mt-loc', text: f[1] ? '  ' + f[1] : '' }), el('span', { className: 'mt-mod', text: f[2] ? '  ' + MT.baseName(f[2]) : '' })]);
+    const shown = frames.slice(0, 6).map(frameLine);
+    const stackCell = el('td', {}, shown);
+    if (frames.length > 6) stackCell.appendChild(el('details', {}, [el('summary', { text: (frames.length - 6) + ' more frames' })].concat(frames.slice(6).map(frameLine))));
+    body.appendChild(el('tr', {}, [el('td', { className: 'mt-num', text: MT.fmtBytes(g.bytes), attrs: { title: MT.fmtInt(g.bytes) + ' B' } }), el('td', { className: 'mt-num', text: MT.fmtInt(g.blocks) }), el('td', { text: g.kinds.join(', ') }), stackCell]));
+  }
+  table.appendChild(body);
+  app.appendChild(
+    el('section', { className: 'mt-section' }, [
+      el('h2', { text: 'Leaks' }),
+      el('div', { className: 'mt-status', text: leaks.total_groups === 0 ? 'No leaks: every block was freed.' : MT.fmtBytes(s.leaked_bytes) + ' in ' + MT.fmtInt(s.leaked_blocks) + ' blocks, ' + MT.fmtInt(leaks.total_groups) + ' distinct stacks' + (leaks.groups.length < leaks.total_groups ? ' (largest ' + leaks.groups.length + ' shown)' : '') + '.' }),
+      leaks.groups.length ? table : null,
+    ])
+  );
+  app.appendChild(el('footer', { className: 'mt-footer', text: 'memtrace ' + (s.version || '') + ' \u00b7 ' + MT.fmtInt(data.stacks) + ' stacks \u00b7 uPlot (MIT) for the charts' }));
+
+  draw();
+  window.memtraceReport = { data: data, state: state, flamegraph: fg, charts: charts, setMetric: setMetric, setWindow: setWindow, setSearch: setSearch };
+})();

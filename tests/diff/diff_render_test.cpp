@@ -1,0 +1,171 @@
+// The diff model and renderers on hand-made profiles: ranking, noise control, sections, and
+// output that stays safe whatever the symbol names contain.
+#include <catch2/catch.hpp>
+
+#include "golden_file.h"
+#include "report/diff_model.h"
+#include "report/diff_render.h"
+
+using namespace memtrace;
+using namespace memtrace::report;
+
+namespace {
+
+reader::SourceFrame frame(std::string function, std::string file = "", uint32_t line = 0)
+{
+    return reader::SourceFrame{std::move(function), std::move(file), line, "/bin/app", false, true};
+}
+
+ProfiledStack stack(std::vector<reader::SourceFrame> frames, uint64_t peak, uint64_t leaked, uint64_t allocated, uint64_t allocations)
+{
+    ProfiledStack s;
+    s.frames = std::move(frames);
+    s.key = stackKey(s.frames, DiffMatch::Function);
+    s.metrics.peakBytes = peak;
+    s.metrics.leakedBytes = leaked;
+    s.metrics.leakedBlocks = leaked ? 1 : 0;
+    s.metrics.allocatedBytes = allocated;
+    s.metrics.allocations = allocations;
+    return s;
+}
+
+CaptureProfile profile(const char* name, uint64_t peak, std::vector<ProfiledStack> stacks)
+{
+    CaptureProfile p;
+    p.totals.name = name;
+    p.totals.program = "app";
+    p.totals.peakHeapBytes = peak;
+    p.totals.peakRssBytes = 4 << 20;
+    p.totals.durationUs = 1500;
+    for (const ProfiledStack& s : stacks) {
+        p.totals.leakedBytes += s.metrics.leakedBytes;
+        p.totals.leakedBlocks += s.metrics.leakedBlocks;
+        p.totals.allocatedBytes += s.metrics.allocatedBytes;
+        p.totals.allocations += s.metrics.allocations;
+    }
+    std::sort(stacks.begin(), stacks.end(), [](const ProfiledStack& a, const ProfiledStack& b) { return a.key < b.key; });
+    p.stacks = std::move(stacks);
+    return p;
+}
+
+// Names no Markdown renderer should interpret: table pipes, code spans, HTML, emphasis.
+const reader::SourceFrame kMain = frame("main", "/src/app.c", 10);
+const reader::SourceFrame kPipe = frame("operator|<`tick`>", "/src/a|b.cc", 7);
+const reader::SourceFrame kFence = frame("quote```three", "/src/<x>.c", 3);
+const reader::SourceFrame kScript = frame("</script><img src=x onerror=alert(1)>", "/src/s.c", 1);
+
+CaptureProfile baseProfile()
+{
+    return profile("base.mtrace", 10000,
+                   {stack({kPipe, kMain}, 1000, 0, 5000, 5), stack({kFence, kMain}, 4000, 4000, 4000, 4),
+                    stack({frame("steady"), kMain}, 100, 0, 100, 1), stack({frame("tiny_growth"), kMain}, 1000, 0, 1000, 1),
+                    stack({frame("gone_fn"), kMain}, 0, 0, 64, 1)});
+}
+
+CaptureProfile headProfile()
+{
+    return profile("head.mtrace", 12000,
+                   {stack({kPipe, kMain}, 3048, 0, 9000, 9), stack({kFence, kMain}, 0, 0, 4000, 4),
+                    stack({frame("steady"), kMain}, 100, 0, 100, 1), stack({frame("tiny_growth"), kMain}, 1010, 0, 1010, 1),
+                    stack({kScript, kMain}, 500, 500, 500, 1)});
+}
+
+std::vector<FailRule> rules(std::initializer_list<const char*> texts)
+{
+    std::vector<FailRule> out;
+    for (const char* text : texts) {
+        std::string error;
+        out.push_back(*parseFailRule(text, error));
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("stacks are joined by key and sorted into sections")
+{
+    const StackDiff d = diffProfiles(baseProfile(), headProfile(), DiffOptions{});
+    CHECK(d.matched == 4);
+    REQUIRE(d.regressions.total == 2);
+    // Ranked by the largest byte change: operator| (+4000 allocated) before tiny_growth (+10).
+    CHECK(d.rows[d.regressions.rows[0]].frames.front().function == kPipe.function);
+    CHECK(d.rows[d.regressions.rows[0]].score == 4000);
+    CHECK(d.rows[d.regressions.rows[1]].frames.front().function == "tiny_growth");
+    REQUIRE(d.improvements.total == 1);
+    CHECK(d.rows[d.improvements.rows[0]].score == -4000);  // peak and leaked -4000: peak wins the tie
+    REQUIRE(d.added.total == 1);
+    CHECK(d.rows[d.added.rows[0]].frames.front().function == kScript.function);
+    REQUIRE(d.vanished.total == 1);
+    CHECK(d.rows[d.vanished.rows[0]].frames.front().function == "gone_fn");
+    CHECK(d.hiddenAsNoise == 0);
+    CHECK_FALSE(d.identical());
+}
+
+TEST_CASE("noise thresholds hide small changes")
+{
+    DiffOptions o;
+    o.minChange = 100;
+    StackDiff d = diffProfiles(baseProfile(), headProfile(), o);
+    CHECK(d.regressions.total == 1);  // tiny_growth (+10 B) is hidden
+    CHECK(d.vanished.total == 0);     // gone_fn: 64 B
+    CHECK(d.hiddenAsNoise == 2);
+
+    o = DiffOptions{};
+    o.minChangePct = 5;  // tiny_growth is +1%
+    d = diffProfiles(baseProfile(), headProfile(), o);
+    CHECK(d.regressions.total == 1);
+    CHECK(d.vanished.total == 1);  // a change to or from zero always passes the percentage
+
+    o = DiffOptions{};
+    o.top = 1;
+    d = diffProfiles(baseProfile(), headProfile(), o);
+    CHECK(d.regressions.total == 2);
+    CHECK(d.regressions.rows.size() == 1);
+}
+
+TEST_CASE("a profile compared with itself has no differences")
+{
+    const StackDiff d = diffProfiles(baseProfile(), baseProfile(), DiffOptions{}, rules({"peak>+0", "leaked>+0%"}));
+    CHECK(d.identical());
+    CHECK_FALSE(d.anyRuleFailed());
+    CHECK(d.regressions.total + d.improvements.total + d.added.total + d.vanished.total == 0);
+    CHECK(diffText(d).find("no differences") != std::string::npos);
+    CHECK(diffMarkdown(d).find("**No differences:**") != std::string::npos);
+}
+
+TEST_CASE("markdown escapes names and fences stacks (golden)")
+{
+    const StackDiff d = diffProfiles(baseProfile(), headProfile(), DiffOptions{}, rules({"peak>+10%", "leaked>+0"}));
+    const std::string md = diffMarkdown(d);
+    // No raw HTML from a symbol, no unescaped pipe in a table row.
+    CHECK(md.find("<img") == std::string::npos);
+    CHECK(md.find("</script>") == std::string::npos);
+    CHECK(md.find("operator\\|&lt;\\`tick\\`&gt;") != std::string::npos);
+    CHECK(md.find("\n````\nquote```three") != std::string::npos);  // fence longer than the ``` inside
+    memtrace::difftest::checkGolden("escaping.md", md);
+}
+
+TEST_CASE("html keeps capture strings inside the JSON island")
+{
+    const std::string html = diffHtml(diffProfiles(baseProfile(), headProfile(), DiffOptions{}));
+    CHECK(html.find("<img") == std::string::npos);
+    CHECK(html.find("\\u003c/script\\u003e\\u003cimg src=x") != std::string::npos);
+    // Exactly one closing tag per script element, no remote resources.
+    size_t closing = 0;
+    for (size_t at = html.find("</script>"); at != std::string::npos; at = html.find("</script>", at + 1)) ++closing;
+    CHECK(closing == 2);
+    CHECK(html.find("http://") == std::string::npos);
+    CHECK(html.find("https://") == std::string::npos);
+    CHECK(html.find("innerHTML") == std::string::npos);
+}
+
+TEST_CASE("json has the documented keys and signed changes")
+{
+    const nlohmann::json j = diffJson(diffProfiles(baseProfile(), headProfile(), DiffOptions{}, rules({"peak>+10%"})));
+    CHECK(j["totals"]["peak_heap_bytes"]["change"] == 2000);
+    CHECK(j["improvements"]["stacks"][0]["change"]["leaked_bytes"] == -4000);
+    CHECK(j["new"]["stacks"][0]["status"] == "new");
+    CHECK(j["rules"][0]["failed"] == true);
+    CHECK(j["failed"] == true);
+    CHECK(j["match"] == "function");
+}

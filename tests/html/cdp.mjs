@@ -1,0 +1,98 @@
+// A minimal Chrome DevTools Protocol client over --remote-debugging-pipe (fd 3 = to the
+// browser, fd 4 = from it; messages are JSON ended by a NUL byte). No npm packages: the tests
+// only need node and Debian's chromium.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function findChromium() {
+  for (const p of [process.env.MEMTRACE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
+    if (p && existsSync(p)) return p;
+  }
+  return null;
+}
+
+export class Browser {
+  static async launch(executable) {
+    const profile = mkdtempSync(join(tmpdir(), 'memtrace-chromium-'));
+    const args = [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-dev-shm-usage', '--hide-scrollbars', '--window-size=1300,1000',
+      '--user-data-dir=' + profile, '--remote-debugging-pipe', 'about:blank',
+    ];
+    const proc = spawn(executable, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    proc.stderr.on('data', (d) => (stderr += d));
+    const b = new Browser(proc, profile);
+    b.stderr = () => stderr;
+    return b;
+  }
+
+  constructor(proc, profile) {
+    this.proc = proc;
+    this.profile = profile;
+    this.nextId = 1;
+    this.pending = new Map();
+    this.listeners = [];
+    this.exited = false;
+    let buffer = Buffer.alloc(0);
+    proc.stdio[4].on('data', (chunk) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      let end;
+      while ((end = buffer.indexOf(0)) >= 0) {
+        const msg = JSON.parse(buffer.subarray(0, end).toString('utf8'));
+        buffer = buffer.subarray(end + 1);
+        if (msg.id && this.pending.has(msg.id)) {
+          const { resolve, reject } = this.pending.get(msg.id);
+          this.pending.delete(msg.id);
+          if (msg.error) reject(new Error(JSON.stringify(msg.error)));
+          else resolve(msg.result);
+        } else if (msg.method) {
+          for (const l of this.listeners) l(msg);
+        }
+      }
+    });
+    proc.on('exit', () => {
+      this.exited = true;
+      for (const { reject } of this.pending.values()) reject(new Error('chromium exited'));
+    });
+  }
+
+  send(method, params = {}, sessionId = undefined) {
+    const id = this.nextId++;
+    const msg = { id, method, params };
+    if (sessionId) msg.sessionId = sessionId;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.proc.stdio[3].write(JSON.stringify(msg) + '\0');
+    });
+  }
+
+  on(listener) {
+    this.listeners.push(listener);
+  }
+
+  waitFor(predicate, timeoutMs, what) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('timed out waiting for ' + what)), timeoutMs);
+      this.on((msg) => {
+        if (predicate(msg)) {
+          clearTimeout(timer);
+          resolve(msg);
+        }
+      });
+    });
+  }
+
+  async close() {
+    try {
+      await Promise.race([this.send('Browser.close'), new Promise((r) => setTimeout(r, 3000))]);
+    } catch (e) {
+      /* already gone */
+    }
+    if (!this.exited) this.proc.kill('SIGKILL');
+    rmSync(this.profile, { recursive: true, force: true });
+  }
+}

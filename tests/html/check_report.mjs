@@ -1,0 +1,171 @@
+// Opens a memtrace HTML report in headless Chromium and checks it:
+//   - no console error, uncaught exception, failed resource or dialog (alert) while loading
+//     and interacting; no network request other than the report file itself
+//   - the summary strip equals `memtrace summary --json`
+//   - for every metric, clicking it makes the flamegraph's root equal the summary total, and
+//     what is drawn changes between metrics with different totals
+//   - dragging across the memory chart selects a time window: the status says so and the
+//     drawing changes; the whole-run window reproduces the totals from the per-stack history
+//   - --expect-text S: S appears verbatim as text in the page (leak table) or as a frame name
+//   - --max-load-ms N: the page is drawn within N ms
+// usage: node check_report.mjs REPORT.html SUMMARY.json [--expect-text S]... [--max-load-ms N] [--no-drag]
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Browser, findChromium } from './cdp.mjs';
+
+const args = process.argv.slice(2);
+const htmlPath = resolve(args[0]);
+const summary = JSON.parse(readFileSync(args[1], 'utf8'));
+const expectTexts = [];
+let maxLoadMs = 15000;
+let drag = true;
+for (let i = 2; i < args.length; i++) {
+  if (args[i] === '--expect-text') expectTexts.push(args[++i]);
+  else if (args[i] === '--max-load-ms') maxLoadMs = Number(args[++i]);
+  else if (args[i] === '--no-drag') drag = false;
+}
+
+const failures = [];
+const check = (ok, what) => {
+  if (!ok) failures.push(what);
+  console.log((ok ? 'ok   ' : 'FAIL ') + what);
+};
+
+const chromium = findChromium();
+if (!chromium) {
+  console.error('FAIL: chromium not found (install Debian package "chromium"; scripts/setup.sh does). The HTML tests cannot pass without it.');
+  process.exit(1);
+}
+
+const url = pathToFileURL(htmlPath).href;
+const browser = await Browser.launch(chromium);
+const problems = [];
+const requests = [];
+let session;
+browser.on((msg) => {
+  if (msg.sessionId !== session) return;
+  const p = msg.params || {};
+  if (msg.method === 'Runtime.consoleAPICalled' && ['error', 'assert', 'warning'].includes(p.type))
+    problems.push('console.' + p.type + ': ' + (p.args || []).map((a) => a.value ?? a.description).join(' '));
+  if (msg.method === 'Runtime.exceptionThrown') problems.push('exception: ' + JSON.stringify(p.exceptionDetails).slice(0, 500));
+  if (msg.method === 'Log.entryAdded' && ['error', 'warning'].includes(p.entry.level)) problems.push('log: ' + p.entry.text);
+  if (msg.method === 'Network.requestWillBeSent') requests.push(p.request.url);
+  if (msg.method === 'Page.javascriptDialogOpening') {
+    problems.push('dialog opened: ' + p.message);
+    browser.send('Page.handleJavaScriptDialog', { accept: false }, session).catch(() => {});
+  }
+});
+
+try {
+  const { targetId } = await browser.send('Target.createTarget', { url: 'about:blank' });
+  ({ sessionId: session } = await browser.send('Target.attachToTarget', { targetId, flatten: true }));
+  const s = (method, params) => browser.send(method, params, session);
+  for (const domain of ['Runtime', 'Log', 'Network', 'Page']) await s(domain + '.enable');
+  const evaluate = async (expression) => {
+    const r = await s('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true });
+    if (r.exceptionDetails) throw new Error('evaluate failed: ' + expression + ': ' + JSON.stringify(r.exceptionDetails).slice(0, 400));
+    return r.result.value;
+  };
+
+  const started = Date.now();
+  const loaded = browser.waitFor((m) => m.sessionId === session && m.method === 'Page.loadEventFired', 120000, 'load');
+  await s('Page.navigate', { url });
+  await loaded;
+  const ready = await evaluate(`new Promise((done) => { const t0 = Date.now(); (function poll() {
+      if (window.memtraceReport && window.memtraceReport.flamegraph.lastDraw.boxes > 0) done(true);
+      else if (Date.now() - t0 > 60000) done(false); else setTimeout(poll, 20); })(); })`);
+  const loadMs = Date.now() - started;
+  check(ready, 'the page builds and draws the flamegraph');
+  check(loadMs <= maxLoadMs, `drawn in ${loadMs} ms (limit ${maxLoadMs} ms)`);
+
+  // Summary strip.
+  const cards = await evaluate(`Object.fromEntries([...document.querySelectorAll('#summary [data-field]')].map((c) => [c.dataset.field, [c.dataset.value, c.innerText]]))`);
+  for (const field of ['program', 'duration_s', 'peak_heap_bytes', 'peak_rss_bytes', 'allocations', 'leaked_bytes']) {
+    const card = cards[field];
+    const want = summary[field];
+    const got = card && (typeof want === 'number' ? Number(card[0]) : card[0]);
+    check(card && got === want, `summary strip ${field} = ${JSON.stringify(want)} (page: ${card && card[0]})`);
+    if (card && typeof want === 'number' && field.endsWith('_bytes'))
+      check(card[1].includes(want.toLocaleString('en-US') + ' B'), `summary strip ${field} shows the exact count ${want.toLocaleString('en-US')} B`);
+  }
+
+  // Metrics: click each; the root equals its summary total.
+  const metricFields = { peak: 'peak_heap_bytes', leaked: 'leaked_bytes', allocated: 'allocated_bytes', allocations: 'allocations', temporary: 'temporary_allocations' };
+  const drawn = {};
+  for (const [key, field] of Object.entries(metricFields)) {
+    const r = await evaluate(`(() => { document.getElementById('metric-${key}').click(); const fg = window.memtraceReport.flamegraph;
+        return { root: Number(document.getElementById('flame-status').dataset.root), metric: window.memtraceReport.state.metric,
+                 signature: fg.lastDraw.signature, pixels: document.getElementById('flamegraph').toDataURL().length + ':' + fg.lastDraw.boxes }; })()`);
+    check(r.metric === key, `clicking metric ${key} selects it`);
+    check(r.root === summary[field], `flamegraph root for ${key} = ${summary[field]} (${field}); page: ${r.root}`);
+    drawn[key] = r;
+  }
+  const keys = Object.keys(metricFields);
+  for (let i = 0; i < keys.length; i++)
+    for (let j = i + 1; j < keys.length; j++) {
+      const a = drawn[keys[i]], b = drawn[keys[j]];
+      if (a.root !== b.root)
+        check(a.signature !== b.signature, `switching ${keys[i]} -> ${keys[j]} changes what is drawn`);
+    }
+
+  // Whole-run window from the history equals the totals.
+  const whole = await evaluate(`(() => { const r = window.memtraceReport; r.setWindow(0, ${Math.ceil(summary.duration_s * 1e6) + 1}); const out = {};
+      for (const k of ['peak', 'leaked', 'allocated', 'allocations']) { r.setMetric(k); out[k] = Number(document.getElementById('flame-status').dataset.root); }
+      r.setWindow(null); r.setMetric('peak'); return out; })()`);
+  for (const k of ['peak', 'leaked', 'allocated', 'allocations'])
+    check(whole[k] === summary[metricFields[k]], `whole-run window ${k} from the bucket history = ${summary[metricFields[k]]} (page: ${whole[k]})`);
+
+  if (drag) {
+    for (const k of ['allocated', 'peak']) {
+      const before = await evaluate(`(() => { window.memtraceReport.setWindow(null); window.memtraceReport.setMetric('${k}'); return window.memtraceReport.flamegraph.lastDraw.signature; })()`);
+      const box = await evaluate(`(() => { const r = document.querySelector('.mt-memory-chart .u-over').getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height}; })()`);
+      const y = box.y + box.h / 2;
+      await s('Runtime.evaluate', { expression: `document.querySelector('.mt-memory-chart').scrollIntoView()` });
+      const box2 = await evaluate(`(() => { const r = document.querySelector('.mt-memory-chart .u-over').getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height}; })()`);
+      const yy = box2.y + box2.h / 2;
+      const x0 = box2.x + box2.w * 0.05, x1 = box2.x + box2.w * 0.45;
+      await s('Input.dispatchMouseEvent', { type: 'mouseMoved', x: x0, y: yy });
+      await s('Input.dispatchMouseEvent', { type: 'mousePressed', x: x0, y: yy, button: 'left', clickCount: 1 });
+      for (let i = 1; i <= 10; i++) await s('Input.dispatchMouseEvent', { type: 'mouseMoved', x: x0 + ((x1 - x0) * i) / 10, y: yy, button: 'left', buttons: 1 });
+      await s('Input.dispatchMouseEvent', { type: 'mouseReleased', x: x1, y: yy, button: 'left', clickCount: 1 });
+      void y;
+      const after = await evaluate(`(() => ({ window: window.memtraceReport.state.window, signature: window.memtraceReport.flamegraph.lastDraw.signature,
+          status: document.getElementById('flame-status').textContent, label: document.getElementById('window-label').textContent }))()`);
+      check(after.window !== null, `dragging across the memory chart selects a window (${k}): ${after.label}`);
+      check(after.status.startsWith('Window '), `the flamegraph says it shows the window: ${after.status.slice(0, 90)}`);
+      check(after.signature !== before, `selecting a window changes what is drawn (${k})`);
+    }
+    await evaluate(`document.getElementById('clear-window').click()`);
+  }
+
+  // Search box.
+  const search = await evaluate(`(() => { const box = document.getElementById('search'); box.value = 'main'; box.dispatchEvent(new Event('input'));
+      return document.getElementById('search-status').textContent; })()`);
+  check(/matching frame/.test(search) || summary.allocations === 0, `the search box reports matches: ${search}`);
+
+  for (const text of expectTexts) {
+    const found = await evaluate(`(() => { const t = ${JSON.stringify(text)}; const m = window.memtraceReport.flamegraph.tree;
+        const names = []; for (let n = 0; n < m.size; n++) names.push(m.fn(n), m.module(n));
+        return { inText: document.body.innerText.includes(t), inFrames: names.includes(t) || names.some((x) => x.includes(t)) }; })()`);
+    check(found.inText || found.inFrames, `shown verbatim as text: ${JSON.stringify(text)} (page text: ${found.inText}, frame names: ${found.inFrames})`);
+  }
+  const structure = await evaluate(`({ scripts: document.querySelectorAll('script').length, imgs: document.querySelectorAll('img').length,
+      bolds: document.querySelectorAll('#app b, #app i').length, alerted: !!window.__alerted })`);
+  check(structure.scripts === 2 && structure.imgs === 0 && structure.bolds === 0, `no markup from the capture became elements (${JSON.stringify(structure)})`);
+
+  await new Promise((r) => setTimeout(r, 200));
+  const foreign = requests.filter((u) => u !== url);
+  check(foreign.length === 0, `no network requests besides the report itself (${foreign.length}: ${foreign.slice(0, 3).join(', ')})`);
+  check(problems.length === 0, `no console errors, exceptions or dialogs (${problems.length}: ${problems.slice(0, 5).join(' | ')})`);
+} catch (e) {
+  failures.push(String(e.stack || e));
+  console.log('FAIL ' + (e.stack || e));
+} finally {
+  await browser.close();
+}
+if (failures.length) {
+  console.log(`${failures.length} check(s) failed for ${htmlPath}`);
+  process.exit(1);
+}
+console.log('all checks passed for ' + htmlPath);

@@ -1,0 +1,96 @@
+#!/bin/sh
+# The HTML report and folded stacks, end to end: real programs under `memtrace run` and
+# synthetic captures, each checked against `memtrace summary --json`, the reports opened in
+# headless Chromium (check_report.mjs).
+# usage: html_test.sh CASE MEMTRACE WORKDIR [program-or-fixture-generator]
+#   CASE: folded | growing | hostile | big
+set -u
+case_name=$1
+memtrace=$2
+dir=$3
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$dir" && mkdir -p "$dir" || exit 1
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+record() {  # name program...
+    name=$1; shift
+    "$memtrace" run -o "$dir/$name.mtrace" --force -- "$@" >"$dir/$name.out" 2>"$dir/$name.err" || true
+    [ -s "$dir/$name.mtrace" ] || { fail "no capture for $name: $(cat "$dir/$name.err")"; return 1; }
+}
+
+summary() {  # name
+    "$memtrace" summary --json "$dir/$1.mtrace" >"$dir/$1.json" 2>"$dir/$1.summary.err" || fail "summary $1 failed: $(cat "$dir/$1.summary.err")"
+}
+
+# Every metric's folded values add up to its `summary --json` field.
+check_folded() {  # name
+    for pair in peak:peak_heap_bytes leaked:leaked_bytes allocated:allocated_bytes allocations:allocations temporary:temporary_allocations; do
+        metric=${pair%%:*}; field=${pair#*:}
+        "$memtrace" flamegraph --metric "$metric" --folded "$dir/$1.mtrace" >"$dir/$1.$metric.folded" 2>"$dir/$1.folded.err" ||
+            { fail "flamegraph --folded $metric $1: $(cat "$dir/$1.folded.err")"; continue; }
+        node -e '
+            const fs = require("fs");
+            const [file, json, field] = process.argv.slice(1);
+            const want = JSON.parse(fs.readFileSync(json, "utf8"))[field];
+            let sum = 0, bad = 0;
+            for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+                if (!line) continue;
+                const m = /^(.+) (\d+)$/.exec(line);
+                if (!m || m[1].split(";").some((f) => f === "")) { bad++; continue; }
+                sum += Number(m[2]);
+            }
+            if (bad || sum !== want) { console.log(`${file}: sum ${sum}, ${field} ${want}, ${bad} malformed lines`); process.exit(1); }
+        ' "$dir/$1.$metric.folded" "$dir/$1.json" "$field" || fail "folded $metric of $1 does not add up to $field"
+    done
+}
+
+report() {  # name [check args...]
+    name=$1; shift
+    "$memtrace" report "$dir/$name.mtrace" 2>"$dir/$name.report.err" || { fail "report $name: $(cat "$dir/$name.report.err")"; return 1; }
+    [ -s "$dir/$name.html" ] || { fail "report $name: no $dir/$name.html"; return 1; }
+    node "$here/check_report.mjs" "$dir/$name.html" "$dir/$name.json" "$@" || fail "browser checks of $name"
+}
+
+case $case_name in
+folded)
+    shift 3
+    for program in "$@"; do
+        name=$(basename "$program")
+        record "$name" "$program" && summary "$name" && check_folded "$name"
+    done
+    ;;
+growing)
+    record growing "$4" && summary growing && check_folded growing &&
+        report growing --expect-text load_config --expect-text open_session
+    # -o and the default name next to the capture
+    "$memtrace" report -o "$dir/custom name.html" "$dir/growing.mtrace" 2>/dev/null && [ -s "$dir/custom name.html" ] || fail "report -o"
+    "$memtrace" report "$dir/missing.mtrace" 2>/dev/null; [ $? = 2 ] || fail "report of a missing capture must exit 2"
+    ;;
+hostile)
+    record hostile "$4" && summary hostile && check_folded hostile &&
+        report hostile --expect-text "evil<script>alert(1)</script>'&amp;" --expect-text "void* make_box<Box<int&> >(int)"
+    "$5" "$dir" || fail "fixture generator"
+    summary hostile && check_folded hostile
+    html="$dir/hostile.html"
+    report hostile --expect-text '/tmp/"quoted" </script><img src=x onerror=alert(2)>' --expect-text '<b>bold</b>' --no-drag
+    # The raw markup never appears in the file outside the escaped JSON.
+    grep -c '</script>' "$html" | grep -qx 2 || fail "hostile.html: a capture string closed a <script> element"
+    ;;
+big)
+    "$4" "$dir" || { fail "fixture generator"; exit 1; }
+    summary big
+    check_folded big
+    start=$(date +%s%N)
+    report big --max-load-ms 10000
+    end=$(date +%s%N)
+    size=$(stat -c %s "$dir/big.html")
+    echo "big.html: $size bytes; report + browser checks took $(( (end - start) / 1000000 )) ms"
+    [ "$size" -lt 40000000 ] || fail "big.html is $size bytes (limit 40 MB)"
+    ;;
+*)
+    echo "unknown case $case_name"; exit 2 ;;
+esac
+
+[ "$failures" = 0 ] || { echo "$failures failure(s)"; exit 1; }
+echo "html $case_name: all checks passed"
