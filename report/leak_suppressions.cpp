@@ -32,6 +32,7 @@ const char* const kBuiltInPatterns[] = {
     "_dl_new_object",
     "_dl_close_worker",
     "_dl_add_to_namespace_list",
+    "_dl_find_object",            // the loader's object lookup table (dlopen)
     "__libc_alloc_buffer_allocate",
     "getpwnam", "getpwuid", "getgrnam", "getgrgid",
 };
