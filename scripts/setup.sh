@@ -9,7 +9,7 @@ packages=(
   libunwind-dev libzstd-dev zstd libdw-dev libelf-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev catch2
   libjemalloc-dev libjemalloc2
-  valgrind
+  valgrind python3 time
 )
 missing=()
 for p in "${packages[@]}"; do
