@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 namespace memtrace::reader {
 
@@ -189,7 +190,11 @@ std::vector<SourceFrame> Symbolizer::lookup(ModuleSession* s, const std::string&
     GElf_Off symOffset;
     GElf_Sym sym;
     if (const char* name = dwfl_module_addrinfo(mod, addr, &symOffset, &sym, nullptr, nullptr, nullptr)) {
-        outer.function = demangle(name);
+        // Symbol-table names can carry an ELF symbol version ("dlopen@GLIBC_2.2.5",
+        // "_IO_file_overflow@@GLIBC_2.2.5"): not part of the function's name.
+        const std::string_view full(name);
+        const auto at = full.find('@');
+        outer.function = demangle(at == std::string_view::npos || at == 0 ? name : std::string(full.substr(0, at)).c_str());
         outer.resolved = true;
     }
     if (Dwfl_Line* line = dwfl_module_getsrc(mod, addr)) {
