@@ -31,6 +31,16 @@ const char* diffMatchName(DiffMatch match)
     return "function";
 }
 
+const char* diffMatchDescription(DiffMatch match)
+{
+    switch (match) {
+    case DiffMatch::Function: return "function names";
+    case DiffMatch::Line: return "function and file:line";
+    case DiffMatch::Leaf: return "allocating function";
+    }
+    return "function names";
+}
+
 StackMetrics& StackMetrics::operator+=(const StackMetrics& o)
 {
     peakBytes += o.peakBytes;

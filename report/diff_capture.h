@@ -23,7 +23,8 @@ namespace memtrace::report {
 
 enum class DiffMatch { Function, Line, Leaf };
 
-const char* diffMatchName(DiffMatch match);  // "function", "line", "leaf"
+const char* diffMatchName(DiffMatch match);         // "function", "line", "leaf"
+const char* diffMatchDescription(DiffMatch match);  // "function names", ...
 
 // Heap (malloc-family) metrics of one symbolic stack in one capture.
 struct StackMetrics {

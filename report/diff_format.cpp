@@ -20,7 +20,8 @@ std::string signedCount(int64_t count)
 
 std::string percentChange(uint64_t base, uint64_t head)
 {
-    if (base == 0) return head == 0 ? "" : "new";
+    if (base == head) return "";
+    if (base == 0) return "new";
     const long double pct = (static_cast<long double>(head) - static_cast<long double>(base)) * 100.0L / static_cast<long double>(base);
     char buffer[48];
     std::snprintf(buffer, sizeof buffer, "%+.2Lf%%", pct);
@@ -48,6 +49,7 @@ std::string totalChange(uint64_t base, uint64_t head, TotalUnit unit)
     }
     case TotalUnit::Count: return signedCount(delta);
     case TotalUnit::Microseconds: {
+        if (delta == 0) return "0 s";
         const uint64_t magnitude = delta < 0 ? 0 - static_cast<uint64_t>(delta) : static_cast<uint64_t>(delta);
         return (delta < 0 ? "-" : "+") + seconds(magnitude) + " s";
     }

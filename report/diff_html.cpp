@@ -38,6 +38,7 @@ json pageData(const StackDiff& diff)
     data["baseProgram"] = diff.base.program;
     data["headProgram"] = diff.head.program;
     data["match"] = diffMatchName(diff.options.match);
+    data["matchDescription"] = diffMatchDescription(diff.options.match);
     json totals = json::array();
     for (const TotalLine& line : totalLines(diff))
         totals.push_back({line.title, totalValue(line.base, line.unit), totalValue(line.head, line.unit),
@@ -100,7 +101,7 @@ constexpr const char* kPageTail = R"PAGE(</script>
   const $ = (id) => document.getElementById(id);
   const el = (tag, text, cls) => { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; };
   $('title').textContent = 'memtrace diff: ' + data.base + ' \u2192 ' + data.head;
-  $('sub').textContent = (data.baseProgram || '?') + ' \u2192 ' + (data.headProgram || '?') + '; stacks matched by ' + data.match;
+  $('sub').textContent = (data.baseProgram || '?') + ' \u2192 ' + (data.headProgram || '?') + '; stacks matched by ' + data.matchDescription + ' (--match ' + data.match + ')';
   for (const t of data.totals) { const tr = el('tr'); for (const c of t) tr.appendChild(el('td', c)); $('totals').tBodies[0].appendChild(tr); }
   for (const r of data.rules) {
     const tr = el('tr'); tr.appendChild(el('td', r[0])); tr.appendChild(el('td', r[1]));

@@ -63,12 +63,14 @@ size_t longestBacktickRun(std::string_view s)
     return longest;
 }
 
-// An inline code span outside tables: a fence longer than any backtick run, padded with spaces.
+// An inline code span outside tables: a fence longer than any backtick run (padded with spaces
+// when the text starts or ends with a backtick, which CommonMark then strips).
 std::string codeSpan(std::string_view s)
 {
     const std::string text = oneLine(s);
     const std::string fence(longestBacktickRun(text) + 1, '`');
-    return fence + " " + text + " " + fence;
+    const bool pad = text.empty() || text.front() == '`' || text.back() == '`';
+    return pad ? fence + " " + text + " " + fence : fence + text + fence;
 }
 
 std::string fencedBlock(const std::string& content)
@@ -113,7 +115,8 @@ std::string diffMarkdown(const StackDiff& diff)
     std::string out = "### memtrace diff: " + codeSpan(diff.base.name) + " → " + codeSpan(diff.head.name) + "\n\n";
     if (!diff.base.program.empty() || !diff.head.program.empty())
         out += "Programs: " + codeSpan(diff.base.program) + " → " + codeSpan(diff.head.program) + ". ";
-    out += "Stacks matched by " + std::string(diffMatchName(diff.options.match)) + " (`--match " +
+    out += "Stacks matched by " + std::string(diffMatchDescription(diff.options.match)) +
+           " (`--match " +
            diffMatchName(diff.options.match) + "`): " + std::to_string(diff.matched) + " in both, " +
            std::to_string(diff.added.total) + " new, " + std::to_string(diff.vanished.total) + " vanished.\n";
     for (const CaptureTotals* t : {&diff.base, &diff.head})
@@ -144,8 +147,8 @@ std::string diffMarkdown(const StackDiff& diff)
     appendSection(out, diff, diff.added, "New stacks (only in head)");
     appendSection(out, diff, diff.vanished, "Vanished stacks (only in base)");
     if (diff.hiddenAsNoise)
-        out += "\n_" + std::to_string(diff.hiddenAsNoise) +
-               " more changed stacks not shown (below `--min-change` / `--min-change-pct`, or only their temporary count changed)._\n";
+        out += "\n_Changed stacks not shown: " + std::to_string(diff.hiddenAsNoise) +
+               " (below `--min-change` / `--min-change-pct`, or only their temporary count changed)._\n";
     return out;
 }
 

@@ -27,7 +27,7 @@ struct TotalLine {
 // The headline totals in display order, peak heap first, duration last.
 std::string signedSize(int64_t bytes);   // "+64.00 KiB", "-512 B", "0 B"
 std::string signedCount(int64_t count);  // "+12", "-3", "0"
-// Relative change: "+6.25%", "-100.00%", "new" (from 0), "" (0 to 0).
+// Relative change: "+6.25%", "-100.00%", "new" (from 0), "" (no change).
 std::string percentChange(uint64_t base, uint64_t head);
 // A total for people: "1.00 MiB (1048576 B)", "214", "0.012345 s".
 std::string totalValue(uint64_t value, TotalUnit unit);

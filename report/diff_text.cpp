@@ -41,15 +41,16 @@ std::string diffText(const StackDiff& diff)
         return s;
     };
     std::string out = "memtrace diff: " + side(diff.base) + " -> " + side(diff.head) + "\n";
-    out += "stacks matched by " + std::string(diffMatchName(diff.options.match)) + ": " + std::to_string(diff.matched) +
+    out += "stacks matched by " + std::string(diffMatchDescription(diff.options.match)) +
+           " (--match " + diffMatchName(diff.options.match) + "): " + std::to_string(diff.matched) +
            " in both, " + std::to_string(diff.added.total) + " new, " + std::to_string(diff.vanished.total) + " vanished\n\n";
 
-    out += "  " + padded("", 22) + padded("base", 26) + padded("head", 26) + "change\n";
+    out += "  " + padded("", 24) + padded("base", 26) + padded("head", 26) + "change\n";
     for (const TotalLine& line : totalLines(diff)) {
         std::string change = totalChange(line.base, line.head, line.unit);
         const std::string pct = percentChange(line.base, line.head);
-        if (!pct.empty() && line.base != line.head) change += "  " + pct;
-        out += "  " + padded(line.title, 22) + padded(totalValue(line.base, line.unit), 26) +
+        if (!pct.empty()) change += "  " + pct;
+        out += "  " + padded(line.title, 24) + padded(totalValue(line.base, line.unit), 26) +
                padded(totalValue(line.head, line.unit), 26) + change + "\n";
     }
 
@@ -68,8 +69,8 @@ std::string diffText(const StackDiff& diff)
     appendSection(out, diff, diff.added, "new stacks (only in head)");
     appendSection(out, diff, diff.vanished, "vanished stacks (only in base)");
     if (diff.hiddenAsNoise)
-        out += "\n" + std::to_string(diff.hiddenAsNoise) +
-               " more changed stacks not shown (below --min-change / --min-change-pct, or only their temporary count changed)\n";
+        out += "\nchanged stacks not shown: " + std::to_string(diff.hiddenAsNoise) +
+               " (below --min-change / --min-change-pct, or only their temporary count changed)\n";
     return out;
 }
 

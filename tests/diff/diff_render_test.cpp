@@ -80,6 +80,27 @@ std::vector<FailRule> rules(std::initializer_list<const char*> texts)
     return out;
 }
 
+// The Markdown minus the contents of fenced code blocks (a fence line opens, the same closes).
+std::string withoutCodeBlocks(const std::string& md)
+{
+    std::string out, fence;
+    size_t start = 0;
+    while (start < md.size()) {
+        size_t end = md.find('\n', start);
+        if (end == std::string::npos) end = md.size();
+        const std::string line = md.substr(start, end - start);
+        start = end + 1;
+        if (fence.empty() && line.rfind("```", 0) == 0) {
+            fence = line;
+        } else if (!fence.empty()) {
+            if (line == fence) fence.clear();
+        } else {
+            out += line + "\n";
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 TEST_CASE("stacks are joined by key and sorted into sections")
@@ -137,9 +158,13 @@ TEST_CASE("markdown escapes names and fences stacks (golden)")
 {
     const StackDiff d = diffProfiles(baseProfile(), headProfile(), DiffOptions{}, rules({"peak>+10%", "leaked>+0"}));
     const std::string md = diffMarkdown(d);
-    // No raw HTML from a symbol, no unescaped pipe in a table row.
-    CHECK(md.find("<img") == std::string::npos);
-    CHECK(md.find("</script>") == std::string::npos);
+    // No raw HTML from a symbol outside code blocks (inside them it is shown literally), no
+    // unescaped pipe in a table row.
+    const std::string prose = withoutCodeBlocks(md);
+    CHECK(prose.find("<img") == std::string::npos);
+    CHECK(prose.find("</script>") == std::string::npos);
+    CHECK(prose.find("&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;") != std::string::npos);
+    CHECK(md.find("```\n</script><img src=x onerror=alert(1)>  /src/s.c:1\n") != std::string::npos);
     CHECK(md.find("operator\\|&lt;\\`tick\\`&gt;") != std::string::npos);
     CHECK(md.find("\n````\nquote```three") != std::string::npos);  // fence longer than the ``` inside
     memtrace::difftest::checkGolden("escaping.md", md);

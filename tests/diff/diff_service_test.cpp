@@ -178,7 +178,7 @@ TEST_CASE("a capture compared with itself shows no differences")
     CHECK(j["hidden_as_noise"] == 0);
 }
 
-TEST_CASE("--fail-if exit statuses")
+TEST_CASE("fail-if exit statuses of memtrace diff")
 {
     const Captures& c = captures();
     auto status = [&](std::vector<std::string> rules) {
