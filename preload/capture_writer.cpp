@@ -55,10 +55,11 @@ bool CaptureWriter::growPending(size_t needed)
     return true;
 }
 
-bool CaptureWriter::startCapture(const char* path, const ProcessFacts& facts, uint64_t startNs, const char** error)
+bool CaptureWriter::startCapture(const char* path, const ProcessFacts& facts, uint64_t startNs, uint64_t startTicks,
+                                 const char** error)
 {
     if (!m_file.create(path, error)) return false;
-    m_startNs = startNs;
+    m_clock.start(startNs, startTicks);
     m_sequence = 0;
     m_lastFlushNs = startNs;
     m_lastRssNs = 0;
@@ -260,22 +261,22 @@ uint64_t CaptureWriter::readRss()
     return pages * g_facts.pageSize;
 }
 
-void CaptureWriter::emitRss(uint64_t atNs, uint64_t bytes)
+void CaptureWriter::emitRss(uint64_t atTicks, uint64_t bytes)
 {
     ensureRoom(32);
-    m_enc->time(toUs(atNs));
+    m_enc->time(toUs(atTicks));
     m_enc->beginExtension(format::RecordType::Rss);
     m_enc->field(bytes);
     m_enc->endExtension();
 }
 
-void CaptureWriter::recycleExitedRings(uint64_t atNs)
+void CaptureWriter::recycleExitedRings(uint64_t atTicks)
 {
     for (ThreadRing* r = g_rings.first(); r; r = r->next) {
         const uint32_t index = r->threadIndex;
         if (!RingRegistry::tryRecycle(*r, g_pid)) continue;
         ensureRoom(32);
-        m_enc->time(toUs(atNs));
+        m_enc->time(toUs(atTicks));
         m_enc->beginExtension(format::RecordType::ThreadExit);
         m_enc->field(index);
         m_enc->endExtension();
@@ -285,8 +286,10 @@ void CaptureWriter::recycleExitedRings(uint64_t atNs)
 void CaptureWriter::drain(DrainMode mode)
 {
     if (!m_file.isOpen()) return;
-    const uint64_t s = nowNs();
-    const bool rssDue = s - m_lastRssNs >= uint64_t{g_config.rssIntervalMs} * 1000000ull;
+    const uint64_t sNs = nowNs();
+    const uint64_t s = eventTicks();  // S, in the events' clock
+    m_clock.refine(sNs, s);
+    const bool rssDue = sNs - m_lastRssNs >= uint64_t{g_config.rssIntervalMs} * 1000000ull;
     const uint64_t rss = rssDue ? readRss() : 0;  // sampled at S
     std::atomic_thread_fence(std::memory_order_seq_cst);
 
@@ -299,7 +302,7 @@ void CaptureWriter::drain(DrainMode mode)
     emitNewStacks(stackLimit);
     mergeEvents(count, cut, mode == DrainMode::Final ? UINT64_MAX : s);
     if (rssDue && rss) {
-        m_lastRssNs = s;
+        m_lastRssNs = sNs;
         if (toUs(s) > m_currentUs) m_currentUs = toUs(s);
         emitRss(s, rss);
     }

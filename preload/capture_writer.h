@@ -22,6 +22,7 @@
 #include <optional>
 
 #include "capture_file.h"
+#include "clock.h"
 #include "memtrace/format.h"
 #include "memtrace/record_encoder.h"
 #include "process_info.h"
@@ -43,7 +44,8 @@ public:
 
     // Opens a new capture (root start, or a followed fork child): FileHeader, then the first
     // chunk starts with ProcessInfo; the module map and every stack are emitted again.
-    bool startCapture(const char* path, const ProcessFacts& facts, uint64_t startNs, const char** error);
+    bool startCapture(const char* path, const ProcessFacts& facts, uint64_t startNs, uint64_t startTicks,
+                      const char** error);
 
     void drain(DrainMode mode);
     // Writes the chunk if the payload is nearly full or the flush interval has passed.
@@ -70,15 +72,16 @@ private:
     };
 
     void ensureRoom(size_t bytes);
-    uint64_t toUs(uint64_t ns) const { return ns > m_startNs ? (ns - m_startNs) / 1000 : 0; }
+    // Event ticks (clock.h) -> µs since the capture started.
+    uint64_t toUs(uint64_t ticks) const { return m_clock.toNsSinceStart(ticks) / 1000; }
     size_t snapshotRings(uint64_t& cut, DrainMode mode);
     void emitModuleMapIfChanged();
     void emitNewStacks(uint32_t limit);
     void mergeEvents(size_t count, uint64_t cut, uint64_t drainStart);
     uint64_t conflictingReleaseTime(const RawEvent& resize, size_t self, size_t count) const;
     void emitEvent(const RawEvent& ev, uint64_t key);
-    void emitRss(uint64_t atNs, uint64_t bytes);
-    void recycleExitedRings(uint64_t atNs);
+    void emitRss(uint64_t atTicks, uint64_t bytes);
+    void recycleExitedRings(uint64_t atTicks);
     uint64_t readRss();
     bool growPending(size_t needed);
 
@@ -89,7 +92,7 @@ private:
     size_t m_pendingCapacity = 0;
     uint32_t* m_heap = nullptr;
 
-    uint64_t m_startNs = 0;
+    TickConverter m_clock;
     uint32_t m_sequence = 0;
     uint64_t m_lastFlushNs = 0;
     uint64_t m_lastRssNs = 0;

@@ -1,5 +1,23 @@
-// Clocks used by the shim. Both go through the vDSO: no syscall, no allocation, no lock,
-// async-signal-safe, so any hook may call them.
+// Clocks used by the shim. None makes a syscall, allocates or locks; all are async-signal-safe,
+// so any hook may call them.
+//
+// Event timestamps (eventTicks) are the merge key that orders the per-thread rings (see
+// capture_writer.h, "The causal cut"). The argument needs a clock that is
+//   (1) one clock for every core: a stamp taken after another core's store became visible is
+//       not smaller than a stamp that core took before the store;
+//   (2) read in program order: not taken speculatively before the preceding loads (the call
+//       that returned the block, the load that observed another thread's pointer) have
+//       completed, and complete before the following stores (the commit) become visible.
+// The TSC, where the CPU has an invariant TSC (constant rate, runs in every C-state) and the
+// kernel itself uses it as its clocksource (the kernel checked at boot that the cores' TSCs
+// are synchronized, else it would have switched to another clocksource), gives (1). RDTSCP
+// waits until every previous instruction has executed and every previous load is globally
+// visible; the LFENCE after it keeps later instructions (loads of the drain, the commit's
+// store) from starting before the counter is read: (2) - the same sequence the kernel's own
+// vDSO clock_gettime uses (rdtsc_ordered). It costs ~10 ns against ~25 ns for clock_gettime.
+// Without an invariant TSC or with another clocksource, ticks are CLOCK_MONOTONIC ns.
+//
+// Ticks become µs only on the writer (TickConverter in capture_writer.h).
 #pragma once
 
 #include <cstdint>
@@ -7,14 +25,32 @@
 
 namespace memtrace::shim {
 
-// Event timestamps: CLOCK_MONOTONIC in nanoseconds. Every thread reads the same clock, which
-// is what lets the writer merge per-thread rings into one causal order.
-inline uint64_t nowNs()
+// Set once at init (initTickClock), before any hook records. True: ticks are TSC cycles.
+extern constinit bool g_ticksAreTsc;
+
+inline uint64_t monotonicNs()
 {
     timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
+
+// Interval bookkeeping (flush and RSS intervals, the no-progress limit): CLOCK_MONOTONIC ns.
+inline uint64_t nowNs() { return monotonicNs(); }
+
+inline uint64_t readTscOrdered()
+{
+    uint32_t lo, hi, aux;
+    asm volatile("rdtscp\n\tlfence" : "=a"(lo), "=d"(hi), "=c"(aux)::"memory");
+    return (static_cast<uint64_t>(hi) << 32) | lo;
+}
+
+// Event timestamps and the drain's cut: see above. Never 0.
+inline uint64_t eventTicks() { return g_ticksAreTsc ? readTscOrdered() : monotonicNs(); }
+
+// Decides whether ticks are TSC cycles (cpuid + the kernel's clocksource). Init only: reads
+// sysfs with raw open/read; no allocation.
+void initTickClock();
 
 // Wall clock, only for ProcessInfo's start time.
 inline uint64_t realtimeNs()
@@ -23,5 +59,26 @@ inline uint64_t realtimeNs()
     clock_gettime(CLOCK_REALTIME, &ts);
     return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
+
+// Ticks -> ns since a capture's start, for the writer. The rate is measured between the
+// capture's start and the latest drain (refine()), so it gets more exact as the capture runs;
+// emitted times stay monotonic because the encoder never moves time backwards.
+class TickConverter {
+public:
+    void start(uint64_t ns, uint64_t ticks);
+    // Called by the writer at each drain with a fresh (ns, ticks) pair.
+    void refine(uint64_t ns, uint64_t ticks);
+    uint64_t toNsSinceStart(uint64_t ticks) const
+    {
+        if (ticks <= m_startTicks) return 0;
+        if (!g_ticksAreTsc) return ticks - m_startTicks;
+        return static_cast<uint64_t>((static_cast<unsigned __int128>(ticks - m_startTicks) * m_nsPerTick32) >> 32);
+    }
+
+private:
+    uint64_t m_startNs = 0;
+    uint64_t m_startTicks = 0;
+    uint64_t m_nsPerTick32 = uint64_t{1} << 32;  // ns per tick, 32.32 fixed point
+};
 
 }  // namespace memtrace::shim

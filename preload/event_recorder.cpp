@@ -35,7 +35,7 @@ void copyName(RawEvent& ev, const char* name)
 void announceThread(ThreadRing& ring)
 {
     RawEvent ev{};
-    ev.ts = nowNs();
+    ev.ts = eventTicks();
     ev.type = EventType::ThreadStart;
     ev.thread = ring.threadIndex;
     ev.size = static_cast<uint64_t>(ring.tid);
@@ -164,7 +164,7 @@ void recordThreadName(pthread_t thread, const char* name)
     // A thread that has not recorded yet announces its (new) name in its ThreadStart.
     if (target == 0) return;
     RawEvent ev{};
-    ev.ts = nowNs();
+    ev.ts = eventTicks();
     ev.type = EventType::ThreadName;
     ev.thread = ring->threadIndex;
     ev.stack = target;

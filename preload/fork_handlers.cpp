@@ -57,9 +57,10 @@ void startChildCapture()
     g_facts.ppid = getppid();
     g_facts.startUnixNs = realtimeNs();
     g_startNs = nowNs();
+    g_startTicks = eventTicks();
     g_config.execGeneration = 0;  // an exec from here starts a new chain
     const char* error = nullptr;
-    if (name.overflowed() || !g_writer.startCapture(path, g_facts, g_startNs, &error)) {
+    if (name.overflowed() || !g_writer.startCapture(path, g_facts, g_startNs, g_startTicks, &error)) {
         g_state.store(ShimState::Disabled, std::memory_order_release);
         printNotTracking(error ? error : "fork child capture path too long");
         return;

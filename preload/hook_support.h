@@ -56,7 +56,7 @@ inline void* tracedAlloc(AllocatorKind kind, size_t size, Call&& call)
     void* p = call();
     if (p) {
         RawEvent ev{};
-        ev.ts = nowNs();
+        ev.ts = eventTicks();
         ev.type = EventType::Alloc;
         ev.kind = kind;
         ev.addr = reinterpret_cast<uintptr_t>(p);
@@ -75,7 +75,7 @@ inline void tracedFree(AllocatorKind kind, void* p, Call&& call)
 {
     if (ThreadRing* ring = currentRing()) {
         RawEvent ev{};
-        ev.ts = nowNs();
+        ev.ts = eventTicks();
         ev.type = EventType::Free;
         ev.kind = kind;
         ev.addr = reinterpret_cast<uintptr_t>(p);
@@ -94,10 +94,10 @@ inline void* tracedRealloc(AllocatorKind kind, void* old, const size_t& size, bo
     ThreadRing* ring = currentRing();
     if (!ring) return call();
     const StackId stack = captureStack(*ring);
-    const uint64_t before = nowNs();
+    const uint64_t before = eventTicks();
     beginInFlight(*ring, before);
     void* p = call();
-    const uint64_t after = nowNs();
+    const uint64_t after = eventTicks();
     if (p || (nullMeansFreed && old)) {
         RawEvent ev{};
         ev.ts = before;

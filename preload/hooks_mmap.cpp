@@ -32,7 +32,7 @@ void* tracedMmap(int prot, int flags, size_t length, Call&& call)
     void* p = call();
     if (p != MAP_FAILED) {
         RawEvent ev{};
-        ev.ts = nowNs();
+        ev.ts = eventTicks();
         ev.type = EventType::Mmap;
         ev.kind = (flags & MAP_ANONYMOUS) ? AllocatorKind::MmapAnonymous : AllocatorKind::MmapFile;
         ev.addr = reinterpret_cast<uintptr_t>(p);
@@ -78,7 +78,7 @@ MEMTRACE_EXPORT int munmap(void* addr, size_t length) noexcept
     if (!scope.recording()) return call();
     ThreadRing* ring = currentRing();
     if (!ring) return call();
-    const uint64_t before = nowNs();
+    const uint64_t before = eventTicks();
     beginInFlight(*ring, before);
     const int rc = call();
     if (rc == 0) {
@@ -112,10 +112,10 @@ MEMTRACE_EXPORT void* mremap(void* old, size_t oldLength, size_t newLength, int 
     ThreadRing* ring = currentRing();
     if (!ring) return call();
     const StackId stack = captureStack(*ring);
-    const uint64_t before = nowNs();
+    const uint64_t before = eventTicks();
     beginInFlight(*ring, before);
     void* p = call();
-    const uint64_t after = nowNs();
+    const uint64_t after = eventTicks();
     if (p != MAP_FAILED) {
         RawEvent ev{};
         ev.ts = before;

@@ -12,6 +12,7 @@
 //   52      thread     index of the recording thread
 //   56      type, kind
 //
+// ts, ts2 are event ticks (clock.h: TSC cycles or CLOCK_MONOTONIC ns).
 // ts: allocations are stamped after the real call returned, releases before the real call
 // (a free is even committed before the real free: once the block can be reused by another
 // thread, its release is already visible). Realloc/mremap are stamped before the call (their

@@ -23,6 +23,7 @@ constinit StackTable g_stacks;
 constinit RingRegistry g_rings;
 constinit std::atomic<uint64_t> g_eventsLost{0};
 constinit uint64_t g_startNs = 0;
+constinit uint64_t g_startTicks = 0;
 constinit pid_t g_pid = 0;
 
 void installForkHandlers();  // fork_handlers.cpp
@@ -47,7 +48,7 @@ bool openCapture(const char** error)
             *error = nullptr;  // not ours to trace: stay quiet
             return false;
         }
-        if (g_writer.startCapture(path, g_facts, g_startNs, error)) return true;
+        if (g_writer.startCapture(path, g_facts, g_startNs, g_startTicks, error)) return true;
         const int cause = errno;
         const bool isRoot = g_config.rootPid < 0 || g_config.rootPid == g_pid;
         if (cause == EEXIST && !isRoot && g_config.execGeneration > 0 && !alternate) continue;
@@ -112,7 +113,9 @@ void initialize()
     if (!g_stacks.init()) return disable("cannot map the stack table");
     if (!createRingKey()) return disable("pthread_key_create failed");
     if (!g_writer.init()) return disable("cannot set up the capture buffers");
+    initTickClock();
     g_startNs = nowNs();
+    g_startTicks = eventTicks();
     g_facts.startUnixNs = realtimeNs();
     const char* error = nullptr;
     if (!openCapture(&error)) return disable(error);

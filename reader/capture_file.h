@@ -9,8 +9,8 @@
 //              mismatch; stopOffset() names the byte, error() says what
 //   IoError    read(2) failed
 //
-// The caller owns the ChunkBuffer so that a later version can decompress chunk N+1 on a second
-// thread while chunk N is parsed (two buffers, one in flight each). Memory is bounded by one
+// The caller owns the ChunkBuffer so that chunk N+1 can be decompressed on a second thread
+// while chunk N is parsed (chunk_pipeline.h: two buffers, one in flight each). Memory is bounded by one
 // chunk: kMaxChunkCompressed + kMaxChunkPayload.
 #pragma once
 

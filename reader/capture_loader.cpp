@@ -4,11 +4,12 @@ namespace memtrace::reader {
 
 namespace {
 
-class ModelSink final : public RecordSink {
+class ModelSink final {
 public:
     explicit ModelSink(CaptureModel& model) : m_model(model) {}
-    void onHeader(const format::FileHeader& header) override { m_model.setHeader(header); }
-    void onRecord(const Record& record) override { m_model.apply(record); }
+    void onHeader(const format::FileHeader& header) { m_model.setHeader(header); }
+    void onChunk(const ChunkBuffer&) {}
+    void onRecord(const Record& record) { m_model.apply(record); }
 
 private:
     CaptureModel& m_model;
@@ -19,7 +20,7 @@ private:
 StreamResult loadCapture(const std::string& path, CaptureModel& model)
 {
     ModelSink sink(model);
-    StreamResult result = streamCapture(path, sink);
+    StreamResult result = streamCaptureTo(path, sink);
     model.finish();
     return result;
 }

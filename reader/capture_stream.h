@@ -6,7 +6,9 @@
 #include <string>
 
 #include "capture_file.h"
+#include "chunk_pipeline.h"
 #include "record.h"
+#include "record_decoder.h"
 
 namespace memtrace::reader {
 
@@ -36,5 +38,62 @@ struct StreamResult {
 };
 
 StreamResult streamCapture(const std::string& path, RecordSink& sink);
+
+// The same loop for a concrete sink type, so that a final sink's onRecord is inlined into
+// the decode loop (the model loader uses it; streamCapture is streamCaptureTo<RecordSink>).
+// Chunks are read and decompressed on a second thread (chunk_pipeline.h).
+template <class Sink>
+StreamResult streamCaptureTo(const std::string& path, Sink& sink)
+{
+    StreamResult result;
+    CaptureFile file;
+    if (!file.open(path)) {
+        result.outcome = StreamResult::Outcome::Unreadable;
+        result.message = file.error();
+        return result;
+    }
+    sink.onHeader(file.header());
+
+    ChunkPipeline pipeline(file);
+    RecordDecoder decoder;
+    Record record;
+    for (;;) {
+        const ChunkBuffer* chunk = nullptr;
+        const CaptureFile::Next next = pipeline.next(chunk);
+        if (next != CaptureFile::Next::Chunk) {
+            result.stopOffset = file.stopOffset();
+            switch (next) {
+            case CaptureFile::Next::EndOfFile: result.outcome = StreamResult::Outcome::Complete; break;
+            case CaptureFile::Next::Truncated:
+                result.outcome = StreamResult::Outcome::Truncated;
+                result.message = file.error();
+                break;
+            default:
+                result.outcome = StreamResult::Outcome::Corrupt;
+                result.message = file.error();
+                break;
+            }
+            return result;
+        }
+        sink.onChunk(*chunk);
+        decoder.reset(chunk->records(), result.lastTimeUs);
+        for (;;) {
+            const RecordDecoder::Step step = decoder.next(record);
+            if (step == RecordDecoder::Step::Record) [[likely]] {
+                sink.onRecord(record);
+                continue;
+            }
+            if (step == RecordDecoder::Step::End) break;
+            result.lastTimeUs = record.timeUs;  // of the last record read
+            result.outcome = StreamResult::Outcome::Corrupt;
+            result.stopOffset = chunk->fileOffset;
+            result.message = "chunk " + std::to_string(chunk->header.sequence) + " at byte " +
+                             std::to_string(chunk->fileOffset) + ": " + decoder.error();
+            return result;
+        }
+        result.lastTimeUs = record.timeUs;
+        ++result.chunks;
+    }
+}
 
 }  // namespace memtrace::reader

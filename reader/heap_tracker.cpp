@@ -1,5 +1,7 @@
 #include "heap_tracker.h"
 
+#include <algorithm>
+
 namespace memtrace::reader {
 
 HeapTracker::HeapTracker() { m_stacks.resize(1); }
@@ -57,8 +59,16 @@ void HeapTracker::add(format::AllocatorKind kind, uint64_t address, uint64_t siz
         m_peakSeq = m_seq;
         m_peakTimeUs = timeUs;
     }
-    auto [last, fresh] = m_lastAllocByThread.insert(thread.value(), address);
-    if (!fresh) *last = address;
+    *lastAllocSlot(thread.value()) = address + 1;
+}
+
+uint64_t* HeapTracker::lastAllocSlot(uint32_t thread)
+{
+    if (thread < kDenseThreads) [[likely]] {
+        if (thread >= m_lastAllocDense.size()) m_lastAllocDense.resize(std::max<size_t>(thread + 1, 2 * m_lastAllocDense.size()));
+        return &m_lastAllocDense[thread];
+    }
+    return m_lastAllocByThread.insert(thread, 0).first;
 }
 
 // Removes the live block at address (which must be live) and updates its stack. The caller
@@ -90,8 +100,7 @@ void HeapTracker::free(format::AllocatorKind kind, uint64_t address)
     }
     StackStats& s = m_stacks[block.stack];
     s.frees += 1;
-    const uint64_t* last = m_lastAllocByThread.find(block.thread);
-    if (last && *last == address) {
+    if (*lastAllocSlot(block.thread) == address + 1) {
         // The owner's most recent allocation is this very block: nothing was allocated by that
         // thread between its allocation and this free.
         ++m_temporary;

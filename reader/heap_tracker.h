@@ -89,7 +89,12 @@ private:
     StackStats& beginChange(uint32_t stack);
 
     FlatHashMap64<LiveBlock> m_live;
-    FlatHashMap64<uint64_t> m_lastAllocByThread;  // thread index -> address of its last allocation
+    // thread index -> address of its last allocation (+1; 0 = none). Thread indexes are dense
+    // from 1: a vector below kDenseThreads, the map for the rest (a corrupt or odd capture).
+    static constexpr uint32_t kDenseThreads = 1u << 16;
+    uint64_t* lastAllocSlot(uint32_t thread);
+    std::vector<uint64_t> m_lastAllocDense;
+    FlatHashMap64<uint64_t> m_lastAllocByThread;
     std::vector<StackStats> m_stacks;
     KindTable m_byKind{};
     uint64_t m_seq = 0;

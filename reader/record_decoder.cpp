@@ -65,7 +65,7 @@ RecordDecoder::Step RecordDecoder::fail(size_t offset, const char* what, uint8_t
     return Step::Error;
 }
 
-RecordDecoder::Step RecordDecoder::next(Record& out)
+RecordDecoder::Step RecordDecoder::nextChecked(Record& out)
 {
     if (m_p == m_end) return Step::End;
     const size_t offset = static_cast<size_t>(m_p - m_begin);

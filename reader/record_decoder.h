@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "memtrace/varint.h"
 #include "record.h"
 
 namespace memtrace::reader {
@@ -32,13 +33,72 @@ public:
     RecordDecoder();
 
     void reset(std::span<const uint8_t> payload, uint64_t startTimeUs = 0);
-    Step next(Record& out);
+
+    // The hot records (Time, Alloc, Free: ~all of a capture) are decoded inline without a
+    // bounds check per byte while a whole record's worth of bytes remains; everything else,
+    // and the last bytes of a chunk, take the checked path. Both fill the same fields.
+    Step next(Record& out)
+    {
+        if (static_cast<size_t>(m_end - m_p) >= kFastRoom) [[likely]] {
+            if (decodeHot(out)) [[likely]] return Step::Record;
+        }
+        return nextChecked(out);
+    }
 
     // Set when next() returned Error: what was wrong, and where in the payload.
     const std::string& error() const { return m_error; }
     size_t errorOffset() const { return m_errorOffset; }
 
 private:
+    // Longer than any Time/Alloc/Free record (type, kind, three 10-byte varints).
+    static constexpr size_t kFastRoom = 2 + 3 * varint::kMaxBytes;
+
+    bool decodeHot(Record& out)
+    {
+        const uint8_t* p = m_p;
+        const uint8_t type = *p++;
+        uint64_t v;
+        switch (static_cast<format::RecordType>(type)) {
+        case format::RecordType::Time:
+            if (!varint::getUnchecked(p, v)) return false;
+            out.value = v;
+            m_timeUs = m_timeSet ? m_timeUs + v : v;
+            m_timeSet = true;
+            out.kind = format::AllocatorKind{};
+            break;
+        case format::RecordType::Alloc: {
+            out.kind = static_cast<format::AllocatorKind>(*p++);
+            uint64_t size, stack;
+            if (!varint::getUnchecked(p, v) || !varint::getUnchecked(p, size) || !varint::getUnchecked(p, stack))
+                return false;
+            m_lastAddress += static_cast<uint64_t>(varint::unzigzag(v));
+            m_lastStack += static_cast<uint64_t>(varint::unzigzag(stack));
+            out.address = m_lastAddress;
+            out.size = size;
+            out.stack = m_lastStack;
+            out.weight = 0;
+            break;
+        }
+        case format::RecordType::Free:
+            out.kind = static_cast<format::AllocatorKind>(*p++);
+            if (!varint::getUnchecked(p, v)) return false;
+            m_lastAddress += static_cast<uint64_t>(varint::unzigzag(v));
+            out.address = m_lastAddress;
+            break;
+        default: return false;
+        }
+        out.rawType = type;
+        out.type = static_cast<format::RecordType>(type);
+        out.known = true;
+        out.offset = static_cast<uint32_t>(m_p - m_begin);
+        out.length = static_cast<uint32_t>(p - m_p);
+        out.timeUs = m_timeUs;
+        out.thread = m_thread;
+        m_p = p;
+        return true;
+    }
+
+    Step nextChecked(Record& out);
     bool decodeCore(uint8_t type, Record& out);
     bool decodeExtension(uint8_t type, std::span<const uint8_t> payload, Record& out);
     Step fail(size_t offset, const char* what, uint8_t type);

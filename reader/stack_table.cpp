@@ -68,7 +68,7 @@ StackIndex StackTable::define(StackId id, std::span<const uint64_t> ips)
     } else {
         index = static_cast<uint32_t>(m_stacks.size());
         m_stacks.push_back(Entry{id, 0, 0, false});
-        m_byId.insert(id.value(), index);
+        remember(id, index);
     }
     Entry& entry = m_stacks[index];
     entry.firstFrame = static_cast<uint32_t>(m_frames.size());
@@ -78,14 +78,23 @@ StackIndex StackTable::define(StackId id, std::span<const uint64_t> ips)
     return StackIndex{index};
 }
 
-StackIndex StackTable::lookup(StackId id)
+void StackTable::remember(StackId id, uint32_t index)
+{
+    m_byId.insert(id.value(), index);
+    if (id.value() < kDenseIds) {
+        if (id.value() >= m_dense.size()) m_dense.resize(std::max<size_t>(id.value() + 1, 2 * m_dense.size()));
+        m_dense[id.value()] = index;
+    }
+}
+
+StackIndex StackTable::lookupSlow(StackId id)
 {
     if (id.value() == 0) return StackIndex{0};
     if (const uint32_t* existing = m_byId.find(id.value())) return StackIndex{*existing};
     ++m_undefinedRefs;
     const uint32_t index = static_cast<uint32_t>(m_stacks.size());
     m_stacks.push_back(Entry{id, 0, 0, false});
-    m_byId.insert(id.value(), index);
+    remember(id, index);
     return StackIndex{index};
 }
 

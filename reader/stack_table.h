@@ -49,8 +49,15 @@ public:
 
     // Defines (or, for a placeholder, completes) stack `id` from raw frames, innermost first.
     StackIndex define(StackId id, std::span<const uint64_t> ips);
-    // The index of stack `id`; 0 for id 0; a placeholder for an undefined id.
-    StackIndex lookup(StackId id);
+    // The index of stack `id`; 0 for id 0; a placeholder for an undefined id. Once per event:
+    // ids are dense from 1, so ids below kDenseIds are found in a vector.
+    StackIndex lookup(StackId id)
+    {
+        if (id.value() < m_dense.size()) [[likely]] {
+            if (const uint32_t index = m_dense[id.value()]) return StackIndex{index};
+        }
+        return lookupSlow(id);
+    }
 
     size_t size() const { return m_stacks.size(); }  // including index 0
     std::span<const Frame> frames(StackIndex index) const;
@@ -76,12 +83,16 @@ private:
         uint64_t loadBias;
     };
 
+    static constexpr uint64_t kDenseIds = uint64_t{1} << 24;
+    StackIndex lookupSlow(StackId id);
+    void remember(StackId id, uint32_t index);
     Frame resolve(uint64_t ip) const;
     ModuleId internModule(std::string_view path, std::string_view buildId, uint64_t loadBias);
 
     std::vector<Entry> m_stacks;
     std::vector<Frame> m_frames;
     FlatHashMap64<uint32_t> m_byId;  // file stack id -> index
+    std::vector<uint32_t> m_dense;   // the same for ids < kDenseIds (0 = not known yet)
     std::vector<Module> m_modules;
     std::map<std::tuple<std::string, std::string, uint64_t>, ModuleId> m_moduleIds;
     std::vector<ModuleMapGeneration> m_generations;

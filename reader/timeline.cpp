@@ -4,7 +4,7 @@
 
 namespace memtrace::reader {
 
-void Timeline::update(uint64_t timeUs, uint64_t heapBytes, uint64_t mmapBytes, uint64_t rssBytes)
+void Timeline::updateSlow(uint64_t timeUs, uint64_t heapBytes, uint64_t mmapBytes, uint64_t rssBytes)
 {
     const uint64_t bucket = timeUs - timeUs % m_bucketUs;
     // Time never moves backwards in a capture; if it does (a damaged one), merge into the last.
@@ -15,6 +15,7 @@ void Timeline::update(uint64_t timeUs, uint64_t heapBytes, uint64_t mmapBytes, u
             return;
         }
         m_samples.push_back(TimelineSample{bucket, heapBytes, heapBytes, mmapBytes, rssBytes});
+        m_lastBucketEnd = bucket + m_bucketUs;
         return;
     }
     TimelineSample& s = m_samples.back();
@@ -43,6 +44,7 @@ void Timeline::halve()
         }
     }
     m_samples.swap(merged);
+    m_lastBucketEnd = m_samples.empty() ? 0 : m_samples.back().timeUs + m_bucketUs;
 }
 
 }  // namespace memtrace::reader

@@ -25,13 +25,29 @@ public:
     static constexpr size_t kMaxSamples = 4096;
     static constexpr uint64_t kInitialBucketUs = 1000;
 
-    void update(uint64_t timeUs, uint64_t heapBytes, uint64_t mmapBytes, uint64_t rssBytes);
+    // Inline fast path: the event falls into the current (last) bucket, or earlier (a damaged
+    // capture whose time went backwards merges into the last bucket too).
+    void update(uint64_t timeUs, uint64_t heapBytes, uint64_t mmapBytes, uint64_t rssBytes)
+    {
+        if (timeUs < m_lastBucketEnd) [[likely]] {
+            TimelineSample& s = m_samples.back();
+            if (heapBytes > s.heapMax) s.heapMax = heapBytes;
+            s.heapLast = heapBytes;
+            if (mmapBytes > s.mmapMax) s.mmapMax = mmapBytes;
+            if (rssBytes > s.rssMax) s.rssMax = rssBytes;
+            return;
+        }
+        updateSlow(timeUs, heapBytes, mmapBytes, rssBytes);
+    }
 
     const std::vector<TimelineSample>& samples() const { return m_samples; }
     uint64_t bucketUs() const { return m_bucketUs; }
 
 private:
+    void updateSlow(uint64_t timeUs, uint64_t heapBytes, uint64_t mmapBytes, uint64_t rssBytes);
     void halve();
+
+    uint64_t m_lastBucketEnd = 0;  // end of the last sample's bucket; 0 while there is none
 
     std::vector<TimelineSample> m_samples;
     uint64_t m_bucketUs = kInitialBucketUs;

@@ -5,79 +5,11 @@
 #include <algorithm>
 
 #include "diff_render.h"
+#include "markdown_escape.h"
 
 namespace memtrace::report {
 
 namespace {
-
-std::string oneLine(std::string_view s)
-{
-    std::string out(s);
-    std::replace(out.begin(), out.end(), '\n', ' ');
-    std::replace(out.begin(), out.end(), '\r', ' ');
-    return out;
-}
-
-// Text in a table cell or paragraph.
-std::string mdText(std::string_view s)
-{
-    std::string out;
-    for (char c : oneLine(s)) {
-        switch (c) {
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '&': out += "&amp;"; break;
-        case '\\': case '`': case '*': case '_': case '[': case ']': case '|': case '~':
-            out += '\\';
-            out += c;
-            break;
-        default: out += c;
-        }
-    }
-    return out;
-}
-
-// Text inside raw HTML (<summary>).
-std::string htmlText(std::string_view s)
-{
-    std::string out;
-    for (char c : oneLine(s)) {
-        switch (c) {
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '&': out += "&amp;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
-
-size_t longestBacktickRun(std::string_view s)
-{
-    size_t longest = 0, run = 0;
-    for (char c : s) {
-        run = c == '`' ? run + 1 : 0;
-        longest = std::max(longest, run);
-    }
-    return longest;
-}
-
-// An inline code span outside tables: a fence longer than any backtick run (padded with spaces
-// when the text starts or ends with a backtick, which CommonMark then strips).
-std::string codeSpan(std::string_view s)
-{
-    const std::string text = oneLine(s);
-    const std::string fence(longestBacktickRun(text) + 1, '`');
-    const bool pad = text.empty() || text.front() == '`' || text.back() == '`';
-    return pad ? fence + " " + text + " " + fence : fence + text + fence;
-}
-
-std::string fencedBlock(const std::string& content)
-{
-    const std::string fence(std::max<size_t>(3, longestBacktickRun(content) + 1), '`');
-    return fence + "\n" + content + fence + "\n";
-}
 
 void appendSection(std::string& out, const StackDiff& diff, const DiffSection& section, const std::string& title)
 {
@@ -88,7 +20,7 @@ void appendSection(std::string& out, const StackDiff& diff, const DiffSection& s
     int rank = 0;
     for (size_t index : section.rows) {
         const DiffRow& row = diff.rows[index];
-        out += "| " + std::to_string(++rank) + " | " + mdText(leafName(row)) + " | " +
+        out += "| " + std::to_string(++rank) + " | " + markdownText(leafName(row)) + " | " +
                signedSize(signedDelta(row.base.peakBytes, row.head.peakBytes)) + " | " +
                signedSize(signedDelta(row.base.leakedBytes, row.head.leakedBytes)) + " | " +
                signedSize(signedDelta(row.base.allocatedBytes, row.head.allocatedBytes)) + " | " +
@@ -100,10 +32,10 @@ void appendSection(std::string& out, const StackDiff& diff, const DiffSection& s
     for (size_t index : section.rows) {
         const DiffRow& row = diff.rows[index];
         std::string stack;
-        for (const reader::SourceFrame& f : row.frames) stack += oneLine(frameLine(f)) + "\n";
+        for (const reader::SourceFrame& f : row.frames) stack += markdownOneLine(frameLine(f)) + "\n";
         if (row.frames.empty()) stack = "(no stack)\n";
-        out += "\n<details><summary>#" + std::to_string(++rank) + " " + htmlText(leafName(row)) + "</summary>\n\n";
-        out += fencedBlock(stack);
+        out += "\n<details><summary>#" + std::to_string(++rank) + " " + markdownHtmlText(leafName(row)) + "</summary>\n\n";
+        out += markdownFencedBlock(stack);
         out += "\n</details>\n";
     }
 }
@@ -112,19 +44,19 @@ void appendSection(std::string& out, const StackDiff& diff, const DiffSection& s
 
 std::string diffMarkdown(const StackDiff& diff)
 {
-    std::string out = "### memtrace diff: " + codeSpan(diff.base.name) + " → " + codeSpan(diff.head.name) + "\n\n";
+    std::string out = "### memtrace diff: " + markdownCodeSpan(diff.base.name) + " → " + markdownCodeSpan(diff.head.name) + "\n\n";
     if (!diff.base.program.empty() || !diff.head.program.empty())
-        out += "Programs: " + codeSpan(diff.base.program) + " → " + codeSpan(diff.head.program) + ". ";
+        out += "Programs: " + markdownCodeSpan(diff.base.program) + " → " + markdownCodeSpan(diff.head.program) + ". ";
     out += "Stacks matched by " + std::string(diffMatchDescription(diff.options.match)) +
            " (`--match " +
            diffMatchName(diff.options.match) + "`): " + std::to_string(diff.matched) + " in both, " +
            std::to_string(diff.added.total) + " new, " + std::to_string(diff.vanished.total) + " vanished.\n";
     for (const CaptureTotals* t : {&diff.base, &diff.head})
-        if (t->truncated) out += "\n**Warning:** " + codeSpan(t->name) + " is truncated; its numbers cover what was read.\n";
+        if (t->truncated) out += "\n**Warning:** " + markdownCodeSpan(t->name) + " is truncated; its numbers cover what was read.\n";
 
     out += "\n| | base | head | change | % |\n|---|--:|--:|--:|--:|\n";
     for (const TotalLine& line : totalLines(diff)) {
-        out += "| " + mdText(line.title) + " | " + totalValue(line.base, line.unit) + " | " + totalValue(line.head, line.unit) +
+        out += "| " + markdownText(line.title) + " | " + totalValue(line.base, line.unit) + " | " + totalValue(line.head, line.unit) +
                " | " + totalChange(line.base, line.head, line.unit) + " | " + percentChange(line.base, line.head) + " |\n";
     }
 
@@ -134,7 +66,7 @@ std::string diffMarkdown(const StackDiff& diff)
                                           : "✅ all " + std::to_string(diff.rules.size()) + " passed") + "\n\n";
         out += "| rule | observed | result |\n|---|---|---|\n";
         for (const RuleResult& r : diff.rules)
-            out += "| " + mdText(r.rule.text) + " | " + mdText(ruleObservation(r)) + " | " + (r.failed ? "❌ **failed**" : "✅ passed") +
+            out += "| " + markdownText(r.rule.text) + " | " + markdownText(ruleObservation(r)) + " | " + (r.failed ? "❌ **failed**" : "✅ passed") +
                    " |\n";
     }
 

@@ -176,24 +176,23 @@ std::string leakReportText(const LeakReport& r)
 std::string leakReportMarkdown(const LeakReport& r)
 {
     std::ostringstream out;
-    out << "## Memory leaks: `" << markdownCode(baseName(r.program)) << "`\n\n**" << headline(r) << "**\n\n";
+    out << "## Memory leaks: " << markdownCodeSpan(baseName(r.program)) << "\n\n**" << headline(r) << "**\n\n";
     if (r.truncated) out << "> **Warning:** " << truncationNote(r) << ".\n\n";
     if (!r.groups.empty()) {
         out << "| # | bytes | blocks | kind | allocated in |\n|---:|---:|---:|---|---|\n";
         size_t n = 0;
         for (const LeakGroup& g : r.groups) {
             const std::string where = g.stack.empty() ? std::string("?") : g.stack.front().function;
-            out << "| " << ++n << " | " << g.bytes << " | " << g.blocks << " | " << markdownCell(g.kind) << " | "
-                << markdownCell(where) << " |\n";
+            out << "| " << ++n << " | " << g.bytes << " | " << g.blocks << " | " << markdownText(g.kind) << " | "
+                << markdownText(where) << " |\n";
         }
         out << "\n";
         n = 0;
         for (const LeakGroup& g : r.groups) {
             std::string body;
-            for (const auto& f : g.stack) body += frameLine(f) + "\n";
-            const std::string fence = codeFence(body);
+            for (const auto& f : g.stack) body += markdownOneLine(frameLine(f)) + "\n";
             out << "<details><summary>#" << ++n << " " << humanSize(g.bytes) << " in " << g.blocks << " block"
-                << (g.blocks == 1 ? "" : "s") << "</summary>\n\n" << fence << "\n" << body << fence << "\n\n</details>\n\n";
+                << (g.blocks == 1 ? "" : "s") << "</summary>\n\n" << markdownFencedBlock(body) << "\n</details>\n\n";
         }
     }
     if (r.hiddenGroups) out << "_" << r.hiddenGroups << " smaller places not listed._\n\n";
@@ -203,8 +202,8 @@ std::string leakReportMarkdown(const LeakReport& r)
         out << "| suppression | matched | bytes | origin |\n|---|---:|---:|---|\n";
         for (const Suppression& s : r.suppressions) {
             if (s.matchedGroups == 0) continue;
-            out << "| " << markdownCell("leak:" + s.pattern) << " | " << s.matchedGroups << " | " << s.matchedBytes << " | "
-                << markdownCell(s.origin) << " |\n";
+            out << "| " << markdownText("leak:" + s.pattern) << " | " << s.matchedGroups << " | " << s.matchedBytes << " | "
+                << markdownText(s.origin) << " |\n";
         }
     }
     return out.str();

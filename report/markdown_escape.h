@@ -1,19 +1,28 @@
 // Escaping for Markdown output (GitHub-flavoured): strings from a capture (function names,
-// paths) must render as themselves, never as table syntax, code spans or HTML.
+// paths) must render as themselves, never as table syntax, code spans or HTML. Shared by the
+// leak report and the diff.
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace memtrace::report {
 
-// Text for a table cell: '|', '\', '`', '*', '_', '[', ']', '<', '>', '&' escaped; newlines as spaces.
-std::string markdownCell(const std::string& text);
+// Newlines and carriage returns as spaces.
+std::string markdownOneLine(std::string_view s);
 
-// Text inside an inline `code span`: backticks and newlines replaced (a span cannot hold them
-// reliably).
-std::string markdownCode(const std::string& text);
+// Text in a table cell or paragraph: backslash before Markdown punctuation (\ ` * _ [ ] | ~),
+// entities for < > &, on one line.
+std::string markdownText(std::string_view s);
 
-// A backtick fence longer than any run of backticks in body (at least ```).
-std::string codeFence(const std::string& body);
+// Text inside raw HTML such as <summary>: entities for < > & ".
+std::string markdownHtmlText(std::string_view s);
+
+// An inline code span whose fence is longer than any backtick run in s.
+std::string markdownCodeSpan(std::string_view s);
+
+// A fenced code block (fence of at least three backticks, longer than any run inside) around
+// content, which should end with a newline.
+std::string markdownFencedBlock(const std::string& content);
 
 }  // namespace memtrace::report

@@ -10,6 +10,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev catch2
   libjemalloc-dev libjemalloc2
   valgrind python3 time
+  nodejs npm chromium
 )
 missing=()
 for p in "${packages[@]}"; do

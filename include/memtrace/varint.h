@@ -58,6 +58,28 @@ inline bool get(const uint8_t*& p, const uint8_t* end, uint64_t& out)
     return false;
 }
 
+// As get(), for a caller that knows at least kMaxBytes bytes follow p (no end check per byte).
+// Still rejects a value that does not fit 64 bits.
+inline bool getUnchecked(const uint8_t*& p, uint64_t& out)
+{
+    uint64_t byte = *p++;
+    if (byte < 0x80) [[likely]] {
+        out = byte;
+        return true;
+    }
+    uint64_t result = byte & 0x7f;
+    for (unsigned shift = 7; shift < 64; shift += 7) {
+        byte = *p++;
+        if (shift == 63 && byte > 1) return false;
+        result |= (byte & 0x7f) << shift;
+        if (byte < 0x80) {
+            out = result;
+            return true;
+        }
+    }
+    return false;
+}
+
 inline bool getSigned(const uint8_t*& p, const uint8_t* end, int64_t& out)
 {
     uint64_t raw;

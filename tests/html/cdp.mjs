@@ -54,7 +54,7 @@ export class Browser {
         }
       }
     });
-    proc.on('exit', () => {
+    proc.once('exit', () => {
       this.exited = true;
       for (const { reject } of this.pending.values()) reject(new Error('chromium exited'));
     });
@@ -92,7 +92,15 @@ export class Browser {
     } catch (e) {
       /* already gone */
     }
-    if (!this.exited) this.proc.kill('SIGKILL');
-    rmSync(this.profile, { recursive: true, force: true });
+    if (!this.exited) {
+      const gone = new Promise((r) => this.proc.once('exit', r));
+      this.proc.kill('SIGKILL');
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+    }
+    try {
+      rmSync(this.profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    } catch (e) {
+      /* a leftover profile in /tmp is harmless */
+    }
   }
 }

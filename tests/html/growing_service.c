@@ -36,6 +36,7 @@ __attribute__((noinline)) static void handle_request(int i)
 {
     char* buffer = malloc(4096);
     memset(buffer, 0, 4096);
+    __asm__ volatile("" : : "r"(buffer) : "memory");  /* keep the temporary buffer */
     free(buffer);
     cache_insert(i);
 }

@@ -36,7 +36,7 @@ check_folded() {  # name
             let sum = 0, bad = 0;
             for (const line of fs.readFileSync(file, "utf8").split("\n")) {
                 if (!line) continue;
-                const m = /^(.+) (\d+)$/.exec(line);
+                const m = /^(.+) (\d+)$/s.exec(line);
                 if (!m || m[1].split(";").some((f) => f === "")) { bad++; continue; }
                 sum += Number(m[2]);
             }
@@ -62,7 +62,7 @@ folded)
     ;;
 growing)
     record growing "$4" && summary growing && check_folded growing &&
-        report growing --expect-text load_config --expect-text open_session
+        report growing --window-must-change --expect-text load_config --expect-text open_session
     # -o and the default name next to the capture
     "$memtrace" report -o "$dir/custom name.html" "$dir/growing.mtrace" 2>/dev/null && [ -s "$dir/custom name.html" ] || fail "report -o"
     "$memtrace" report "$dir/missing.mtrace" 2>/dev/null; [ $? = 2 ] || fail "report of a missing capture must exit 2"

@@ -169,9 +169,10 @@
   }
 
   function updateSearch() {
+    if (!fg.values) return;
     const r = fg.searchShare();
     const m = metricInfo(state.metric);
-    searchStatus.textContent = r ? r.frames + ' matching frame' + (r.frames === 1 ? '' : 's') + ' hold ' + MT.fmtValue(r.value, m.bytes) + ' = ' + MT.fmtShare(r.value, fg.values[0]) + ' of the total' : '';
+    searchStatus.textContent = r ? r.frames + ' matching frame' + (r.frames === 1 ? ' holds ' : 's hold ') + MT.fmtValue(r.value, m.bytes) + ' = ' + MT.fmtShare(r.value, fg.values[0]) + ' of the total' : '';
     searchStatus.setAttribute('data-share', r ? r.value / (fg.values[0] || 1) : '');
   }
 
@@ -205,6 +206,26 @@
   );
   app.appendChild(el('footer', { className: 'mt-footer', text: 'memtrace ' + (s.version || '') + ' \u00b7 ' + MT.fmtInt(data.stacks) + ' stacks \u00b7 uPlot (MIT) for the charts' }));
 
-  draw();
+  // A link can open a view: #metric=allocated&window=0.1-0.3 (seconds)&search=regex&icicle
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (metricInputs[params.get('metric')]) {
+    state.metric = params.get('metric');
+    metricInputs[state.metric].checked = true;
+  }
+  if (params.has('icicle')) {
+    orientation.value = 'icicle';
+    fg.icicle = true;
+  }
+  const win = /^([0-9.]+)-([0-9.]+)$/.exec(params.get('window') || '');
+  if (win && Number(win[2]) > Number(win[1])) {
+    requestAnimationFrame(() => charts.showSelection(Number(win[1]), Number(win[2]), null));
+    setWindow(Number(win[1]) * 1e6, Number(win[2]) * 1e6);
+  } else {
+    draw();
+  }
+  if (params.get('search')) {
+    searchBox.value = params.get('search');
+    setSearch(searchBox.value);
+  }
   window.memtraceReport = { data: data, state: state, flamegraph: fg, charts: charts, setMetric: setMetric, setWindow: setWindow, setSearch: setSearch };
 })();
