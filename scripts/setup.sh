@@ -10,12 +10,16 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev catch2
   libjemalloc-dev libjemalloc2
   valgrind python3 time
-  nodejs npm chromium
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js may come from Debian (nodejs + npm) or from NodeSource (one nodejs package that
+# carries npm and conflicts with Debian's npm): ask for the commands, not the packages.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "memtrace setup: installing ${missing[*]}"
   sudo=""
