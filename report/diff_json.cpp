@@ -1,4 +1,5 @@
 #include "diff_render.h"
+#include "stack_json.h"
 
 namespace memtrace::report {
 
@@ -20,19 +21,6 @@ json changeJson(const StackMetrics& b, const StackMetrics& h)
             {"allocated_bytes", signedDelta(b.allocatedBytes, h.allocatedBytes)},
             {"allocations", signedDelta(b.allocations, h.allocations)},
             {"temporary", signedDelta(b.temporary, h.temporary)}};
-}
-
-json framesJson(const std::vector<reader::SourceFrame>& frames)
-{
-    json out = json::array();
-    for (const reader::SourceFrame& f : frames) {
-        json frame = {{"function", f.function}, {"module", f.module}};
-        frame["file"] = f.file.empty() ? json(nullptr) : json(f.file);
-        frame["line"] = f.line == 0 ? json(nullptr) : json(f.line);
-        if (f.inlined) frame["inlined"] = true;
-        out.push_back(std::move(frame));
-    }
-    return out;
 }
 
 json sectionJson(const StackDiff& diff, const DiffSection& section)

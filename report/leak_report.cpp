@@ -9,6 +9,7 @@
 #include "human_size.h"
 #include "markdown_escape.h"
 #include "report_stack.h"
+#include "stack_json.h"
 
 namespace memtrace::report {
 namespace {
@@ -226,13 +227,7 @@ std::string leakReportJson(const LeakReport& r)
                              {"kind", g.kind},
                              {"first_alloc_s", static_cast<double>(g.firstAllocUs) / 1e6},
                              {"last_alloc_s", static_cast<double>(g.lastAllocUs) / 1e6}};
-        group["stack"] = nlohmann::json::array();
-        for (const auto& f : g.stack)
-            group["stack"].push_back({{"function", f.function},
-                                      {"file", f.file},
-                                      {"line", f.line},
-                                      {"module", f.module},
-                                      {"inlined", f.inlined}});
+        group["stack"] = framesJson(g.stack);
         j["groups"].push_back(std::move(group));
     }
     j["suppressions"] = nlohmann::json::array();

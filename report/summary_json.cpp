@@ -1,4 +1,5 @@
 #include "summary_json.h"
+#include "stack_json.h"
 
 namespace memtrace::report {
 
@@ -7,19 +8,6 @@ namespace {
 using nlohmann::json;
 
 double toSeconds(uint64_t us) { return static_cast<double>(us) / 1e6; }
-
-json framesJson(const std::vector<reader::SourceFrame>& frames)
-{
-    json out = json::array();
-    for (const reader::SourceFrame& f : frames) {
-        json frame = {{"function", f.function}, {"module", f.module}};
-        frame["file"] = f.file.empty() ? json(nullptr) : json(f.file);
-        frame["line"] = f.line == 0 ? json(nullptr) : json(f.line);
-        if (f.inlined) frame["inlined"] = true;
-        out.push_back(std::move(frame));
-    }
-    return out;
-}
 
 json stackRowsJson(const std::vector<StackRow>& rows, bool withBlocks)
 {
