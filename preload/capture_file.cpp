@@ -108,6 +108,7 @@ bool CaptureFile::create(const char* path, const char** error)
         close();
         return false;
     }
+    m_complete = sizeof header;
     return true;
 }
 
@@ -138,11 +139,18 @@ bool CaptureFile::writeChunk(const uint8_t* payload, size_t size, uint32_t seque
     putLe32(m_out + 4, static_cast<uint32_t>(compressed));
     putLe32(m_out + 8, static_cast<uint32_t>(size));
     putLe32(m_out + 12, sequence);
-    if (!writeAll(m_fd, m_out, sizeof(format::ChunkHeader) + compressed)) {
-        const char* name = strerrorname_np(errno);  // static string, no allocation
+    const size_t total = sizeof(format::ChunkHeader) + compressed;
+    if (!writeAll(m_fd, m_out, total)) {
+        const int writeErrno = errno;
+        const char* name = strerrorname_np(writeErrno);  // static string, no allocation
         *error = name ? name : "write failed";
+        // Disk full or file-size limit: a chunk may be half written. Cut it off so the file
+        // ends with its last complete chunk, as if tracking had stopped just before.
+        (void)ftruncate(m_fd, m_complete);
+        errno = writeErrno;
         return false;
     }
+    m_complete += static_cast<off_t>(total);
     return true;
 }
 

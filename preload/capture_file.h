@@ -38,6 +38,7 @@ private:
     int m_fd = -1;
     dev_t m_device = 0;
     ino_t m_inode = 0;
+    off_t m_complete = 0;  // bytes of the file that hold the header and complete chunks
     ZSTD_CCtx_s* m_cctx = nullptr;
     uint8_t* m_out = nullptr;  // ChunkHeader + compressed frame
     size_t m_outCapacity = 0;

@@ -79,3 +79,27 @@ TEST_CASE("foreign, empty, corrupt and missing files are one error line and exit
         CHECK(result.err.find("capture format version 99 is newer than this memtrace") != std::string::npos);
     }
 }
+
+TEST_CASE("a file-size limit stops tracking but never the program, and the capture stays readable", "[capture][disk-full]")
+{
+    // RLIMIT_FSIZE with SIGXFSZ ignored: writes past 1 KiB fail with EFBIG, as on a full disk.
+    TempDir dir;
+    const std::string capture = dir.file("limited.mtrace");
+    const std::string script = "trap '' XFSZ; ulimit -f 1; exec \"$0\" run -o \"$1\" -- \"$2\"";
+    const ProcessResult run =
+        runCommand({"/bin/bash", "-c", script, memtraceBinary(), capture, examplePath("threads_cross_free")});
+    INFO(run.describe());
+    CHECK(run.status == 0);
+    CHECK(run.out == "threads_cross_free: 4 threads, 4000 blocks, 2000 handed over\n");
+    // Said once, with what was kept.
+    static const std::regex stopped("memtrace: stopped tracking: [A-Z0-9]+; the capture holds events up to");
+    CHECK(std::distance(std::sregex_iterator(run.err.begin(), run.err.end(), stopped), std::sregex_iterator()) == 1);
+
+    // The half-written chunk was cut off: what is left reads cleanly, as a cut capture.
+    CHECK(readFile(capture).size() <= 1024);
+    const Summary limited = summarize(capture);
+    CHECK(limited.data["truncated"] == true);
+    CHECK(limited.data["corrupt"] == false);
+    // Only a file that ends on a chunk boundary gets the launcher's exit-status chunk.
+    CHECK(exitStatusIs(limited.data, false, 0));
+}
