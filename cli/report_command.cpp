@@ -3,6 +3,7 @@
 //
 // Exit status: 0 when written, 2 when the capture is unreadable or the output cannot be written.
 #include "report_command.h"
+#include "reader/capture_loader.h"
 
 #include <CLI/CLI.hpp>
 
@@ -50,7 +51,7 @@ std::unique_ptr<LoadedCapture> loadForReport(const std::string& file)
             std::fprintf(stderr, "memtrace: %s: %s\n", file.c_str(), read.message.c_str());
         return nullptr;
     }
-    if (read.outcome != reader::StreamResult::Outcome::Complete || !loaded->model.end()) {
+    if (reader::captureIsCut(loaded->model, read)) {
         const bool corrupt = read.outcome == reader::StreamResult::Outcome::Corrupt;
         std::fprintf(stderr, "memtrace: capture %s%s; events up to %s s were read%s\n", corrupt ? "corrupt" : "truncated",
                      read.outcome != reader::StreamResult::Outcome::Complete ? (" at byte " + std::to_string(read.stopOffset)).c_str() : "",

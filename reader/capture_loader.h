@@ -12,4 +12,11 @@ namespace memtrace::reader {
 // is finished (finish() called) whenever the result is usable().
 StreamResult loadCapture(const std::string& path, CaptureModel& model);
 
+// Whether the capture was cut short: the file ended or broke before its end, or the shim
+// never wrote its End record (the process was killed). Reports then call leaks provisional.
+inline bool captureIsCut(const CaptureModel& model, const StreamResult& read)
+{
+    return read.outcome != StreamResult::Outcome::Complete || !model.end().has_value();
+}
+
 }  // namespace memtrace::reader

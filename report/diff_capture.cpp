@@ -1,4 +1,5 @@
 #include "diff_capture.h"
+#include "reader/capture_loader.h"
 
 #include <algorithm>
 #include <unordered_map>
@@ -81,7 +82,7 @@ CaptureProfile profileCapture(const std::string& path, const reader::CaptureMode
     t.allocations = heap.allocations();
     t.temporary = heap.temporary();
     t.durationUs = model.durationUs();
-    t.truncated = read.outcome != reader::StreamResult::Outcome::Complete || !model.end().has_value();
+    t.truncated = reader::captureIsCut(model, read);
 
     const auto& stats = heap.stacks();
     std::vector<StackMetrics> perStack(stats.size());

@@ -1,4 +1,5 @@
 #include "leak_report.h"
+#include "reader/capture_loader.h"
 
 #include <algorithm>
 #include <map>
@@ -84,7 +85,7 @@ LeakReport buildLeakReport(const reader::CaptureModel& model, const reader::Stre
 {
     LeakReport report;
     if (model.process()) report.program = model.process()->exePath;
-    report.truncated = read.outcome != reader::StreamResult::Outcome::Complete || !model.end().has_value();
+    report.truncated = reader::captureIsCut(model, read);
     report.readUpToUs = model.durationUs();
 
     // 1. Live blocks by recorded stack and kind.

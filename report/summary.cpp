@@ -1,4 +1,5 @@
 #include "summary.h"
+#include "reader/capture_loader.h"
 
 #include <algorithm>
 #include <numeric>
@@ -14,7 +15,7 @@ namespace {
 void fillStopInfo(Summary& s, const reader::CaptureModel& model, const reader::StreamResult& read)
 {
     using Outcome = reader::StreamResult::Outcome;
-    s.truncated = read.outcome != Outcome::Complete || !model.end().has_value();
+    s.truncated = reader::captureIsCut(model, read);
     s.corrupt = read.outcome == Outcome::Corrupt;
     if (read.outcome != Outcome::Complete) s.stopReason = read.message;
     if (s.truncated) s.stopByte = read.stopOffset;
