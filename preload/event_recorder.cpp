@@ -82,8 +82,8 @@ ThreadRing* currentRing()
 
 StackId captureStack(ThreadRing& ring)
 {
-    uint64_t* frames = ring.unwindBuffer;
-    const uint32_t depth = captureFrames(frames, kUnwindCapacity, ring.stackLow, ring.stackHigh);
+    const uint64_t* frames = nullptr;
+    const uint32_t depth = captureFrames(ring.unwindBuffer, kUnwindCapacity, ring.stackLow, ring.stackHigh, &frames);
     if (depth == 0) return StackId::None;
     const uint64_t hash = hashFrames(frames, depth);
     StackCacheSlot& cached = ring.stackCache[hash % kStackCacheSlots];

@@ -104,22 +104,23 @@ void initUnwinder(UnwindMethod method, uint32_t maxDepth)
 
 bool isUnwinderCode(uintptr_t ip) { return ip >= g_unwinderLow && ip < g_unwinderHigh; }
 
-uint32_t captureFrames(uint64_t* out, uint32_t capacity, uintptr_t stackLow, uintptr_t stackHigh)
+uint32_t captureFrames(uint64_t* buffer, uint32_t capacity, uintptr_t stackLow, uintptr_t stackHigh,
+                       const uint64_t** frames)
 {
     uint32_t want = g_maxDepth + kShimFrameAllowance;
     if (want > capacity) want = capacity;
     uint32_t n;
     if (g_method == UnwindMethod::FramePointer) {
-        n = walkFramePointers(out, want, stackLow, stackHigh);
+        n = walkFramePointers(buffer, want, stackLow, stackHigh);
     } else {
-        const int got = unw_backtrace(reinterpret_cast<void**>(out), static_cast<int>(want));
+        const int got = unw_backtrace(reinterpret_cast<void**>(buffer), static_cast<int>(want));
         n = got > 0 ? static_cast<uint32_t>(got) : 0;
     }
     uint32_t skip = 0;
-    while (skip < n && inShim(out[skip])) ++skip;
+    while (skip < n && inShim(buffer[skip])) ++skip;
     uint32_t depth = n - skip;
     if (depth > g_maxDepth) depth = g_maxDepth;
-    for (uint32_t i = 0; i < depth; ++i) out[i] = out[i + skip];
+    *frames = buffer + skip;
     return depth;
 }
 

@@ -18,9 +18,11 @@ void initUnwinder(UnwindMethod method, uint32_t maxDepth);
 
 // Hook-reachable, called with the reentrancy guard set: no allocation of its own (libunwind's
 // internal allocations go through the guard to the real allocator), no lock of ours.
-// Writes at most maxDepth frames to out (which has room for kUnwindCapacity) and returns the
-// count. stackLow/High: the thread's stack bounds for fp (0 = unknown).
-uint32_t captureFrames(uint64_t* out, uint32_t capacity, uintptr_t stackLow, uintptr_t stackHigh);
+// Unwinds into buffer (room for `capacity`), points *frames at the first frame below the shim
+// (inside buffer: no copy on the hot path) and returns the count, at most maxDepth.
+// stackLow/High: the thread's stack bounds for fp (0 = unknown).
+uint32_t captureFrames(uint64_t* buffer, uint32_t capacity, uintptr_t stackLow, uintptr_t stackHigh,
+                       const uint64_t** frames);
 
 // True if ip lies in the unwinding library's code. libunwind maps its per-thread cache from
 // inside our hooks (guarded, unrecorded) but unmaps it from its own pthread key destructor,
