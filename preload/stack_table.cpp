@@ -9,16 +9,25 @@ namespace memtrace::shim {
 bool StackTable::init(uint32_t slotBits, size_t frameArenaBytes)
 {
     const uint64_t slots = uint64_t{1} << slotBits;
-    m_slotMask = slots - 1;
-    m_maxIds = static_cast<uint32_t>(slots / 2);  // load factor <= 1/2 keeps probes short
-    m_slotBytes = slots * sizeof(std::atomic<uint64_t>);
+    m_maxIds = static_cast<uint32_t>(slots / 2);  // as many as the largest level holds at load 1/2
+    m_levelCount = 0;
+    for (uint32_t bits = slotBits < kFirstLevelBits ? slotBits : kFirstLevelBits; m_levelCount < kMaxLevels;
+         bits = bits + 2 < slotBits ? bits + 2 : slotBits) {
+        Level& level = m_levels[m_levelCount++];
+        level.bits = bits;
+        level.used.store(0, std::memory_order_relaxed);
+        level.slots.store(nullptr, std::memory_order_relaxed);
+        if (bits == slotBits) break;
+    }
+    m_currentLevel.store(0, std::memory_order_relaxed);
     m_entryBytes = size_t{m_maxIds} * sizeof(Entry);
     m_frameBytes = frameArenaBytes;
     m_frameCapacity = frameArenaBytes / sizeof(uint64_t);
-    m_slots = static_cast<std::atomic<uint64_t>*>(mapAnonymous(m_slotBytes, true));
+    m_levels[0].slots.store(static_cast<std::atomic<uint64_t>*>(mapAnonymous(levelBytes(m_levels[0]), true)),
+                            std::memory_order_release);
     m_entries = static_cast<Entry*>(mapAnonymous(m_entryBytes, true));
     m_frames = static_cast<uint64_t*>(mapAnonymous(m_frameBytes, true));
-    if (!m_slots || !m_entries || !m_frames) {
+    if (!m_levels[0].slots.load(std::memory_order_relaxed) || !m_entries || !m_frames) {
         destroy();
         return false;
     }
@@ -27,10 +36,11 @@ bool StackTable::init(uint32_t slotBits, size_t frameArenaBytes)
 
 void StackTable::destroy()
 {
-    unmapAnonymous(m_slots, m_slotBytes);
+    for (uint32_t i = 0; i < m_levelCount; ++i) {
+        unmapAnonymous(m_levels[i].slots.exchange(nullptr, std::memory_order_relaxed), levelBytes(m_levels[i]));
+    }
     unmapAnonymous(m_entries, m_entryBytes);
     unmapAnonymous(m_frames, m_frameBytes);
-    m_slots = nullptr;
     m_entries = nullptr;
     m_frames = nullptr;
 }
@@ -50,19 +60,58 @@ bool StackTable::matches(StackId id, const uint64_t* frames, uint32_t depth, uin
     return (state == Ready || state == Emitted) && sameStack(i, frames, depth, hash);
 }
 
-StackId StackTable::intern(const uint64_t* frames, uint32_t depth, uint64_t hash)
+StackId StackTable::find(const Level& level, const uint64_t* frames, uint32_t depth, uint64_t hash) const
 {
+    const std::atomic<uint64_t>* slots = level.slots.load(std::memory_order_acquire);
+    if (!slots) return StackId::None;
+    const uint64_t mask = (uint64_t{1} << level.bits) - 1;
     const uint64_t tag = hash >> 32;
-    const uint64_t home = hash & m_slotMask;
-
-    // Look-up.
-    for (uint64_t i = home;; i = (i + 1) & m_slotMask) {
-        const uint64_t v = m_slots[i].load(std::memory_order_acquire);
-        if (v == 0) break;
+    for (uint64_t i = hash & mask;; i = (i + 1) & mask) {
+        const uint64_t v = slots[i].load(std::memory_order_acquire);
+        if (v == 0) return StackId::None;
         if ((v >> 32) == tag && sameStack(static_cast<uint32_t>(v), frames, depth, hash))
             return static_cast<StackId>(static_cast<uint32_t>(v));
     }
+}
+
+StackTable::Level* StackTable::insertLevel()
+{
+    for (;;) {
+        const uint32_t current = m_currentLevel.load(std::memory_order_acquire);
+        Level& level = m_levels[current];
+        // Below half full: linear probing stays short. Racing inserts may overshoot a little;
+        // the level can never fill up because the switch happens long before.
+        if (level.used.load(std::memory_order_relaxed) < (uint32_t{1} << level.bits) / 2) return &level;
+        if (current + 1 >= m_levelCount) return nullptr;
+        Level& next = m_levels[current + 1];
+        if (!next.slots.load(std::memory_order_acquire)) {
+            // Several threads may map it at once: one mapping wins, the others are unmapped.
+            auto* mine = static_cast<std::atomic<uint64_t>*>(mapAnonymous(levelBytes(next), true));
+            if (!mine) return nullptr;
+            std::atomic<uint64_t>* expected = nullptr;
+            if (!next.slots.compare_exchange_strong(expected, mine, std::memory_order_acq_rel))
+                unmapAnonymous(mine, levelBytes(next));
+        }
+        uint32_t expected = current;
+        m_currentLevel.compare_exchange_strong(expected, current + 1, std::memory_order_acq_rel);
+    }
+}
+
+StackId StackTable::intern(const uint64_t* frames, uint32_t depth, uint64_t hash)
+{
+    // Look-up, newest level first (where recent stacks are).
+    const uint32_t newest = m_currentLevel.load(std::memory_order_acquire);
+    for (uint32_t l = newest + 1; l-- > 0;) {
+        const StackId found = find(m_levels[l], frames, depth, hash);
+        if (found != StackId::None) return found;
+    }
     if (m_full.load(std::memory_order_relaxed)) return StackId::None;
+
+    Level* level = insertLevel();
+    if (!level) {
+        m_full.store(true, std::memory_order_relaxed);
+        return StackId::None;
+    }
 
     // New stack: publish the entry, then link it.
     const uint32_t id = m_nextId.fetch_add(1, std::memory_order_relaxed);
@@ -83,17 +132,30 @@ StackId StackTable::intern(const uint64_t* frames, uint32_t depth, uint64_t hash
     e.depth = depth;
     e.state.store(Ready, std::memory_order_release);
 
+    std::atomic<uint64_t>* slots = level->slots.load(std::memory_order_acquire);
+    const uint64_t mask = (uint64_t{1} << level->bits) - 1;
+    const uint64_t tag = hash >> 32;
     const uint64_t mine = (tag << 32) | id;
-    for (uint64_t i = home;; i = (i + 1) & m_slotMask) {
-        uint64_t v = m_slots[i].load(std::memory_order_acquire);
+    for (uint64_t i = hash & mask;; i = (i + 1) & mask) {
+        uint64_t v = slots[i].load(std::memory_order_acquire);
         if (v == 0) {
-            if (m_slots[i].compare_exchange_strong(v, mine, std::memory_order_acq_rel, std::memory_order_acquire))
+            if (slots[i].compare_exchange_strong(v, mine, std::memory_order_acq_rel, std::memory_order_acquire)) {
+                level->used.fetch_add(1, std::memory_order_relaxed);
                 return static_cast<StackId>(id);
+            }
             // Lost the slot: v now holds the winner's value; check it like any other.
         }
         if ((v >> 32) == tag && sameStack(static_cast<uint32_t>(v), frames, depth, hash))
             return static_cast<StackId>(static_cast<uint32_t>(v));
     }
+}
+
+size_t StackTable::slotBytesMapped() const
+{
+    size_t bytes = 0;
+    for (uint32_t i = 0; i < m_levelCount; ++i)
+        if (m_levels[i].slots.load(std::memory_order_acquire)) bytes += levelBytes(m_levels[i]);
+    return bytes;
 }
 
 uint32_t StackTable::idLimit() const

@@ -1,11 +1,16 @@
 // The global, lock-free table of distinct call stacks: frames -> dense StackId (1, 2, ...).
 // Stacks are deduplicated where they are taken, so each one is stored and written once.
 //
-//   slots[2^k]   atomic u64: (hash >> 32) << 32 | id, 0 = empty; linear probing, never removed
+//   levels       up to kMaxLevels slot arrays of growing size (2^16, 2^18, 2^20, 2^21 slots);
+//                slot = atomic u64: (hash >> 32) << 32 | id, 0 = empty; linear probing,
+//                never removed. New stacks go to the newest level; lookups probe every level.
 //   entries[id]  {hash, frame offset, depth, state}; state Pending -> Ready -> Emitted
 //   frames       append-only arena of u64 return addresses (atomic bump pointer)
 //
-// All three are MAP_NORESERVE mappings: untouched pages cost nothing.
+// All are MAP_NORESERVE mappings: untouched pages cost nothing. Why levels: a hash scatters
+// stacks over the whole slot array, so a single 2^21-slot array (16 MiB) gets every page
+// touched by a few thousand stacks. Levels that are mapped only when the previous one is half
+// full keep the memory the table costs proportional to the number of stacks.
 //
 // Insert publishes before it links: an id is taken (fetch_add, only for new stacks), the
 // frames and the entry are written, the entry is marked Ready (release), and only then is the
@@ -13,6 +18,8 @@
 // and verifies them with memcmp on a tag match. Two threads inserting the same new stack race
 // for the same first empty slot; the loser adopts the winner's id. Its own id stays a Ready
 // duplicate with identical frames (ids stay dense; nothing ever references the spare).
+// Across a level switch two threads can also insert the same new stack into two levels:
+// both ids are then used by events (the reader allows ids with identical frames).
 //
 // The writer emits a Stack record for every Ready id before any event of the drain: an event
 // only carries an id that was Ready before the event was committed.
@@ -42,6 +49,9 @@ public:
     bool matches(StackId id, const uint64_t* frames, uint32_t depth, uint64_t hash) const;
 
     bool full() const { return m_full.load(std::memory_order_relaxed); }
+
+    // Bytes of slot arrays mapped so far (levels opened): what the table's index costs.
+    size_t slotBytesMapped() const;
 
     // ---- writer side (one thread at a time, under the drain lock) ----
 
@@ -79,15 +89,29 @@ private:
         std::atomic<uint32_t> state;
     };
 
-    bool sameStack(uint32_t id, const uint64_t* frames, uint32_t depth, uint64_t hash) const;
+    struct Level {
+        std::atomic<std::atomic<uint64_t>*> slots{nullptr};  // mapped when the level opens
+        std::atomic<uint32_t> used{0};                        // ids linked into this level
+        uint32_t bits = 0;
+    };
+    static constexpr uint32_t kMaxLevels = 4;
+    static constexpr uint32_t kFirstLevelBits = 16;
 
-    std::atomic<uint64_t>* m_slots = nullptr;
+    bool sameStack(uint32_t id, const uint64_t* frames, uint32_t depth, uint64_t hash) const;
+    static size_t levelBytes(const Level& level) { return (size_t{1} << level.bits) * sizeof(uint64_t); }
+    // The level new stacks go to, opening the next one when it is half full; nullptr if the
+    // last level is full or a mapping failed.
+    Level* insertLevel();
+    StackId find(const Level& level, const uint64_t* frames, uint32_t depth, uint64_t hash) const;
+
+    Level m_levels[kMaxLevels];
+    uint32_t m_levelCount = 0;
+    std::atomic<uint32_t> m_currentLevel{0};
     Entry* m_entries = nullptr;
     uint64_t* m_frames = nullptr;
-    uint64_t m_slotMask = 0;
     uint32_t m_maxIds = 0;
     size_t m_frameCapacity = 0;  // in frames
-    size_t m_slotBytes = 0, m_entryBytes = 0, m_frameBytes = 0;
+    size_t m_entryBytes = 0, m_frameBytes = 0;
     std::atomic<uint32_t> m_nextId{1};
     std::atomic<uint64_t> m_framesUsed{0};
     std::atomic<bool> m_full{false};

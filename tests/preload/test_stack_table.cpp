@@ -166,3 +166,50 @@ TEST_CASE("a full frame arena returns None")
     CHECK(table.full());
     table.destroy();
 }
+
+TEST_CASE("levels open as stacks arrive: memory follows the number of stacks, ids stay exact")
+{
+    StackTable table;
+    REQUIRE(table.init(21, 256 << 20));
+    const size_t firstLevel = size_t{1} << 16 << 3;  // 2^16 slots of 8 bytes
+    CHECK(table.slotBytesMapped() == firstLevel);
+    // 4096 stacks fit the first level.
+    for (uint32_t s = 0; s < 4096; ++s) REQUIRE(intern(table, makeStack(s, 12)) == StackId{s + 1});
+    CHECK(table.slotBytesMapped() == firstLevel);
+    // 100,000 stacks open one more level (2^18 slots: 32768 + 131072 ids at load 1/2): 2.5 MiB
+    // of index instead of 16 MiB.
+    for (uint32_t s = 4096; s < 100000; ++s) REQUIRE(intern(table, makeStack(s, 12)) == StackId{s + 1});
+    CHECK(table.slotBytesMapped() == firstLevel + (size_t{1} << 18 << 3));
+    // 200,000 open the 2^20 level.
+    for (uint32_t s = 100000; s < 200000; ++s) REQUIRE(intern(table, makeStack(s, 12)) == StackId{s + 1});
+    CHECK(table.slotBytesMapped() == firstLevel + (size_t{1} << 18 << 3) + (size_t{1} << 20 << 3));
+    // Stacks from every level are still found under their first id.
+    for (uint32_t s = 0; s < 200000; s += 997) CHECK(intern(table, makeStack(s, 12)) == StackId{s + 1});
+    CHECK(table.idLimit() == 200001);
+    table.destroy();
+}
+
+TEST_CASE("concurrent inserts across level switches: every id returned for a stack has its frames")
+{
+    StackTable table;
+    REQUIRE(table.init(21, 256 << 20));
+    constexpr uint32_t kStacks = 60000;  // crosses the first switch (32768 ids)
+    constexpr int kThreads = 4;
+    std::vector<std::vector<uint64_t>> ids(kThreads, std::vector<uint64_t>(kStacks));
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (uint32_t s = 0; s < kStacks; ++s) ids[t][s] = static_cast<uint64_t>(intern(table, makeStack(s, 8)));
+        });
+    }
+    for (auto& th : threads) th.join();
+    for (uint32_t s = 0; s < kStacks; ++s) {
+        const auto frames = makeStack(s, 8);
+        const uint64_t hash = hashFrames(frames.data(), 8);
+        for (int t = 0; t < kThreads; ++t) {
+            REQUIRE(ids[t][s] != 0);
+            REQUIRE(table.matches(static_cast<StackId>(ids[t][s]), frames.data(), 8, hash));
+        }
+    }
+    table.destroy();
+}
