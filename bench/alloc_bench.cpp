@@ -1,14 +1,19 @@
 // alloc_bench: a malloc/free workload with deep, varied stacks, for measuring tracking
 // overhead (bench/run_bench.sh runs it untracked, under memtrace and under heaptrack).
 //
-//   alloc_bench [THREADS=1] [ITERATIONS=1000000] [PATHS=16] [MIN_DEPTH=10] [MAX_DEPTH=30]
+//   alloc_bench [THREADS=1] [ITERATIONS=1000000] [PATHS=16] [MIN_DEPTH=10] [MAX_DEPTH=30] [SIZES=mixed]
 //
 // Every thread does ITERATIONS iterations. An iteration picks one of PATHS call paths; path
-// p descends depth(p) frames (MIN_DEPTH..MAX_DEPTH), through two functions chosen at each
-// level by the bits of p, so the paths differ in depth and in their sequence of frames.
-// At the bottom it allocates one block: 16 B - 1 KiB, except every 64th iteration
-// 8 - 64 KiB. Half of the blocks are temporary (freed at once); the others replace a random
-// slot of the thread's ring of 1024 live blocks, freeing the block that was there.
+// p descends depth(p) frames (MIN_DEPTH..MAX_DEPTH). At each level the next frame is one of
+// eight functions, chosen by one base-8 digit of p (level L uses digit L mod D, where D is
+// the number of base-8 digits PATHS needs), so the first D levels spell p: PATHS distinct
+// paths give PATHS distinct stacks (needs MIN_DEPTH >= D, i.e. >= 6 for 100000 paths).
+// At the bottom it allocates one block; SIZES picks the size mix:
+//   small  16 - 128 B
+//   mixed  16 B - 1 KiB, every 64th iteration 8 - 64 KiB (the default)
+//   large  1 - 64 KiB, every 64th iteration 128 KiB - 1 MiB (above glibc's initial mmap threshold)
+// Half of the blocks are temporary (freed at once); the others replace a random slot of the
+// thread's ring of 1024 live blocks, freeing the block that was there.
 // At the end every ring is emptied. Prints the number of malloc + free calls it made
 // ("events"), which is what a tracker records.
 #include <array>
@@ -24,12 +29,19 @@ namespace {
 
 constexpr size_t kRingSize = 1024;
 
+enum class SizeMix { Small, Mixed, Large };
+
+// Uniform in [low, high].
+size_t between(uint64_t r, size_t low, size_t high) { return low + r % (high - low + 1); }
+
 struct Options {
     unsigned threads = 1;
     uint64_t iterations = 1000000;
     unsigned paths = 16;
     unsigned minDepth = 10;
     unsigned maxDepth = 30;
+    SizeMix sizes = SizeMix::Mixed;
+    unsigned digits = 1;  // base-8 digits of the largest path number: the levels that spell a path
 };
 
 // xorshift64*: cheap, and the same sequence in every run.
@@ -46,6 +58,8 @@ struct Random {
 
 struct Worker {
     Random random;
+    SizeMix sizes = SizeMix::Mixed;
+    unsigned digits = 1;
     std::array<void*, kRingSize> ring{};
     uint64_t iteration = 0;
     uint64_t events = 0;
@@ -55,8 +69,13 @@ struct Worker {
 size_t blockSize(Worker& worker)
 {
     const uint64_t r = worker.random.next();
-    if (worker.iteration % 64 == 63) return 8192 + (r % (65536 - 8192 + 1));
-    return 16 + (r % (1024 - 16 + 1));
+    const bool rare = worker.iteration % 64 == 63;
+    switch (worker.sizes) {
+    case SizeMix::Small: return between(r, 16, 128);
+    case SizeMix::Mixed: return rare ? between(r, 8192, 65536) : between(r, 16, 1024);
+    case SizeMix::Large: return rare ? between(r, 131072, 1048576) : between(r, 1024, 65536);
+    }
+    return 16;
 }
 
 // The work at the bottom of a path.
@@ -82,34 +101,37 @@ size_t blockSize(Worker& worker)
     slot = block;
 }
 
-[[gnu::noinline]] unsigned descendLeft(Worker& worker, unsigned path, unsigned level, unsigned depth);
-[[gnu::noinline]] unsigned descendRight(Worker& worker, unsigned path, unsigned level, unsigned depth);
+template <unsigned K>
+[[gnu::noinline]] unsigned descendVia(Worker& worker, unsigned path, unsigned level, unsigned depth);
 
-// One level down; which function is the next frame depends on the path's bits, so two paths
-// of the same depth still have different stacks.
+// One level down; which of the eight functions is the next frame is a base-8 digit of the
+// path, so distinct paths have distinct stacks.
 inline unsigned descend(Worker& worker, unsigned path, unsigned level, unsigned depth)
 {
     if (level >= depth) {
         allocateOne(worker);
         return level;
     }
-    return ((path >> (level % 4)) & 1) ? descendRight(worker, path, level + 1, depth)
-                                       : descendLeft(worker, path, level + 1, depth);
+    switch ((path >> (3 * (level % worker.digits))) & 7) {
+    case 0: return descendVia<0>(worker, path, level + 1, depth);
+    case 1: return descendVia<1>(worker, path, level + 1, depth);
+    case 2: return descendVia<2>(worker, path, level + 1, depth);
+    case 3: return descendVia<3>(worker, path, level + 1, depth);
+    case 4: return descendVia<4>(worker, path, level + 1, depth);
+    case 5: return descendVia<5>(worker, path, level + 1, depth);
+    case 6: return descendVia<6>(worker, path, level + 1, depth);
+    default: return descendVia<7>(worker, path, level + 1, depth);
+    }
 }
 
-// The volatile read after the call keeps each level a real frame (no tail call).
-unsigned descendLeft(Worker& worker, unsigned path, unsigned level, unsigned depth)
+// The volatile read after the call keeps each level a real frame (no tail call); the factor
+// K + 1 makes the eight bodies differ, so identical-code folding cannot merge them.
+template <unsigned K>
+unsigned descendVia(Worker& worker, unsigned path, unsigned level, unsigned depth)
 {
-    volatile unsigned here = level;
+    volatile unsigned here = level * (K + 1);
     const unsigned reached = descend(worker, path, level, depth);
-    return reached + here - level;
-}
-
-unsigned descendRight(Worker& worker, unsigned path, unsigned level, unsigned depth)
-{
-    volatile unsigned here = level * 2;
-    const unsigned reached = descend(worker, path, level, depth);
-    return reached + here - level * 2;
+    return reached + here - level * (K + 1);
 }
 
 void runWorker(Worker& worker, const Options& options)
@@ -130,6 +152,15 @@ void runWorker(Worker& worker, const Options& options)
     }
 }
 
+bool parseSizes(const char* name, SizeMix& sizes)
+{
+    if (std::strcmp(name, "small") == 0) sizes = SizeMix::Small;
+    else if (std::strcmp(name, "mixed") == 0) sizes = SizeMix::Mixed;
+    else if (std::strcmp(name, "large") == 0) sizes = SizeMix::Large;
+    else return false;
+    return true;
+}
+
 bool parse(int argc, char** argv, Options& options)
 {
     auto arg = [&](int i, auto& field) {
@@ -140,7 +171,11 @@ bool parse(int argc, char** argv, Options& options)
     arg(3, options.paths);
     arg(4, options.minDepth);
     arg(5, options.maxDepth);
-    return options.threads >= 1 && options.paths >= 1 && options.minDepth >= 1 &&
+    if (argc > 6 && !parseSizes(argv[6], options.sizes)) return false;
+    if (options.paths < 1 || options.paths > (1u << 24)) return false;
+    options.digits = 1;
+    while ((uint64_t{1} << (3 * options.digits)) < options.paths) ++options.digits;
+    return options.threads >= 1 && options.minDepth >= options.digits &&
            options.maxDepth >= options.minDepth && options.maxDepth <= 1000;
 }
 
@@ -150,11 +185,17 @@ int main(int argc, char** argv)
 {
     Options options;
     if (!parse(argc, argv, options)) {
-        std::fprintf(stderr, "usage: alloc_bench [THREADS] [ITERATIONS] [PATHS] [MIN_DEPTH] [MAX_DEPTH]\n");
+        std::fprintf(stderr, "usage: alloc_bench [THREADS] [ITERATIONS] [PATHS] [MIN_DEPTH] [MAX_DEPTH] "
+                             "[SIZES=small|mixed|large]\n"
+                             "  (PATHS <= 16777216; MIN_DEPTH >= the number of base-8 digits of PATHS - 1)\n");
         return 2;
     }
     std::vector<Worker> workers(options.threads);
-    for (unsigned t = 0; t < options.threads; ++t) workers[t].random.state = 0x9E3779B97F4A7C15ULL * (t + 1);
+    for (unsigned t = 0; t < options.threads; ++t) {
+        workers[t].random.state = 0x9E3779B97F4A7C15ULL * (t + 1);
+        workers[t].sizes = options.sizes;
+        workers[t].digits = options.digits;
+    }
 
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::thread> threads;
@@ -169,10 +210,11 @@ int main(int argc, char** argv)
         events += worker.events;
         checksum += worker.checksum;
     }
-    std::printf("alloc_bench: threads=%u iterations=%llu paths=%u depth=%u..%u events=%llu seconds=%.3f "
+    static const char* const kSizeNames[] = {"small", "mixed", "large"};
+    std::printf("alloc_bench: threads=%u iterations=%llu paths=%u depth=%u..%u sizes=%s events=%llu seconds=%.3f "
                 "checksum=%llu\n",
                 options.threads, static_cast<unsigned long long>(options.iterations), options.paths,
-                options.minDepth, options.maxDepth, static_cast<unsigned long long>(events), seconds,
-                static_cast<unsigned long long>(checksum));
+                options.minDepth, options.maxDepth, kSizeNames[static_cast<int>(options.sizes)],
+                static_cast<unsigned long long>(events), seconds, static_cast<unsigned long long>(checksum));
     return 0;
 }

@@ -27,5 +27,8 @@ CommandAction addDumpCommand(CLI::App& app);
 CommandAction addReportCommand(CLI::App& app);
 CommandAction addFlamegraphCommand(CLI::App& app);
 CommandAction addDiffCommand(CLI::App& app);
+CommandAction addCtlCommand(CLI::App& app);
+CommandAction addGrowthCommand(CLI::App& app);
+CommandAction addExportCommand(CLI::App& app);
 
 }  // namespace memtrace::cli

@@ -15,6 +15,7 @@
 
 #include "command.h"
 #include "reader/capture_loader.h"
+#include "reader/marker_window.h"
 #include "reader/symbolizer.h"
 #include "report/diff_model.h"
 #include "report/diff_render.h"
@@ -34,6 +35,7 @@ struct DiffCommandOptions {
     double minChangePct = 0;
     size_t top = 10;
     std::vector<std::string> failIf;
+    reader::MarkerWindow window;  // --from/--to: the same window on both sides (docs/CONTROL.md)
 };
 
 struct LoadedSide {
@@ -45,12 +47,17 @@ struct LoadedSide {
 
 // Loads, symbolizes and profiles one capture; runs on its own thread (the two sides share
 // nothing: each has its own model and symbolizer).
-LoadedSide loadSide(const std::string& path, report::DiffMatch match)
+LoadedSide loadSide(const std::string& path, report::DiffMatch match, const reader::MarkerWindow& window)
 {
     LoadedSide side;
     try {
         reader::CaptureModel model;
-        const reader::StreamResult read = reader::loadCapture(path, model);
+        reader::StreamResult read;
+        std::string windowError;
+        if (!reader::loadCaptureWindow(path, window, model, read, windowError) && read.usable()) {
+            side.error = windowError;
+            return side;
+        }
         if (!read.usable()) {
             side.error = path + ": " + (read.outcome == reader::StreamResult::Outcome::Corrupt
                                             ? "corrupt at byte " + std::to_string(read.stopOffset) + ", nothing readable: " + read.message
@@ -105,13 +112,15 @@ int runDiff(const DiffCommandOptions& o)
     options.top = o.top;
     options.match = o.match == "line" ? report::DiffMatch::Line : o.match == "leaf" ? report::DiffMatch::Leaf : report::DiffMatch::Function;
 
-    auto baseFuture = std::async(std::launch::async, loadSide, o.base, options.match);
-    LoadedSide head = loadSide(o.head, options.match);
+    auto baseFuture = std::async(std::launch::async, loadSide, o.base, options.match, o.window);
+    LoadedSide head = loadSide(o.head, options.match, o.window);
     LoadedSide base = baseFuture.get();
     bool usable = true;
     for (const LoadedSide* side : {&base, &head}) {
         for (const std::string& w : side->warnings) std::fprintf(stderr, "memtrace: warning: %s\n", w.c_str());
         if (!side->ok) {
+            // Both sides can fail the same way (one capture given twice, a marker in neither).
+            if (side == &head && !base.ok && base.error == head.error) continue;
             std::fprintf(stderr, "memtrace: %s\n", side->error.c_str());
             usable = false;
         }
@@ -150,6 +159,8 @@ CommandAction addDiffCommand(CLI::App& app)
     sub->add_option("--top", options->top, "Stacks shown per section (default 10)")->check(CLI::PositiveNumber);
     sub->add_option("--fail-if", options->failIf, "Exit 1 if a total grew beyond a limit, e.g. 'peak>+5%', 'leaked>+0' (repeatable)")
         ->allow_extra_args(false);
+    sub->add_option("--from", options->window.from, "Compare only events after this marker, in both captures");
+    sub->add_option("--to", options->window.to, "Compare only events before this marker, in both captures");
     sub->add_option("BASE", options->base, "Capture before the change")->required();
     sub->add_option("HEAD", options->head, "Capture after the change")->required();
     return [options]() -> int {

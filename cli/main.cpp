@@ -17,7 +17,7 @@ int main(int argc, char** argv)
     app.set_version_flag("--version", MEMTRACE_VERSION);
 
     std::vector<std::pair<CLI::App*, CommandAction>> commands;
-    for (auto* add : {&addRunCommand, &addSummaryCommand, &addLeaksCommand, &addDumpCommand, &addReportCommand, &addFlamegraphCommand, &addDiffCommand}) {
+    for (auto* add : {&addRunCommand, &addSummaryCommand, &addLeaksCommand, &addDumpCommand, &addReportCommand, &addFlamegraphCommand, &addDiffCommand, &addCtlCommand, &addGrowthCommand, &addExportCommand}) {
         CommandAction action = add(app);
         commands.emplace_back(app.get_subcommands({}).back(), std::move(action));
     }

@@ -34,14 +34,16 @@ struct ReportOptions {
     std::string file;
     std::string output;
     std::string metric = "peak";
+    reader::MarkerWindow window;
 };
 
 }  // namespace
 
-std::unique_ptr<LoadedCapture> loadForReport(const std::string& file)
+std::unique_ptr<LoadedCapture> loadForReport(const std::string& file, const reader::MarkerWindow& window)
 {
     auto loaded = std::make_unique<LoadedCapture>();
-    loaded->read = reader::loadCapture(file, loaded->model);
+    std::string windowError;
+    const bool windowFound = reader::loadCaptureWindow(file, window, loaded->model, loaded->read, windowError);
     const reader::StreamResult& read = loaded->read;
     if (!read.usable()) {
         if (read.outcome == reader::StreamResult::Outcome::Corrupt)
@@ -49,6 +51,10 @@ std::unique_ptr<LoadedCapture> loadForReport(const std::string& file)
                          static_cast<unsigned long long>(read.stopOffset), read.message.c_str());
         else
             std::fprintf(stderr, "memtrace: %s: %s\n", file.c_str(), read.message.c_str());
+        return nullptr;
+    }
+    if (!windowFound) {
+        std::fprintf(stderr, "memtrace: %s\n", windowError.c_str());
         return nullptr;
     }
     if (reader::captureIsCut(loaded->model, read)) {
@@ -61,9 +67,10 @@ std::unique_ptr<LoadedCapture> loadForReport(const std::string& file)
     return loaded;
 }
 
-int writeHtmlReport(const std::string& file, const std::string& output, report::html::Metric initialMetric)
+int writeHtmlReport(const std::string& file, const std::string& output, report::html::Metric initialMetric,
+                    const reader::MarkerWindow& window)
 {
-    std::unique_ptr<LoadedCapture> loaded = loadForReport(file);
+    std::unique_ptr<LoadedCapture> loaded = loadForReport(file, window);
     if (!loaded) return kExitBadInput;
     report::html::ReportOptions options;
     options.initialMetric = initialMetric;
@@ -90,10 +97,12 @@ CommandAction addReportCommand(CLI::App& app)
     sub->add_option("-o,--output", options->output, "HTML file (default: the capture's name with .html)");
     sub->add_option("--metric", options->metric, "Flamegraph metric shown first")
         ->check(CLI::IsMember({"peak", "leaked", "allocated", "allocations", "temporary"}));
+    sub->add_option("--from", options->window.from, "Only events after this marker (docs/CONTROL.md)");
+    sub->add_option("--to", options->window.to, "Only events before this marker");
     sub->add_option("FILE", options->file, "Capture file")->required();
     return [options]() -> int {
         try {
-            return writeHtmlReport(options->file, options->output, *report::html::parseMetric(options->metric));
+            return writeHtmlReport(options->file, options->output, *report::html::parseMetric(options->metric), options->window);
         } catch (const std::exception& e) {
             std::fprintf(stderr, "memtrace: %s: %s\n", options->file.c_str(), e.what());
             return kExitBadInput;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "reader/capture_loader.h"
+#include "reader/marker_window.h"
 #include "reader/symbolizer.h"
 #include "report/html/metrics.h"
 
@@ -17,10 +18,12 @@ struct LoadedCapture {
     std::unique_ptr<reader::Symbolizer> symbolizer;
 };
 
-// nullptr (after one line on stderr) when nothing could be read.
-std::unique_ptr<LoadedCapture> loadForReport(const std::string& file);
+// nullptr (after one line on stderr) when nothing could be read, or when a marker of
+// `window` (--from/--to, reader/marker_window.h) is not in the capture.
+std::unique_ptr<LoadedCapture> loadForReport(const std::string& file, const reader::MarkerWindow& window = {});
 
 // Writes the HTML report of `file` to `output` ("" = next to the capture). Exit status.
-int writeHtmlReport(const std::string& file, const std::string& output, report::html::Metric initialMetric);
+int writeHtmlReport(const std::string& file, const std::string& output, report::html::Metric initialMetric,
+                    const reader::MarkerWindow& window = {});
 
 }  // namespace memtrace::cli

@@ -5,10 +5,18 @@
 #include <memory>
 #include <sys/stat.h>
 
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+#include "memtrace/launch_env.h"
+
 #include "capture_append.h"
 #include "command.h"
+#include "duration_arg.h"
 #include "launch.h"
 #include "leak_check.h"
+#include "secure_exec.h"
 #include "shim_location.h"
 
 namespace memtrace::cli {
@@ -16,17 +24,27 @@ namespace {
 
 std::vector<std::string> g_programAfterDashes;
 
-// The loader ignores LD_PRELOAD for set-user/group-id programs (secure-execution mode);
-// say so instead of producing a silently empty result.
-bool isSetId(const std::string& program)
+// "4096", "512K", "512KiB", "1M", "2G": bytes, binary units; at least 1.
+std::optional<uint64_t> parseSampleRate(const std::string& text)
 {
-    struct stat st {};
-    return program.find('/') != std::string::npos && stat(program.c_str(), &st) == 0 &&
-           (st.st_mode & (S_ISUID | S_ISGID)) && getuid() != 0;
+    size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+    if (digits == 0 || digits > 15) return std::nullopt;
+    uint64_t value = std::stoull(text.substr(0, digits));
+    const std::string unit = text.substr(digits);
+    if (unit == "K" || unit == "k" || unit == "KiB" || unit == "KB") value <<= 10;
+    else if (unit == "M" || unit == "MiB" || unit == "MB") value <<= 20;
+    else if (unit == "G" || unit == "GiB" || unit == "GB") value <<= 30;
+    else if (!unit.empty() && unit != "B") return std::nullopt;
+    if (value == 0) return std::nullopt;
+    return value;
 }
 
 struct RunOptions {
     bool leaks = false;  // print the leak report after the program ends
+    std::string soak;    // "--soak[=INTERVAL]": "" = off (docs/SOAK.md)
+    std::string sampleRate;    // "--sample-rate BYTES": "" = every event (docs/SAMPLING.md)
+    bool startPaused = false;  // docs/CONTROL.md
     LeakCheckOptions leakCheck;
 };
 
@@ -40,14 +58,45 @@ int runTraced(LaunchRequest request, const RunOptions& options)
         std::fprintf(stderr, "memtrace run: unknown option %s (put the program after --)\n", request.argv.front().c_str());
         return kExitBadInput;
     }
+    // Soak mode reaches the shim through the environment the child inherits.
+    if (!options.soak.empty()) {
+        const auto ms = parseDurationMs(options.soak);
+        if (!ms || *ms == 0 || *ms > 86'400'000) {
+            std::fprintf(stderr, "memtrace run: bad --soak interval '%s' (use e.g. 500ms, 10s, 5m)\n", options.soak.c_str());
+            return kExitBadInput;
+        }
+        setenv(env::kSoakIntervalMs, std::to_string(*ms).c_str(), 1);
+    } else {
+        unsetenv(env::kSoakIntervalMs);
+    }
+    // Sampling and the initial pause reach the shim the same way.
+    if (!options.sampleRate.empty() && !options.soak.empty()) {
+        // The soak aggregator counts every event as one block of its size; weights are not wired in.
+        std::fprintf(stderr, "memtrace run: --sample-rate cannot be combined with --soak\n");
+        return kExitBadInput;
+    }
+    if (!options.sampleRate.empty()) {
+        const std::optional<uint64_t> rate = parseSampleRate(options.sampleRate);
+        if (!rate) {
+            std::fprintf(stderr, "memtrace run: bad --sample-rate '%s' (bytes, e.g. 4096, 512K, 1M)\n",
+                         options.sampleRate.c_str());
+            return kExitBadInput;
+        }
+        setenv(env::kSampleRate, std::to_string(*rate).c_str(), 1);
+    } else {
+        unsetenv(env::kSampleRate);
+    }
+    if (options.startPaused) setenv(env::kStartPaused, "1", 1);
+    else unsetenv(env::kStartPaused);
     request.shimPath = findShim();
     if (request.shimPath.empty()) {
         std::fprintf(stderr, "memtrace run: cannot find libmemtrace_preload.so (set MEMTRACE_PRELOAD)\n");
         return kExitBadInput;
     }
-    if (isSetId(request.argv[0]))
-        std::fprintf(stderr, "memtrace: %s is set-user/group-id: the loader ignores LD_PRELOAD, it runs untracked\n",
-                     request.argv[0].c_str());
+    // The loader ignores LD_PRELOAD in secure-execution mode: say so instead of an empty result.
+    if (const std::string reason = secureExecReason(request.argv[0]); !reason.empty())
+        std::fprintf(stderr, "memtrace: %s runs untraced: %s, so the loader ignores LD_PRELOAD\n",
+                     request.argv[0].c_str(), reason.c_str());
 
     const LaunchResult result = launchTraced(request);
     if (!result.started) {
@@ -101,6 +150,12 @@ CommandAction addRunCommand(CLI::App& app)
     run->add_option("--unwind", request->unwind, "Stack unwinder")
         ->check(CLI::IsMember({"libunwind", "fp"}))
         ->capture_default_str();
+    run->add_flag("--soak{10s}", options->soak,
+                  "Soak mode: per-stack snapshots every INTERVAL (default 10s) instead of every event");
+    run->add_option("--sample-rate", options->sampleRate,
+                    "Byte sampling: record about one allocation per BYTES allocated (e.g. 512K); reports estimate");
+    run->add_flag("--start-paused", options->startPaused,
+                  "Record nothing until memtrace_resume() or `memtrace ctl PID resume`");
     run->add_flag("--leaks", options->leaks, "Print the leak report on stderr after the program exits");
     addLeakCheckOptions(*run, options->leakCheck, false);
     // Everything from the program name on belongs to the program, not to memtrace: the

@@ -11,6 +11,7 @@
 
 #include "command.h"
 #include "reader/capture_loader.h"
+#include "reader/marker_window.h"
 #include "reader/symbolizer.h"
 #include "report/human_size.h"
 #include "report/summary.h"
@@ -24,12 +25,19 @@ namespace {
 struct SummaryOptions {
     std::string file;
     bool json = false;
+    reader::MarkerWindow window;  // --from/--to (docs/CONTROL.md)
 };
 
 int runSummary(const SummaryOptions& options)
 {
     reader::CaptureModel model;
-    const reader::StreamResult read = reader::loadCapture(options.file, model);
+    reader::StreamResult read;
+    std::string windowError;
+    const bool windowFound = reader::loadCaptureWindow(options.file, options.window, model, read, windowError);
+    if (read.usable() && !windowFound) {
+        std::fprintf(stderr, "memtrace: %s\n", windowError.c_str());
+        return kExitBadInput;
+    }
     if (!read.usable()) {
         if (read.outcome == reader::StreamResult::Outcome::Corrupt)
             std::fprintf(stderr, "memtrace: %s: corrupt at byte %llu, nothing readable: %s\n", options.file.c_str(),
@@ -63,6 +71,8 @@ CommandAction addSummaryCommand(CLI::App& app)
     auto options = std::make_shared<SummaryOptions>();
     CLI::App* sub = app.add_subcommand("summary", "Print the headline numbers of a capture");
     sub->add_flag("--json", options->json, "Print JSON instead of text");
+    sub->add_option("--from", options->window.from, "Only events after this marker (docs/CONTROL.md)");
+    sub->add_option("--to", options->window.to, "Only events before this marker");
     sub->add_option("FILE", options->file, "Capture file")->required();
     return [options]() -> int {
         try {

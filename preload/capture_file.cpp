@@ -12,12 +12,11 @@
 #include <cstring>
 
 #include "memtrace/format.h"
+#include "shim_descriptors.h"
 #include "sys_memory.h"
 
 namespace memtrace::shim {
 namespace {
-
-constexpr int kLowestShimFd = 1000;
 
 // zstd's memory from raw mappings: the writer never enters the program's allocator.
 void* zstdAlloc(void*, size_t size)
@@ -76,7 +75,7 @@ bool CaptureFile::initCompressor(size_t maxPayload)
     return true;
 }
 
-bool CaptureFile::create(const char* path, const char** error)
+bool CaptureFile::create(const char* path, const char** error, uint16_t flags)
 {
     const int fd = ::open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
@@ -93,6 +92,7 @@ bool CaptureFile::create(const char* path, const char** error)
         return false;
     }
     m_fd = high;
+    protectDescriptor(&m_fd);  // the fd hooks keep the program from closing or replacing it
     m_device = st.st_dev;
     m_inode = st.st_ino;
     std::strncpy(m_path, path, sizeof m_path - 1);
@@ -101,7 +101,8 @@ bool CaptureFile::create(const char* path, const char** error)
     std::memcpy(header, format::kFileMagic, 8);
     header[8] = static_cast<uint8_t>(format::kFormatVersion);
     header[9] = static_cast<uint8_t>(format::kFormatVersion >> 8);
-    header[10] = header[11] = 0;  // flags
+    header[10] = static_cast<uint8_t>(flags);  // format::FileFlags
+    header[11] = static_cast<uint8_t>(flags >> 8);
     putLe32(header + 12, sizeof(format::FileHeader));
     if (!writeAll(m_fd, header, sizeof header)) {
         *error = "cannot write the capture file header";
@@ -156,8 +157,9 @@ bool CaptureFile::writeChunk(const uint8_t* payload, size_t size, uint32_t seque
 
 void CaptureFile::close()
 {
-    if (m_fd >= 0) ::close(m_fd);
-    m_fd = -1;
+    const int fd = m_fd;
+    __atomic_store_n(&m_fd, -1, __ATOMIC_RELEASE);  // unprotected before the number is free again
+    if (fd >= 0) ::close(fd);
 }
 
 }  // namespace memtrace::shim

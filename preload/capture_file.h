@@ -22,7 +22,7 @@ public:
     // Creates `path` exclusively (O_EXCL|O_NOFOLLOW, 0600), moves the descriptor to >= 1000 so
     // a program closing or dup2'ing its low descriptors does not hit it, writes the FileHeader.
     // On failure returns false with *error set (errno is kept for the caller).
-    bool create(const char* path, const char** error);
+    bool create(const char* path, const char** error, uint16_t flags = 0);
 
     // Compresses payload into one zstd frame and writes ChunkHeader + frame with one write loop.
     // On failure returns false with *error set; the file stays open (the caller closes it).

@@ -10,6 +10,7 @@
 #include "module_map.h"
 #include "raw_event.h"
 #include "resize_ordering.h"
+#include "shim_descriptors.h"
 #include "shim_state.h"
 #include "sys_memory.h"
 #include "thread_ring.h"
@@ -31,7 +32,7 @@ bool CaptureWriter::init()
     m_payload = static_cast<uint8_t*>(mapAnonymous(kPayloadCapacity));
     if (!m_payload || !m_file.initCompressor(kPayloadCapacity) || !growPending(256)) return false;
     m_enc.emplace(m_payload, kPayloadCapacity);
-    return true;
+    return g_config.soakIntervalMs == 0 || m_soak.init();
 }
 
 bool CaptureWriter::growPending(size_t needed)
@@ -58,7 +59,12 @@ bool CaptureWriter::growPending(size_t needed)
 bool CaptureWriter::startCapture(const char* path, const ProcessFacts& facts, uint64_t startNs, uint64_t startTicks,
                                  const char** error)
 {
-    if (!m_file.create(path, error)) return false;
+    const bool soak = g_config.soakIntervalMs > 0;
+    const uint16_t flags = (soak ? format::kFlagSoak : format::kFlagNone) |
+                           (g_config.sampleRate > 0 ? format::kFlagSampled : format::kFlagNone);  // sampling.h
+    if (!m_file.create(path, error, flags)) return false;
+    if (soak) m_soak.reset();  // a followed fork child starts from nothing, as a full capture does
+    m_lastSnapshotNs = startNs;
     m_clock.start(startNs, startTicks);
     m_sequence = 0;
     m_lastFlushNs = startNs;
@@ -69,7 +75,8 @@ bool CaptureWriter::startCapture(const char* path, const ProcessFacts& facts, ui
     m_eventsWritten = 0;
     m_exePath = facts.exePath;
     if (m_statmFd >= 0) ::close(m_statmFd);  // a fork child must read its own /proc/self
-    m_statmFd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    m_statmFd = moveAboveProgramFds(::open("/proc/self/statm", O_RDONLY | O_CLOEXEC));
+    protectDescriptor(&m_statmFd);  // hooks_fd.cpp: the program cannot close or replace it
     m_enc->reset();
     encodeProcessInfo(*m_enc, facts);
     forgetModules();
@@ -165,7 +172,10 @@ void CaptureWriter::emitEvent(const RawEvent& ev, uint64_t key)
     }
     m_enc->thread(ev.thread);
     switch (ev.type) {
-    case EventType::Alloc: m_enc->alloc(ev.kind, ev.addr, ev.size, ev.stack); break;
+    case EventType::Alloc:
+        if (ev.aux) m_enc->allocWeighted(ev.kind, ev.addr, ev.size, ev.stack, ev.aux);  // sampled: aux = weight
+        else m_enc->alloc(ev.kind, ev.addr, ev.size, ev.stack);
+        break;
     case EventType::Free: m_enc->free(ev.kind, ev.addr); break;
     case EventType::Realloc: m_enc->realloc(ev.kind, ev.oldAddr, ev.addr, ev.size, ev.stack); break;
     case EventType::Mmap:
@@ -235,7 +245,8 @@ void CaptureWriter::mergeEvents(size_t count, uint64_t cut, uint64_t drainStart)
                 continue;
             }
         }
-        emitEvent(ev, top.key);
+        if (g_config.soakIntervalMs == 0 || !m_soak.take(ev)) emitEvent(ev, top.key);
+        else ++m_eventsWritten;  // folded into the next snapshot
         if (++top.next == top.end) {
             m_heap[0] = m_heap[--heapSize];
         } else {
@@ -283,7 +294,7 @@ void CaptureWriter::recycleExitedRings(uint64_t atTicks)
     }
 }
 
-void CaptureWriter::drain(DrainMode mode)
+void CaptureWriter::drain(DrainMode mode, uint64_t cutLimit)
 {
     if (!m_file.isOpen()) return;
     const uint64_t sNs = nowNs();
@@ -294,23 +305,47 @@ void CaptureWriter::drain(DrainMode mode)
     std::atomic_thread_fence(std::memory_order_seq_cst);
 
     uint64_t cut = mode == DrainMode::Final ? UINT64_MAX : s;
+    if (cutLimit < cut) cut = cutLimit;
     const size_t count = snapshotRings(cut, mode);
     // Read after every ring's `committed`: each event taken in this drain references an id
     // that was Ready before its commit, so below this limit.
     const uint32_t stackLimit = g_stacks.idLimit();
     emitModuleMapIfChanged();
     emitNewStacks(stackLimit);
-    mergeEvents(count, cut, mode == DrainMode::Final ? UINT64_MAX : s);
+    mergeEvents(count, cut, mode == DrainMode::Final ? UINT64_MAX : (s < cutLimit ? s : cutLimit));
     if (rssDue && rss) {
         m_lastRssNs = sNs;
         if (toUs(s) > m_currentUs) m_currentUs = toUs(s);
         emitRss(s, rss);
     }
     recycleExitedRings(s);
+    if (g_config.soakIntervalMs > 0 && sNs - m_lastSnapshotNs >= uint64_t{g_config.soakIntervalMs} * 1000000ull) {
+        m_lastSnapshotNs = sNs;
+        emitSnapshot(s);
+    }
+}
+
+void CaptureWriter::emitSnapshot(uint64_t atTicks)
+{
+    if (!m_file.isOpen()) return;
+    if (m_soak.failed()) {
+        requestStop("soak mode: out of memory for the per-stack tables");
+        return;
+    }
+    const uint64_t us = toUs(atTicks);
+    if (us > m_currentUs) m_currentUs = us;
+    m_soak.beginSnapshot();
+    while (!m_soak.snapshotDone() && m_file.isOpen()) {  // a failed write closes the file
+        ensureRoom(m_soak.partBound() + 16);
+        m_enc->time(us);
+        m_soak.encodePart(*m_enc);
+    }
+    flush();  // a SIGKILL later loses nothing up to this snapshot
 }
 
 void CaptureWriter::writeEnd(format::EndReason reason)
 {
+    if (g_config.soakIntervalMs > 0) emitSnapshot(eventTicks());  // the state at the end
     ensureRoom(48);
     m_enc->beginExtension(format::RecordType::End);
     m_enc->fieldByte(static_cast<uint8_t>(reason));
@@ -324,6 +359,18 @@ void CaptureWriter::writeTrackingStopped(const char* reason)
     ensureRoom(64 + std::strlen(reason));
     m_enc->beginExtension(format::RecordType::TrackingStopped);
     m_enc->fieldString(reason);
+    m_enc->endExtension();
+}
+
+void CaptureWriter::writeControl(format::RecordType type, const char* label, size_t length, uint64_t atTicks)
+{
+    if (!m_file.isOpen()) return;
+    ensureRoom(32 + length);
+    const uint64_t us = toUs(atTicks);
+    if (us > m_currentUs) m_currentUs = us;
+    m_enc->time(us);
+    m_enc->beginExtension(type);
+    if (type == format::RecordType::Marker) m_enc->fieldString(label, length);
     m_enc->endExtension();
 }
 

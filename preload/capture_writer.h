@@ -27,6 +27,7 @@
 #include "memtrace/record_encoder.h"
 #include "process_info.h"
 #include "raw_event.h"
+#include "soak_aggregator.h"
 
 namespace memtrace::shim {
 
@@ -47,7 +48,8 @@ public:
     bool startCapture(const char* path, const ProcessFacts& facts, uint64_t startNs, uint64_t startTicks,
                       const char** error);
 
-    void drain(DrainMode mode);
+    // cutLimit: emit nothing stamped at or after it (control records, control.h).
+    void drain(DrainMode mode, uint64_t cutLimit = UINT64_MAX);
     // Writes the chunk if the payload is nearly full or the flush interval has passed.
     void maybeFlush(uint64_t now);
     // Compresses and writes the pending payload as one chunk (nothing if empty).
@@ -55,6 +57,8 @@ public:
 
     void writeEnd(format::EndReason reason);
     void writeTrackingStopped(const char* reason);
+    // Pause, Resume (no label) or Marker at event tick atTicks (control.h).
+    void writeControl(format::RecordType type, const char* label, size_t length, uint64_t atTicks);
     void close();
     // Fork child without follow-fork: drop our copy of the parent's descriptor, write nothing.
     void abandonInChild();
@@ -84,6 +88,8 @@ private:
     void recycleExitedRings(uint64_t atTicks);
     uint64_t readRss();
     bool growPending(size_t needed);
+    // Soak mode: a Snapshot (all its parts) at atTicks, then a flush (soak_aggregator.h).
+    void emitSnapshot(uint64_t atTicks);
 
     CaptureFile m_file;
     std::optional<format::RecordEncoder> m_enc;
@@ -102,6 +108,8 @@ private:
     uint64_t m_eventsWritten = 0;
     int m_statmFd = -1;
     const char* m_exePath = nullptr;
+    SoakAggregator m_soak;
+    uint64_t m_lastSnapshotNs = 0;
 };
 
 }  // namespace memtrace::shim

@@ -61,6 +61,15 @@ void readConfig(Config& c)
     const char* unwind = getenv(env::kUnwind);
     c.unwind = unwind && std::strcmp(unwind, "fp") == 0 ? UnwindMethod::FramePointer : UnwindMethod::Libunwind;
     c.execGeneration = static_cast<uint32_t>(readNumber(env::kExecGeneration, 0));
+    c.sampleRate = readNumber(env::kSampleRate, 0);
+    c.sampleSeeded = getenv(env::kSampleSeed) != nullptr;
+    c.sampleSeed = readNumber(env::kSampleSeed, 0);
+    const char* paused = getenv(env::kStartPaused);
+    c.startPaused = paused && std::strcmp(paused, "1") == 0;
+    // Soak: RSS goes with each snapshot, not every 10 ms (the capture must not grow with time
+    // faster than snapshots do).
+    c.soakIntervalMs = static_cast<uint32_t>(readNumber(env::kSoakIntervalMs, 0));
+    if (c.soakIntervalMs > 0 && c.rssIntervalMs < c.soakIntervalMs) c.rssIntervalMs = c.soakIntervalMs;
 }
 
 bool captureFilePath(const Config& c, pid_t pid, const char* exePath, bool alternate, char* out, size_t outSize)

@@ -24,6 +24,11 @@ struct Config {
     uint32_t rssIntervalMs = 10;
     uint32_t flushIntervalMs = 100;
     UnwindMethod unwind = UnwindMethod::Libunwind;
+    uint32_t soakIntervalMs = 0;        // >0: soak mode, a Snapshot every this many ms
+    uint64_t sampleRate = 0;            // >0: byte sampling with this mean (sampling.h)
+    uint64_t sampleSeed = 0;
+    bool sampleSeeded = false;          // MEMTRACE_SAMPLE_SEED given
+    bool startPaused = false;           // control.h
     uint32_t execGeneration = 0;        // >0: this image replaced an earlier traced image (same pid)
 };
 

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "clock.h"
+#include "module_map.h"
 #include "shim_state.h"
 #include "stack_hash.h"
 #include "unwinder.h"
@@ -115,9 +116,11 @@ void pushEvent(ThreadRing& ring, const RawEvent& event)
         // of ours, so the writer can always make progress - unless it is blocked on a lock
         // this thread holds outside the shim. The one known case: glibc holds the loader's
         // write lock while calling a dl_iterate_phdr callback, and the writer calls
-        // dl_iterate_phdr every drain. So if the writer consumes nothing for a second, the
-        // event is dropped and counted (End's events_lost), and this thread keeps dropping
-        // until its ring has room again instead of waiting a second per event.
+        // dl_iterate_phdr every drain. So if the writer is inside dl_iterate_phdr and has
+        // consumed nothing for a second, the event is dropped and counted (End's
+        // events_lost), and this thread keeps dropping until its ring has room again instead
+        // of waiting a second per event. A writer that is merely starved of CPU (a loaded
+        // machine, many busy threads) is waited for: no event is lost to slowness.
         wakeWriter();
         if (!isActive() || ring.writerStalled) {
             g_eventsLost.fetch_add(1, std::memory_order_relaxed);
@@ -129,7 +132,7 @@ void pushEvent(ThreadRing& ring, const RawEvent& event)
             if (waitStart == 0 || consumed != consumedAtStart) {
                 waitStart = now;
                 consumedAtStart = consumed;
-            } else if (now - waitStart > kNoProgressLimitNs) {
+            } else if (now - waitStart > kNoProgressLimitNs && insideLoaderWalk()) {
                 ring.writerStalled = true;
                 continue;
             }

@@ -16,9 +16,12 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "control.h"
+#include "control_channel.h"
 #include "event_recorder.h"
 #include "module_map.h"
 #include "reentrancy_guard.h"
+#include "sampled_blocks.h"
 #include "shim_state.h"
 #include "text_buffer.h"
 #include "writer_thread.h"
@@ -66,6 +69,8 @@ void startChildCapture()
         return;
     }
     announceThreadInChild();
+    announcePauseInChild();
+    openControlChannel();  // g_pid is the child's: `memtrace ctl CHILD` reaches it
     if (!startWriterThread()) {
         g_writer.close();
         g_state.store(ShimState::Disabled, std::memory_order_release);
@@ -76,6 +81,8 @@ void startChildCapture()
 void child()
 {
     g_pid = getpid();
+    closeControlChannelInChild();  // the parent answers for the parent's pid, never this copy
+    g_sampledBlocks.resetInChild();
     if (t_forkLocked) {
         t_forkLocked = 0;
         g_drainLock.resetInChild();

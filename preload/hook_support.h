@@ -12,6 +12,7 @@
 #include "event_recorder.h"
 #include "memtrace/format.h"
 #include "reentrancy_guard.h"
+#include "sampling_hooks.h"
 #include "shim_state.h"
 
 #define MEMTRACE_EXPORT extern "C" __attribute__((visibility("default")))
@@ -50,6 +51,7 @@ private:
 template <class Call>
 inline void* tracedAlloc(AllocatorKind kind, size_t size, Call&& call)
 {
+    if (void* p; allocUnderControl(kind, size, call, &p)) return p;  // paused or sampling
     ThreadRing* ring = currentRing();
     if (!ring) return call();
     const StackId stack = captureStack(*ring);
@@ -73,6 +75,7 @@ inline void* tracedAlloc(AllocatorKind kind, size_t size, Call&& call)
 template <class Call>
 inline void tracedFree(AllocatorKind kind, void* p, Call&& call)
 {
+    if (freeUnderSampling(kind, p, call)) return;
     if (ThreadRing* ring = currentRing()) {
         RawEvent ev{};
         ev.ts = eventTicks();
@@ -91,6 +94,7 @@ inline void tracedFree(AllocatorKind kind, void* p, Call&& call)
 template <class Call>
 inline void* tracedRealloc(AllocatorKind kind, void* old, const size_t& size, bool nullMeansFreed, Call&& call)
 {
+    if (void* p; reallocUnderControl(kind, old, size, call, &p)) return p;  // paused or sampling
     ThreadRing* ring = currentRing();
     if (!ring) return call();
     const StackId stack = captureStack(*ring);

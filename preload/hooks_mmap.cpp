@@ -26,6 +26,7 @@ int rawMunmap(void* addr, size_t length) { return static_cast<int>(syscall(SYS_m
 template <class Call>
 void* tracedMmap(int prot, int flags, size_t length, Call&& call)
 {
+    if (allocationsPaused()) return call();  // mappings are recorded in full under sampling
     ThreadRing* ring = currentRing();
     if (!ring) return call();
     const StackId stack = captureStack(*ring);

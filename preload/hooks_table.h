@@ -34,7 +34,12 @@
     X(execvpe, "execvpe", int, (const char*, char* const*, char* const*), Required)           \
     X(fexecve, "fexecve", int, (int, char* const*, char* const*), Required)                   \
     X(_exit, "_exit", void, (int), Required)                                                  \
-    X(_Exit, "_Exit", void, (int), Required)
+    X(_Exit, "_Exit", void, (int), Required)                                                  \
+    X(close, "close", int, (int), Required)                                                   \
+    X(close_range, "close_range", int, (unsigned, unsigned, int), Optional)                   \
+    X(closefrom, "closefrom", void, (int), Optional)                                          \
+    X(dup2, "dup2", int, (int, int), Required)                                                \
+    X(dup3, "dup3", int, (int, int, int), Required)
 
 // Variadic in glibc's headers, mangled C++ names, or not declared by this glibc.
 #define MEMTRACE_UNDECLARED_HOOKS(X)                                                          \

@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <link.h>
 
+#include <atomic>
 #include <cstring>
 
 namespace memtrace::shim {
@@ -109,25 +110,38 @@ int collectOne(dl_phdr_info* info, size_t, void* data)
     return 0;
 }
 
+constinit std::atomic<uint32_t> g_loaderWalks{0};
+
+// dl_iterate_phdr with g_loaderWalks raised for its duration.
+int walkLoadedObjects(int (*callback)(dl_phdr_info*, size_t, void*), void* data)
+{
+    g_loaderWalks.fetch_add(1, std::memory_order_relaxed);
+    const int r = dl_iterate_phdr(callback, data);
+    g_loaderWalks.fetch_sub(1, std::memory_order_relaxed);
+    return r;
+}
+
 }  // namespace
+
+bool insideLoaderWalk() { return g_loaderWalks.load(std::memory_order_relaxed) != 0; }
 
 bool modulesChanged()
 {
     if (!g_snapshot.collected) return true;
     Counters c;
-    dl_iterate_phdr(readCounters, &c);
+    walkLoadedObjects(readCounters, &c);
     return c.adds != g_snapshot.adds || c.subs != g_snapshot.subs;
 }
 
 void collectModules(const char* exePath)
 {
     Counters c;
-    dl_iterate_phdr(readCounters, &c);
+    walkLoadedObjects(readCounters, &c);
     g_snapshot.count = 0;
     g_snapshot.pathUsed = 0;
     g_snapshot.exePath = exePath;
     g_snapshot.sawFirst = false;
-    dl_iterate_phdr(collectOne, &g_snapshot);
+    walkLoadedObjects(collectOne, &g_snapshot);
     // Counters read before the walk: a load racing with it is seen again next time.
     g_snapshot.adds = c.adds;
     g_snapshot.subs = c.subs;

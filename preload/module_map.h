@@ -25,4 +25,10 @@ void encodeModuleMap(format::RecordEncoder& encoder, uint64_t generation);
 // Forces the next modulesChanged() to answer true (new capture after fork).
 void forgetModules();
 
+// True while a thread is inside one of our dl_iterate_phdr calls, i.e. possibly waiting for
+// the loader's lock. Hook-reachable (a relaxed load): a producer waiting on a full ring drops
+// events only when the writer may be blocked there (event_recorder.cpp), never merely
+// because the writer is slow or starved of CPU.
+bool insideLoaderWalk();
+
 }  // namespace memtrace::shim

@@ -16,6 +16,7 @@ void collectProcessFacts(ProcessFacts& f, const Config& config)
     f.pageSize = page > 0 ? static_cast<uint64_t>(page) : 4096;
     f.maxDepth = config.maxDepth;
     f.options = (config.followFork ? 1u : 0u) | (config.unwind == UnwindMethod::FramePointer ? 2u : 0u);
+    f.sampleRate = config.sampleRate;
 
     const ssize_t n = readlink("/proc/self/exe", f.exePath, sizeof f.exePath - 1);
     f.exePath[n > 0 ? n : 0] = '\0';
@@ -61,6 +62,7 @@ void encodeProcessInfo(format::RecordEncoder& enc, const ProcessFacts& f)
     enc.fieldString(f.cmdline, f.cmdlineLength);
     enc.fieldString(f.hostname);
     enc.fieldString(MEMTRACE_VERSION);
+    enc.field(f.sampleRate);
     enc.endExtension();
 }
 

@@ -25,6 +25,7 @@ struct ProcessFacts {
     char hostname[256] = {};
     char cmdline[kCmdlineMax] = {};  // arguments separated by NUL
     size_t cmdlineLength = 0;
+    uint64_t sampleRate = 0;  // appended field: byte-sampling mean, 0 = every event (sampling.h)
 };
 
 // Reads /proc/self/exe, /proc/self/cmdline and uname. Init/fork-child only (guard set).

@@ -7,7 +7,7 @@
 //   16      addr       new/only address         address          new address     name[0..8)
 //   24      oldAddr    Realloc: old address     -                old address     name[8..16)
 //   32      size       requested size           length           new length      tid (Start)
-//   40      aux        -                        prot|flags<<32   old length      -
+//   40      aux        Alloc: weight if sampled prot|flags<<32   old length      -
 //   48      stack      StackId (0 = none)                                        Name: target index
 //   52      thread     index of the recording thread
 //   56      type, kind

@@ -1,13 +1,18 @@
 #include "shim_state.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "control.h"
+#include "control_channel.h"
 #include "event_recorder.h"
 #include "real_functions.h"
 #include "reentrancy_guard.h"
+#include "sampled_blocks.h"
+#include "sampling.h"
 #include "text_buffer.h"
 #include "unwinder.h"
 #include "writer_thread.h"
@@ -27,6 +32,7 @@ constinit uint64_t g_startTicks = 0;
 constinit pid_t g_pid = 0;
 
 void installForkHandlers();  // fork_handlers.cpp
+static void onQuickExit();
 
 namespace {
 
@@ -113,13 +119,20 @@ void initialize()
     if (!g_stacks.init()) return disable("cannot map the stack table");
     if (!createRingKey()) return disable("pthread_key_create failed");
     if (!g_writer.init()) return disable("cannot set up the capture buffers");
+    if (g_config.sampleRate && !g_sampledBlocks.init()) return disable("cannot map the sampled-block table");
+    initSampling(g_config.sampleRate, g_config.sampleSeed, g_config.sampleSeeded);
     initTickClock();
     g_startNs = nowNs();
     g_startTicks = eventTicks();
     g_facts.startUnixNs = realtimeNs();
     const char* error = nullptr;
     if (!openCapture(&error)) return disable(error);
+    initControl(g_config.startPaused);
+    openControlChannel();
     installForkHandlers();
+    // quick_exit runs the at_quick_exit handlers and then exits past every hook of ours
+    // (glibc calls its internal _exit): ours, registered first, runs after the program's.
+    at_quick_exit(onQuickExit);
     if (!startWriterThread()) {
         g_writer.close();
         return disable("cannot start the writer thread");
@@ -202,6 +215,7 @@ void onCaptureFailed(const char* reason, uint64_t writtenUpToUs)
 // preloaded object is initialised before the executable); a hook called even earlier (by a
 // library constructor) initialises lazily. The destructor runs after the program's static
 // destructors and atexit handlers, so their frees are recorded.
+static void onQuickExit() { finishCapture(format::EndReason::QuickExit); }
 __attribute__((constructor(101))) static void onLoad() { initialize(); }
 __attribute__((destructor(101))) static void onUnload() { finishCapture(format::EndReason::Exit); }
 

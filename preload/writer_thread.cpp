@@ -8,8 +8,11 @@
 #include <atomic>
 
 #include "clock.h"
+#include "control_channel.h"
 #include "futex.h"
 #include "reentrancy_guard.h"
+#include "sampled_blocks.h"
+#include "sampling.h"
 #include "shim_state.h"
 
 namespace memtrace::shim {
@@ -30,6 +33,7 @@ void* writerMain(void*)
     for (;;) {
         const uint32_t seen = g_wakeWord.load(std::memory_order_acquire);
         futexWait(g_wakeWord, seen, uint64_t{intervalMs} * 1000000ull);
+        pollControlChannel();  // `memtrace ctl` requests; takes the drain lock per request
         DrainLockScope lock(g_drainLock);
         const ShimState state = g_state.load(std::memory_order_acquire);
         if (state == ShimState::Finished || state == ShimState::Disabled) break;
@@ -40,7 +44,9 @@ void* writerMain(void*)
         }
         g_writer.drain(DrainMode::Periodic);
         g_writer.maybeFlush(nowNs());
+        if (samplingEnabled()) g_sampledBlocks.maintain();
     }
+    closeControlChannel();
     return nullptr;
 }
 

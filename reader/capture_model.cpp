@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "flat_hash_map.h"
+#include "sample_weights.h"
 
 namespace memtrace::reader {
 
@@ -34,9 +35,18 @@ void CaptureModel::apply(const Record& r)
     case RecordType::Thread:
         break;
     case RecordType::Alloc:
-    case RecordType::AllocWeighted:
         m_heap.alloc(r.kind, r.address, r.size, m_stacks.lookup(StackId{r.stack}), threadOf(r), r.timeUs);
         sample = true;
+        break;
+    case RecordType::AllocWeighted:  // a sampled block: counts as the bytes and blocks it stands for
+        m_heap.alloc(r.kind, r.address, r.weight > r.size ? r.weight : r.size, m_stacks.lookup(StackId{r.stack}),
+                     threadOf(r), r.timeUs, estimatedBlocks(r.size, r.weight, r.address, ++m_weightedRecords));
+        sample = true;
+        break;
+    case RecordType::Marker:
+    case RecordType::Pause:
+    case RecordType::Resume:
+        m_control.apply(r);
         break;
     case RecordType::Free:
         m_heap.free(r.kind, r.address);
@@ -69,6 +79,7 @@ void CaptureModel::apply(const Record& r)
         p.pageSize = r.process.pageSize;
         p.maxDepth = r.process.maxDepth;
         p.options = r.process.options;
+        p.sampleRate = r.process.sampleRate;
         p.exePath = r.process.exePath;
         p.argv = splitArguments(r.process.cmdline);
         p.hostname = r.process.hostname;
@@ -113,6 +124,9 @@ void CaptureModel::apply(const Record& r)
     case RecordType::TrackingStopped:
         m_trackingStopped = std::string(r.text);
         break;
+    case RecordType::Snapshot:
+        sample = m_snapshots.apply(r, m_heap, m_stacks);  // a timeline point per complete snapshot
+        break;
     default:
         if (!r.known) ++m_unknownExtensions;
         break;
@@ -133,8 +147,14 @@ void CaptureModel::finish()
         if (inserted) m_leaks.push_back(LeakGroup{StackIndex{block.stack}, block.kind, 0, 0});
         LeakGroup& group = m_leaks[*index];
         group.bytes += block.size;
-        group.blocks += 1;
+        group.blocks += block.blocks;
     });
+    // Soak: no blocks, but each stack's live bytes at the last snapshot ("live at end").
+    if (isSoak()) {
+        const auto& stats = m_heap.stacks();
+        for (uint32_t i = 0; i < stats.size(); ++i)
+            if (stats[i].liveBlocks > 0) m_leaks.push_back(LeakGroup{StackIndex{i}, stats[i].kind, stats[i].liveBytes, stats[i].liveBlocks});
+    }
     std::sort(m_leaks.begin(), m_leaks.end(), [](const LeakGroup& a, const LeakGroup& b) {
         if (a.bytes != b.bytes) return a.bytes > b.bytes;
         if (a.stack != b.stack) return a.stack < b.stack;

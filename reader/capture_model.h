@@ -11,11 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "control_events.h"
 #include "heap_tracker.h"
 #include "ids.h"
 #include "memtrace/format.h"
 #include "mmap_tracker.h"
 #include "record.h"
+#include "snapshot_state.h"
 #include "stack_table.h"
 #include "timeline.h"
 
@@ -28,6 +30,7 @@ struct ProcessInfo {
     uint64_t pageSize = 0;
     uint64_t maxDepth = 0;
     uint64_t options = 0;
+    uint64_t sampleRate = 0;  // byte sampling: mean bytes per sample; 0 = every event recorded
     std::string exePath;
     std::vector<std::string> argv;
     std::string hostname;
@@ -77,6 +80,14 @@ public:
     const MmapTracker& mmaps() const { return m_mmaps; }
     const Timeline& timeline() const { return m_timeline; }
     const std::vector<LeakGroup>& leaks() const { return m_leaks; }  // by bytes, largest first
+    // Markers, pauses, resumes (docs/CONTROL.md).
+    const ControlEvents& control() const { return m_control; }
+    // Byte sampling (docs/SAMPLING.md): 0 = every event; else heap numbers are estimates.
+    uint64_t sampleRate() const { return m_process ? m_process->sampleRate : 0; }
+    // Soak capture (header flag): numbers come from Snapshot records, at snapshot resolution;
+    // there are no individual blocks (docs/SOAK.md).
+    bool isSoak() const { return (m_header.flags & format::kFlagSoak) != 0; }
+    const SnapshotState& snapshots() const { return m_snapshots; }
 
     uint64_t rssPeakBytes() const { return m_rssPeak; }
     uint64_t rssPeakTimeUs() const { return m_rssPeakTimeUs; }
@@ -98,6 +109,9 @@ private:
     HeapTracker m_heap;
     MmapTracker m_mmaps;
     Timeline m_timeline;
+    SnapshotState m_snapshots;
+    ControlEvents m_control;
+    uint64_t m_weightedRecords = 0;
     std::vector<LeakGroup> m_leaks;
     uint64_t m_rssLast = 0;
     uint64_t m_rssPeak = 0;

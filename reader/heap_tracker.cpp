@@ -26,9 +26,9 @@ StackStats& HeapTracker::beginChange(uint32_t stack)
 }
 
 void HeapTracker::add(format::AllocatorKind kind, uint64_t address, uint64_t size, StackIndex stack, ThreadIndex thread,
-                      uint64_t timeUs)
+                      uint64_t timeUs, uint32_t blocks)
 {
-    LiveBlock block{size, timeUs, stack.value(), thread.value(), kind};
+    LiveBlock block{size, timeUs, stack.value(), thread.value(), blocks, kind};
     auto [slot, inserted] = m_live.insert(address, block);
     if (!inserted) {
         // The address is still live: its free was not seen. Release the old block first.
@@ -38,10 +38,10 @@ void HeapTracker::add(format::AllocatorKind kind, uint64_t address, uint64_t siz
         m_live.insert(address, block);
     }
     StackStats& s = beginChange(stack.value());
-    s.allocations += 1;
+    s.allocations += blocks;
     s.allocatedBytes += size;
     s.liveBytes += size;
-    s.liveBlocks += 1;
+    s.liveBlocks += blocks;
     if (s.firstAllocUs == ~0ull) {
         s.firstAllocUs = timeUs;
         s.kind = kind;
@@ -49,9 +49,9 @@ void HeapTracker::add(format::AllocatorKind kind, uint64_t address, uint64_t siz
     s.lastAllocUs = timeUs;
 
     KindTotals& k = m_byKind[static_cast<uint8_t>(kind)];
-    k.count += 1;
+    k.count += blocks;
     k.bytes += size;
-    m_allocations += 1;
+    m_allocations += blocks;
     m_allocatedBytes += size;
     m_heapBytes += size;
     if (m_heapBytes > m_peakBytes) {
@@ -78,16 +78,16 @@ bool HeapTracker::release(format::AllocatorKind, uint64_t address, LiveBlock& bl
     if (!m_live.erase(address, &block)) return false;
     StackStats& s = beginChange(block.stack);
     s.liveBytes -= block.size;
-    s.liveBlocks -= 1;
+    s.liveBlocks -= block.blocks;
     m_heapBytes -= block.size;
     return true;
 }
 
 void HeapTracker::alloc(format::AllocatorKind kind, uint64_t address, uint64_t size, StackIndex stack, ThreadIndex thread,
-                        uint64_t timeUs)
+                        uint64_t timeUs, uint32_t blocks)
 {
     if (address == 0) return;  // a failed allocation holds nothing
-    add(kind, address, size, stack, thread, timeUs);
+    add(kind, address, size, stack, thread, timeUs, blocks);
 }
 
 void HeapTracker::free(format::AllocatorKind kind, uint64_t address)
@@ -99,17 +99,17 @@ void HeapTracker::free(format::AllocatorKind kind, uint64_t address)
         return;
     }
     StackStats& s = m_stacks[block.stack];
-    s.frees += 1;
+    s.frees += block.blocks;
     if (*lastAllocSlot(block.thread) == address + 1) {
         // The owner's most recent allocation is this very block: nothing was allocated by that
         // thread between its allocation and this free.
-        ++m_temporary;
-        ++s.temporary;
+        m_temporary += block.blocks;
+        s.temporary += block.blocks;
     }
     KindTotals& k = m_byKind[static_cast<uint8_t>(kind)];
-    k.count += 1;
+    k.count += block.blocks;
     k.bytes += block.size;
-    m_frees += 1;
+    m_frees += block.blocks;
     m_freedBytes += block.size;
 }
 
@@ -121,14 +121,49 @@ void HeapTracker::realloc(format::AllocatorKind kind, uint64_t oldAddress, uint6
     if (oldAddress != 0) {
         LiveBlock block;
         if (release(kind, oldAddress, block)) {
-            m_stacks[block.stack].frees += 1;
-            m_frees += 1;
+            m_stacks[block.stack].frees += block.blocks;
+            m_frees += block.blocks;
             m_freedBytes += block.size;
         } else {
             ++m_freesUnmatched;
         }
     }
     if (newAddress != 0) add(kind, newAddress, size, stack, thread, timeUs);
+}
+
+void HeapTracker::applySnapshotEntry(const SnapshotEntry& e, StackIndex stack, uint64_t timeUs)
+{
+    StackStats& s = beginChange(stack.value());
+    if (e.allocations != s.allocations) s.lastAllocUs = timeUs;  // snapshot resolution
+    if (s.firstAllocUs == ~0ull && e.allocations > 0) {
+        s.firstAllocUs = timeUs;
+        s.kind = static_cast<format::AllocatorKind>(e.kind);
+    }
+    s.allocations = e.allocations;
+    s.allocatedBytes = e.allocatedBytes;
+    s.frees = e.frees;
+    s.temporary = e.temporary;
+    s.liveBytes = e.liveBytes;
+    s.liveBlocks = e.liveBlocks;
+}
+
+void HeapTracker::applySnapshotTotals(const SnapshotTotals& t, uint64_t timeUs)
+{
+    m_heapBytes = t.heapBytes;
+    m_allocations = t.allocations;
+    m_allocatedBytes = t.allocatedBytes;
+    m_frees = t.frees;
+    m_freedBytes = t.freedBytes;
+    m_freesUnmatched = t.freesUnmatched;
+    m_anomalies = t.anomalies;
+    m_temporary = t.temporary;
+    m_byKind = t.byKind;
+    if (t.lastPart && (t.heapBytes > m_snapshotPeak || m_peakSeq == 0)) {
+        m_snapshotPeak = t.heapBytes;
+        m_peakSeq = ++m_seq;  // every stack's value now is its value "at the peak"
+        m_peakTimeUs = timeUs;
+    }
+    m_peakBytes = std::max(m_peakBytes, t.peakBytes);
 }
 
 void HeapTracker::finish()

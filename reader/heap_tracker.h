@@ -27,6 +27,7 @@
 #include "ids.h"
 #include "kind_totals.h"
 #include "memtrace/format.h"
+#include "snapshot_record.h"
 
 namespace memtrace::reader {
 
@@ -35,6 +36,7 @@ struct LiveBlock {
     uint64_t timeUs = 0;
     uint32_t stack = 0;   // StackIndex value
     uint32_t thread = 0;  // ThreadIndex value
+    uint32_t blocks = 1;  // blocks it stands for: 1, or the estimate of a sampled block (sample_weights.h)
     format::AllocatorKind kind{};
 };
 
@@ -61,12 +63,22 @@ public:
     // Grows the per-stack table to cover stack indexes [0, count).
     void reserveStacks(size_t count);
 
-    void alloc(format::AllocatorKind kind, uint64_t address, uint64_t size, StackIndex stack, ThreadIndex thread, uint64_t timeUs);
+    // `size` and `blocks` are what the block stands for: for a sampled block (AllocWeighted)
+    // its estimated bytes and blocks, so every total below is an estimate (docs/SAMPLING.md).
+    void alloc(format::AllocatorKind kind, uint64_t address, uint64_t size, StackIndex stack, ThreadIndex thread, uint64_t timeUs,
+               uint32_t blocks = 1);
     void free(format::AllocatorKind kind, uint64_t address);
     void realloc(format::AllocatorKind kind, uint64_t oldAddress, uint64_t newAddress, uint64_t size, StackIndex stack,
                  ThreadIndex thread, uint64_t timeUs);
     // Settles the lazy peak values. Call once, after the last event.
     void finish();
+
+    // Soak captures (snapshot_state.h): a stack's cumulative values from a Snapshot entry, and
+    // the totals of a Snapshot part. The peak is the exact one the shim counted; what each
+    // stack held at the peak is taken at the snapshot with the largest heap (snapshot
+    // resolution), with the same lazy bookkeeping as events.
+    void applySnapshotEntry(const SnapshotEntry& entry, StackIndex stack, uint64_t timeUs);
+    void applySnapshotTotals(const SnapshotTotals& totals, uint64_t timeUs);
 
     uint64_t heapBytes() const { return m_heapBytes; }
     uint64_t peakBytes() const { return m_peakBytes; }
@@ -84,7 +96,8 @@ public:
     const FlatHashMap64<LiveBlock>& liveBlocks() const { return m_live; }
 
 private:
-    void add(format::AllocatorKind kind, uint64_t address, uint64_t size, StackIndex stack, ThreadIndex thread, uint64_t timeUs);
+    void add(format::AllocatorKind kind, uint64_t address, uint64_t size, StackIndex stack, ThreadIndex thread, uint64_t timeUs,
+             uint32_t blocks = 1);
     bool release(format::AllocatorKind kind, uint64_t address, LiveBlock& block);
     StackStats& beginChange(uint32_t stack);
 
@@ -109,6 +122,7 @@ private:
     uint64_t m_freesUnmatched = 0;
     uint64_t m_anomalies = 0;
     uint64_t m_temporary = 0;
+    uint64_t m_snapshotPeak = 0;  // largest heap at a complete snapshot (soak)
 };
 
 }  // namespace memtrace::reader

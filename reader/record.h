@@ -24,6 +24,7 @@
 //   End             code = reason, value = events written, value2 = events lost
 //   ExitStatus      code = ExitKind, value = exit code or signal
 //   Marker          text = label
+//   Snapshot        body = the payload (walk it with SnapshotCursor, snapshot_record.h)
 //   TrackingStopped text = reason
 //   ThreadExit      value = thread index
 //   other extension (unknown or reserved without fields): body = payload, known = false
@@ -48,6 +49,7 @@ struct ProcessInfoView {
     std::string_view cmdline;  // arguments separated by NUL
     std::string_view hostname;
     std::string_view version;
+    uint64_t sampleRate = 0;  // appended field; 0 when absent (not sampled)
 };
 
 struct Record {

@@ -4,6 +4,7 @@
 
 #include "byte_cursor.h"
 #include "module_map_cursor.h"
+#include "snapshot_record.h"
 
 namespace memtrace::reader {
 
@@ -191,9 +192,10 @@ bool RecordDecoder::decodeExtension(uint8_t type, std::span<const uint8_t> paylo
     switch (static_cast<RecordType>(type)) {
     case RecordType::ProcessInfo: {
         ProcessInfoView& p = out.process;
+        p.sampleRate = 0;
         return in.varint(p.pid) && in.varint(p.ppid) && in.varint(p.startUnixNs) && in.varint(p.pageSize) &&
                in.varint(p.maxDepth) && in.varint(p.options) && in.string(p.exePath) && in.string(p.cmdline) &&
-               in.string(p.hostname) && in.string(p.version);
+               in.string(p.hostname) && in.string(p.version) && (in.left() == 0 || in.varint(p.sampleRate));
     }
     case RecordType::ThreadStart:
         return in.varint(out.value) && in.varint(out.value2) && in.string(out.text);
@@ -222,8 +224,10 @@ bool RecordDecoder::decodeExtension(uint8_t type, std::span<const uint8_t> paylo
     case RecordType::Pause:
     case RecordType::Resume:
         return true;
+    case RecordType::Snapshot:  // body = payload; walk it with SnapshotCursor
+        return validSnapshot(payload);
     default:
-        out.known = false;  // Snapshot (reserved) and types from newer writers: skipped by length.
+        out.known = false;  // types from newer writers: skipped by length.
         return true;
     }
 }

@@ -207,8 +207,14 @@ std::vector<SourceFrame> Symbolizer::lookup(ModuleSession* s, const std::string&
     // inlined_subroutine's DW_AT_call_file/line is the location in the scope enclosing it.
     Dwarf_Addr bias = 0;
     Dwarf_Die* cu = dwfl_module_addrdie(mod, addr, &bias);
+    Dwarf_Die* innermost = nullptr;
+    const int found = cu ? dwarf_getscopes(cu, addr - bias, &innermost) : 0;
+    // dwarf_getscopes continues outwards from an inlined scope through its abstract origin, so
+    // a call inlined into an inlined function loses the middle level. The concrete chain, as
+    // eu-addr2line -i walks it, comes from the innermost scope's own parents.
     Dwarf_Die* scopes = nullptr;
-    const int count = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
+    const int count = found > 0 ? dwarf_getscopes_die(&innermost[0], &scopes) : 0;
+    std::free(innermost);
     std::string file = outer.file;
     uint32_t line = outer.line;
     for (int i = 0; i < count; ++i) {

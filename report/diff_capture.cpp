@@ -83,6 +83,7 @@ CaptureProfile profileCapture(const std::string& path, const reader::CaptureMode
     t.temporary = heap.temporary();
     t.durationUs = model.durationUs();
     t.truncated = reader::captureIsCut(model, read);
+    t.sampleRate = model.sampleRate();
 
     const auto& stats = heap.stacks();
     std::vector<StackMetrics> perStack(stats.size());

@@ -57,6 +57,7 @@ struct CaptureTotals {
     uint64_t temporary = 0;
     uint64_t durationUs = 0;
     bool truncated = false;  // cut, damaged or without End record: numbers cover what was read
+    uint64_t sampleRate = 0;  // byte-sampled: numbers are estimates (docs/SAMPLING.md)
 };
 
 struct CaptureProfile {

@@ -53,6 +53,9 @@ std::string diffMarkdown(const StackDiff& diff)
            std::to_string(diff.added.total) + " new, " + std::to_string(diff.vanished.total) + " vanished.\n";
     for (const CaptureTotals* t : {&diff.base, &diff.head})
         if (t->truncated) out += "\n**Warning:** " + markdownCodeSpan(t->name) + " is truncated; its numbers cover what was read.\n";
+    for (const CaptureTotals* t : {&diff.base, &diff.head})
+        if (t->sampleRate)
+            out += "\n**Note:** " + markdownCodeSpan(t->name) + ": estimated (sampled 1 in " + std::to_string(t->sampleRate) + " bytes).\n";
 
     out += "\n| | base | head | change | % |\n|---|--:|--:|--:|--:|\n";
     for (const TotalLine& line : totalLines(diff)) {

@@ -38,6 +38,7 @@ std::string diffText(const StackDiff& diff)
         std::string s = t.name;
         if (!t.program.empty()) s += " (" + t.program + ")";
         if (t.truncated) s += " [truncated]";
+        if (t.sampleRate) s += " [estimated (sampled 1 in " + std::to_string(t.sampleRate) + " bytes)]";
         return s;
     };
     std::string out = "memtrace diff: " + side(diff.base) + " -> " + side(diff.head) + "\n";

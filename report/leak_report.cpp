@@ -72,6 +72,10 @@ std::string headline(const LeakReport& r)
     return out.str();
 }
 
+constexpr const char* kSoakNote =
+    "soak capture: these are the bytes each stack had live at the end (its last snapshot); "
+    "block addresses and ages are not recorded in soak mode";
+
 std::string truncationNote(const LeakReport& r)
 {
     return "the capture was cut at " + seconds(r.readUpToUs) +
@@ -98,6 +102,21 @@ LeakReport buildLeakReport(const reader::CaptureModel& model, const reader::Stre
         leak.lastUs = std::max(leak.lastUs, block.timeUs);
         leak.kind = block.kind;
     });
+    // A soak capture has no blocks, only what each stack had live at the last snapshot.
+    report.soak = model.isSoak();
+    report.sampleRate = model.sampleRate();
+    if (report.soak) {
+        const auto& stats = model.heap().stacks();
+        for (const reader::LeakGroup& live : model.leaks()) {
+            StackLeak& leak = byStack[{live.stack.value(), static_cast<uint8_t>(live.kind)}];
+            leak.bytes += live.bytes;
+            leak.blocks += live.blocks;
+            leak.kind = live.kind;
+            const reader::StackStats& st = stats[live.stack.value()];
+            leak.firstUs = std::min(leak.firstUs, st.firstAllocUs);
+            leak.lastUs = std::max(leak.lastUs, st.lastAllocUs);
+        }
+    }
 
     // 2. Merge recorded stacks that symbolize alike; 3. suppress.
     std::unordered_map<std::string, size_t> groupIndex;
@@ -154,6 +173,8 @@ std::string leakReportText(const LeakReport& r)
     std::ostringstream out;
     out << "memtrace leaks: " << r.program << "\n" << headline(r) << "\n";
     if (r.truncated) out << "warning: " << truncationNote(r) << "\n";
+    if (r.soak) out << "note: " << kSoakNote << "\n";
+    if (r.sampleRate) out << "note: estimated (sampled 1 in " << r.sampleRate << " bytes)\n";
     size_t n = 0;
     for (const LeakGroup& g : r.groups) {
         out << "\n#" << ++n << " " << humanSize(g.bytes) << " in " << g.blocks << " block" << (g.blocks == 1 ? "" : "s")
@@ -180,6 +201,8 @@ std::string leakReportMarkdown(const LeakReport& r)
     std::ostringstream out;
     out << "## Memory leaks: " << markdownCodeSpan(baseName(r.program)) << "\n\n**" << headline(r) << "**\n\n";
     if (r.truncated) out << "> **Warning:** " << truncationNote(r) << ".\n\n";
+    if (r.soak) out << "> **Note:** " << kSoakNote << ".\n\n";
+    if (r.sampleRate) out << "> **Note:** estimated (sampled 1 in " << r.sampleRate << " bytes).\n\n";
     if (!r.groups.empty()) {
         out << "| # | bytes | blocks | kind | allocated in |\n|---:|---:|---:|---|---|\n";
         size_t n = 0;
@@ -221,6 +244,8 @@ std::string leakReportJson(const LeakReport& r)
     j["suppressed_bytes"] = r.suppressedBytes;
     j["suppressed_blocks"] = r.suppressedBlocks;
     j["truncated"] = r.truncated;
+    j["sample_rate_bytes"] = r.sampleRate;  // 0: exact; else estimates (docs/SAMPLING.md)
+    j["soak"] = r.soak;  // true: groups are stacks live at the last snapshot, not blocks
     j["groups"] = nlohmann::json::array();
     for (const LeakGroup& g : r.groups) {
         nlohmann::json group{{"bytes", g.bytes},

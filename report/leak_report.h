@@ -37,8 +37,10 @@ struct LeakReport {
     std::vector<LeakGroup> groups;  // unsuppressed, largest first, after minBytes/top
     std::vector<Suppression> suppressions;  // with match counts
     bool truncated = false;      // capture cut: leaks are provisional
+    bool soak = false;           // soak capture: the stacks live at the last snapshot (docs/SOAK.md)
     uint64_t readUpToUs = 0;
     uint64_t hiddenGroups = 0;   // left out by minBytes/top
+    uint64_t sampleRate = 0;     // byte-sampled capture: numbers are estimates (docs/SAMPLING.md)
 };
 
 LeakReport buildLeakReport(const reader::CaptureModel& model, const reader::StreamResult& read,

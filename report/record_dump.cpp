@@ -6,6 +6,7 @@
 #include "human_size.h"
 #include "reader/module_map_cursor.h"
 #include "reader/record_decoder.h"
+#include "reader/snapshot_record.h"
 
 namespace memtrace::report {
 
@@ -62,6 +63,8 @@ void RecordDump::onHeader(const format::FileHeader& h)
 {
     if (m_statsOnly) return;
     std::fprintf(m_out, "header version=%u flags=0x%x header_size=%u\n", h.version, h.flags, h.headerSize);
+    if (h.flags & format::kFlagSoak)
+        std::fprintf(m_out, "# soak capture: no individual allocation events, only Snapshot records (docs/SOAK.md)\n");
 }
 
 void RecordDump::onChunk(const reader::ChunkBuffer& chunk)
@@ -169,6 +172,24 @@ void RecordDump::printRecord(const reader::Record& r)
         std::fputs("marker ", o);
         quoted(o, r.text);
         break;
+    case RecordType::Snapshot: {  // soak captures: the totals, then one line per changed stack
+        reader::SnapshotCursor cursor(r.body);
+        reader::SnapshotTotals t;
+        cursor.totals(t);
+        std::fprintf(o,
+                     "snapshot seq=%" PRIu64 " last_part=%d heap=%" PRIu64 " blocks=%" PRIu64 " peak=%" PRIu64
+                     " allocs=%" PRIu64 " alloc_bytes=%" PRIu64 " frees=%" PRIu64 " freed_bytes=%" PRIu64
+                     " unmatched=%" PRIu64 " anomalies=%" PRIu64 " temporary=%" PRIu64 " stacks=%" PRIu64,
+                     t.sequence, t.lastPart ? 1 : 0, t.heapBytes, t.heapBlocks, t.peakBytes, t.allocations, t.allocatedBytes,
+                     t.frees, t.freedBytes, t.freesUnmatched, t.anomalies, t.temporary, cursor.entries());
+        reader::SnapshotEntry e;
+        while (cursor.next(e))
+            std::fprintf(o,
+                         "\n    stack %" PRIu64 " kind=%u live=%" PRIu64 " blocks=%" PRIu64 " allocs=%" PRIu64
+                         " alloc_bytes=%" PRIu64 " frees=%" PRIu64 " temporary=%" PRIu64,
+                         e.stack, e.kind, e.liveBytes, e.liveBlocks, e.allocations, e.allocatedBytes, e.frees, e.temporary);
+        break;
+    }
     case RecordType::Pause: std::fputs("pause", o); break;
     case RecordType::Resume: std::fputs("resume", o); break;
     case RecordType::TrackingStopped:

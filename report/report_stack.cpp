@@ -18,17 +18,38 @@ bool isStartupFrame(const reader::SourceFrame& frame)
     return f == "_start" || f.starts_with("__libc_start_main") || f.starts_with("__libc_start_call_main");
 }
 
+std::vector<ReportFrame> reportFrames(const reader::StackTable& stacks, reader::Symbolizer& symbolizer,
+                                      reader::StackIndex stack)
+{
+    std::vector<ReportFrame> out;
+    bool any = false;  // a source survived: shim frames are only trimmed before the first one
+    for (const reader::Frame& frame : stacks.frames(stack)) {
+        const std::vector<reader::SourceFrame>& sources = symbolizer.symbolize(frame);
+        ReportFrame kept{frame, &sources, 0, 0};
+        for (uint32_t i = 0; i < sources.size(); ++i) {
+            const reader::SourceFrame& source = sources[i];
+            if (isStartupFrame(source)) {  // everything outside start-up is noise
+                if (kept.count) out.push_back(kept);
+                return out;
+            }
+            if (!any && isShimFrame(source)) {
+                kept.first = i + 1;
+                continue;
+            }
+            any = true;
+            ++kept.count;
+        }
+        if (kept.count) out.push_back(kept);
+    }
+    return out;
+}
+
 std::vector<reader::SourceFrame> reportStack(const reader::StackTable& stacks, reader::Symbolizer& symbolizer,
                                              reader::StackIndex stack)
 {
     std::vector<reader::SourceFrame> out;
-    for (const reader::Frame& frame : stacks.frames(stack)) {
-        for (const reader::SourceFrame& source : symbolizer.symbolize(frame)) {
-            if (isStartupFrame(source)) return out;  // everything outside start-up is noise
-            if (out.empty() && isShimFrame(source)) continue;
-            out.push_back(source);
-        }
-    }
+    for (const ReportFrame& f : reportFrames(stacks, symbolizer, stack))
+        out.insert(out.end(), f.sources->begin() + f.first, f.sources->begin() + f.first + f.count);
     return out;
 }
 

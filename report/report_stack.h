@@ -4,6 +4,7 @@
 // the outermost end.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "reader/ids.h"
@@ -14,6 +15,18 @@ namespace memtrace::report {
 
 std::vector<reader::SourceFrame> reportStack(const reader::StackTable& stacks, reader::Symbolizer& symbolizer,
                                              reader::StackIndex stack);
+
+// The same trimmed stack, still grouped by recorded frame (pprof needs one location per return
+// address, its inlined calls as that location's lines): sources[first, first + count) of each
+// recorded frame survive the trimming. `sources` points into the symbolizer's cache.
+struct ReportFrame {
+    reader::Frame frame;
+    const std::vector<reader::SourceFrame>* sources = nullptr;  // innermost first
+    uint32_t first = 0;
+    uint32_t count = 0;
+};
+std::vector<ReportFrame> reportFrames(const reader::StackTable& stacks, reader::Symbolizer& symbolizer,
+                                      reader::StackIndex stack);
 
 // Exposed for tests: whether a frame belongs to the shim / to C start-up.
 bool isShimFrame(const reader::SourceFrame& frame);

@@ -75,6 +75,13 @@ Summary buildSummary(const reader::CaptureModel& model, const reader::StreamResu
     }
     s.threads = model.threads().size();
     s.durationUs = model.durationUs();
+    s.sampleRate = model.sampleRate();
+    s.markers = model.control().markers();
+    s.pauses = model.control().pauses().size();
+    s.pauseIntervals = model.control().pauses();
+    s.soak = model.isSoak();
+    s.snapshots = model.snapshots().snapshots();
+    s.snapshotIntervalUs = model.snapshots().intervalUs();
     s.exitStatus = model.exitStatus();
     fillStopInfo(s, model, read);
 

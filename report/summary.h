@@ -59,6 +59,14 @@ struct Summary {
 
     std::vector<StackRow> topPeakStacks;
     std::vector<StackRow> topLeaks;
+
+    uint64_t sampleRate = 0;  // byte sampling: heap numbers are estimates (docs/SAMPLING.md)
+    std::vector<reader::MarkerEvent> markers;  // docs/CONTROL.md
+    size_t pauses = 0;
+    std::vector<reader::PauseInterval> pauseIntervals;
+    bool soak = false;             // numbers from snapshots (docs/SOAK.md)
+    uint64_t snapshots = 0;
+    uint64_t snapshotIntervalUs = 0;
 };
 
 inline constexpr size_t kTopStacks = 10;

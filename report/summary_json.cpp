@@ -42,6 +42,18 @@ json summaryJson(const Summary& s)
     j["corrupt"] = s.corrupt;
     if (!s.stopReason.empty()) j["stop_reason"] = s.stopReason;
 
+    j["sample_rate_bytes"] = s.sampleRate;  // 0: exact; else the heap numbers are estimates
+    j["estimated"] = s.sampleRate != 0;
+    j["soak"] = s.soak;  // docs/SOAK.md: numbers from snapshots
+    j["snapshots"] = s.snapshots;
+    json markers = json::array();
+    for (const reader::MarkerEvent& m : s.markers) markers.push_back({{"label", m.label}, {"time_s", toSeconds(m.timeUs)}});
+    j["markers"] = std::move(markers);
+    j["pauses"] = s.pauses;
+    json paused = json::array();  // [from_s, to_s or null = until the end]
+    for (const reader::PauseInterval& p : s.pauseIntervals)
+        paused.push_back({{"from_s", toSeconds(p.fromUs)}, {"to_s", p.toUs ? json(toSeconds(*p.toUs)) : json(nullptr)}});
+    j["paused"] = std::move(paused);
     j["allocations"] = s.allocations;
     j["frees"] = s.frees;
     j["allocated_bytes"] = s.allocatedBytes;

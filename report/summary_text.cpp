@@ -71,6 +71,18 @@ std::string summaryText(const Summary& s)
         if (s.stopByte) out += " at byte " + std::to_string(*s.stopByte);
         out += "; events up to " + seconds(s.durationUs) + " s were read\n";
     }
+    if (s.soak)
+        out += field("soak capture") + std::to_string(s.snapshots) + (s.snapshots == 1 ? " snapshot" : " snapshots") +
+               (s.snapshots > 1 ? ", one every ~" + seconds(s.snapshotIntervalUs) + " s" : std::string()) + ": totals exact; peak time and stacks at the peak at snapshot resolution; mmap not recorded\n";
+    if (s.sampleRate)
+        out += field("heap numbers") + "estimated (sampled 1 in " + std::to_string(s.sampleRate) + " bytes)\n";
+    if (!s.markers.empty() || s.pauses) {
+        out += field("markers");
+        for (size_t i = 0; i < s.markers.size(); ++i)
+            out += (i ? ", " : "") + s.markers[i].label + " @ " + seconds(s.markers[i].timeUs) + " s";
+        if (s.pauses) out += std::string(s.markers.empty() ? "" : "; ") + std::to_string(s.pauses) + (s.pauses == 1 ? " pause" : " pauses");
+        out += "\n";
+    }
     out += field("peak heap") + humanSize(s.peakHeapBytes) + " at " + seconds(s.peakHeapTimeUs) + " s\n";
     out += field("peak RSS") + humanSize(s.peakRssBytes) + (s.peakRssBytes ? " at " + seconds(s.peakRssTimeUs) + " s" : "") + "\n";
     if (s.mmapCalls) out += field("peak mmap") + humanSize(s.mmapBytesPeak) + "\n";

@@ -10,6 +10,9 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev catch2
   libjemalloc-dev libjemalloc2
   valgrind python3 time
+  zlib1g-dev golang-go
+  clang libclang-rt-dev util-linux
+  sqlite3
   chromium
 )
 missing=()

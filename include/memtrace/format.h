@@ -47,8 +47,8 @@ static_assert(sizeof(FileHeader) == 16);
 
 enum FileFlags : uint16_t {
     kFlagNone = 0,
-    kFlagSoak = 1u << 0,     // aggregated snapshots instead of every event (reserved, issue 8)
-    kFlagSampled = 1u << 1,  // allocations are byte-sampled and carry weights (reserved, issue 8)
+    kFlagSoak = 1u << 0,     // Snapshot records instead of allocation events (docs/SOAK.md)
+    kFlagSampled = 1u << 1,  // allocations are byte-sampled and carry weights (docs/SAMPLING.md)
 };
 
 //  offset  size  field
@@ -83,7 +83,7 @@ enum class RecordType : uint8_t {
     Mremap = 0x08,   // zz old_addr_delta, varint old_length, zz new_minus_old, varint new_length,
                      // zz stack_delta
     Stack = 0x09,    // varint stack_id, varint depth, depth x frame (first varint ip, then zz deltas)
-    AllocWeighted = 0x0a,  // as Alloc, then varint weight (sampling; reserved for issue 8)
+    AllocWeighted = 0x0a,  // as Alloc, then varint weight: bytes it stands for (docs/SAMPLING.md)
 
     // ---- extension (varint payload length follows the type byte) ----
     ProcessInfo = 0x40,
@@ -93,10 +93,10 @@ enum class RecordType : uint8_t {
     Rss = 0x44,
     End = 0x45,
     ExitStatus = 0x46,
-    Marker = 0x47,        // reserved (issue 8): string label
-    Pause = 0x48,         // reserved (issue 8)
-    Resume = 0x49,        // reserved (issue 8)
-    Snapshot = 0x4a,      // reserved (issue 8): aggregated per-stack state
+    Marker = 0x47,        // string label (docs/CONTROL.md)
+    Pause = 0x48,         // empty: allocations not recorded from here
+    Resume = 0x49,        // empty
+    Snapshot = 0x4a,      // soak: cumulative totals + changed stacks (docs/FORMAT.md "Snapshot")
     TrackingStopped = 0x4b,
     ThreadExit = 0x4c,
 };

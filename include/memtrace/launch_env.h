@@ -19,6 +19,14 @@ inline constexpr const char* kMaxDepth = "MEMTRACE_MAX_DEPTH";              // f
 inline constexpr const char* kRssIntervalMs = "MEMTRACE_RSS_INTERVAL_MS";   // default 10
 inline constexpr const char* kFlushIntervalMs = "MEMTRACE_FLUSH_INTERVAL_MS";  // default 100
 inline constexpr const char* kUnwind = "MEMTRACE_UNWIND";                   // "libunwind" | "fp"
+// Soak mode (docs/SOAK.md): snapshot interval in ms; unset or 0 = record every event.
+inline constexpr const char* kSoakIntervalMs = "MEMTRACE_SOAK_INTERVAL_MS";
+// Byte sampling (docs/SAMPLING.md): mean bytes between samples; unset or 0 = every event.
+inline constexpr const char* kSampleRate = "MEMTRACE_SAMPLE_RATE";
+// Fixed seed for the sampling random streams (reproducible tests); unset = seeded from the clock.
+inline constexpr const char* kSampleSeed = "MEMTRACE_SAMPLE_SEED";
+// "1": the capture starts paused (docs/CONTROL.md); memtrace_resume() or `memtrace ctl` resumes.
+inline constexpr const char* kStartPaused = "MEMTRACE_START_PAUSED";
 // Set by the shim itself for a same-pid exec chain: the generation number of the image, so
 // the next image's capture is <output>.exec<N> instead of colliding with its predecessor.
 inline constexpr const char* kExecGeneration = "MEMTRACE_EXEC_GENERATION";

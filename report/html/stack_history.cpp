@@ -59,6 +59,11 @@ public:
             if (r.newAddress != 0 || r.size == 0)
                 if (r.newAddress != 0) added(r.newAddress);
             break;
+        case RecordType::Snapshot:  // soak capture: per-stack live bytes, no blocks (no lifetimes)
+            enterBucket(r.timeUs);
+            m_model.apply(r);
+            settleSeriesFromStacks();
+            break;
         default:
             m_model.apply(r);
             return;
@@ -130,6 +135,20 @@ private:
         const uint32_t s = seriesOf(block->stack);
         beginChange(s);
         m_live[s] += block->size;
+    }
+
+    // Soak: a snapshot set stacks' live bytes directly; each series takes the sum of its stacks.
+    // O(stacks) per snapshot, and snapshots are few.
+    void settleSeriesFromStacks()
+    {
+        std::vector<uint64_t> live(m_live.size(), 0);
+        const auto& stats = m_model.heap().stacks();
+        for (uint32_t i = 0; i < stats.size(); ++i) live[seriesOf(i)] += stats[i].liveBytes;
+        for (uint32_t s = 0; s < m_live.size(); ++s) {
+            if (live[s] == m_live[s]) continue;
+            beginChange(s);
+            m_live[s] = live[s];
+        }
     }
 
     // Settles the current bucket: series untouched since its peak still hold their peak value.

@@ -87,19 +87,21 @@ TEST_CASE("producer and consumer threads pass 2M events in order without loss")
 TEST_CASE("an exiting ring is recycled only after its thread is gone and it is drained")
 {
     RingRegistry registry;
-    ThreadRing* ring = nullptr;
+    std::atomic<ThreadRing*> published{nullptr};  // atomic: read while the worker runs (TSan)
     std::atomic<bool> release{false};
     std::thread worker([&] {
-        ring = registry.acquire();
+        ThreadRing* ring = registry.acquire();
         ring->tid = static_cast<pid_t>(syscall(SYS_gettid));
         RawEvent* slot = ring->tryReserve();
         slot->ts = 1;
         slot->addr = 16;
         ring->commit();
         ring->state.store(RingState::Exiting);  // what the pthread key destructor does
+        published.store(ring);
         while (!release.load()) std::this_thread::yield();
     });
-    while (!ring || ring->state.load() != RingState::Exiting) std::this_thread::yield();
+    while (!published.load()) std::this_thread::yield();
+    ThreadRing* ring = published.load();
     CHECK_FALSE(RingRegistry::tryRecycle(*ring, getpid()));  // thread still alive
     release = true;
     worker.join();

@@ -20,6 +20,9 @@
       el('div', { className: 'mt-capture', text: data.capture + (s.pid != null ? ' \u00b7 pid ' + s.pid : '') }),
     ])
   );
+  if (s.sample_rate_bytes) {
+    app.appendChild(el('div', { className: 'mt-warning', attrs: { id: 'sampled-note' }, text: 'Heap numbers are estimated (sampled 1 in ' + MT.fmtInt(s.sample_rate_bytes) + ' bytes).' }));
+  }
   if (s.truncated) {
     app.appendChild(el('div', { className: 'mt-warning', text: 'The capture is ' + (s.corrupt ? 'corrupt' : 'truncated') + ': events up to ' + s.duration_s + ' s were read' + (s.stop_reason ? ' (' + s.stop_reason + ')' : '') + '.' }));
   }

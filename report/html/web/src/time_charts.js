@@ -105,6 +105,39 @@ MT.TimeCharts = class {
         ctx.restore();
       },
     ];
+    // Markers (memtrace_mark, `memtrace ctl PID mark`): a vertical line and the label.
+    const markers = summary.markers || [];
+    const paused = summary.paused || [];
+    const endS = this.endS;
+    opts.hooks.draw.push(function (u) {
+      if (!markers.length && !paused.length) return;
+      const ctx = u.ctx;
+      ctx.save();
+      // Paused stretches (nothing allocated was recorded): shaded, labelled.
+      for (const p of paused) {
+        const x0 = u.valToPos(p.from_s, 'x', true);
+        const x1 = u.valToPos(p.to_s == null ? endS : p.to_s, 'x', true);
+        ctx.fillStyle = 'rgba(134,142,150,0.18)';
+        ctx.fillRect(x0, u.bbox.top, Math.max(1, x1 - x0), u.bbox.height);
+        ctx.fillStyle = '#495057';
+        ctx.font = 11 * devicePixelRatio + 'px sans-serif';
+        ctx.fillText('paused', x0 + 3, u.bbox.top + u.bbox.height - 6 * devicePixelRatio);
+      }
+      ctx.font = 11 * devicePixelRatio + 'px sans-serif';
+      markers.forEach((m, i) => {
+        const x = u.valToPos(m.time_s, 'x', true);
+        ctx.strokeStyle = '#5f3dc4';
+        ctx.beginPath();
+        ctx.moveTo(x, u.bbox.top);
+        ctx.lineTo(x, u.bbox.top + u.bbox.height);
+        ctx.stroke();
+        ctx.fillStyle = '#5f3dc4';
+        const tw = ctx.measureText(m.label).width;
+        const tx = x + 4 + tw > u.bbox.left + u.bbox.width ? x - 4 - tw : x + 4;
+        ctx.fillText(m.label, Math.max(u.bbox.left + 2, tx), u.bbox.top + (30 + 13 * (i % 4)) * devicePixelRatio);
+      });
+      ctx.restore();
+    });
     const chart = new uPlot(opts, [t, tl.heap, tl.rss, tl.mmap], container);
     chart.root.classList.add('mt-memory-chart');
     this.charts.push(chart);

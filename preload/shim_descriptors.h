@@ -1,0 +1,23 @@
+// Descriptors the shim owns inside the traced process (the capture file, /proc/self/statm).
+// Daemons close every descriptor, or dup2 /dev/null over them; the fd hooks (hooks_fd.cpp)
+// keep such a program from taking ours: close/close_range/closefrom skip them as if they were
+// not open, and a dup2/dup3 onto one first moves ours to another number >= kLowestShimFd.
+//
+// The owner registers the address of its `int fd` once; the descriptor in it is protected
+// while it is >= 0. A move rewrites that int with the drain lock held, so the owner must only
+// read it with the drain lock held (the writer side does) or before the shim is active.
+#pragma once
+
+namespace memtrace::shim {
+
+constexpr int kLowestShimFd = 1000;
+
+// Not hook-reachable (writer side, init, fork child). Idempotent; at most a handful of slots.
+void protectDescriptor(int* fd);
+
+// Moves fd to the lowest free number >= kLowestShimFd (close-on-exec) and closes the old one,
+// out of the way of programs that dup2 over low numbers. Returns the new number, or fd itself
+// if it cannot be moved (or is negative).
+int moveAboveProgramFds(int fd);
+
+}  // namespace memtrace::shim

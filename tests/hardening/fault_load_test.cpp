@@ -1,0 +1,97 @@
+// Load: many threads freeing each other's blocks, threads created and joined in a loop with
+// allocating teardown, a library loaded and unloaded 1,000 times, a signal handler that
+// allocates while the program is allocating. Counts and bytes exact, no deadlock (a hang is
+// killed by the harness's timeout and fails the test).
+#include <catch2/catch.hpp>
+
+#include <regex>
+
+#include "expectations.h"
+#include "harness.h"
+
+using namespace memtrace::integration;
+
+TEST_CASE("32 threads freeing each other's blocks, 20 million events: counts and bytes exact",
+          "[hardening][threads]")
+{
+    TempDir dir;
+    // The same program with no blocks: what starting and joining 32 threads costs.
+    const TracedRun reference = traceExampleOk(dir.file("ref.mtrace"), "thread_storm", {"32", "0"});
+    const Summary base = summarize(reference.capture);
+    // 32 x 312,500 blocks: 10,000,000 mallocs + 10,000,000 frees.
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "thread_storm", {"32", "312500"});
+    CHECK(run.process.out == "thread_storm: 32 threads, 10000000 blocks, 475000000 bytes\n");
+    const Summary capture = summarize(run.capture);
+    CHECK(capture.data["truncated"] == false);
+    expectKind(capture, base, "malloc", 10000000, 475000000);
+    expectKind(capture, base, "free", 10000000, std::nullopt);
+    expectField(capture, base, "leaked_bytes", 0);
+    expectField(capture, base, "leaked_blocks", 0);
+    CHECK(number(capture.data, "frees_unmatched") == number(base.data, "frees_unmatched"));
+    CHECK(number(capture.data, "anomalies") == number(base.data, "anomalies"));
+}
+
+TEST_CASE("threads created and joined in a loop, teardown that allocates: every call recorded",
+          "[hardening][threads]")
+{
+    TempDir dir;
+    const Summary base = summarize(traceExampleOk(dir.file("ref.mtrace"), "thread_churn", {"0"}).capture);
+    const Summary one = summarize(traceExampleOk(dir.file("one.mtrace"), "thread_churn", {"1"}).capture);
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "thread_churn", {"2000"});
+    CHECK(run.process.out == "thread_churn: 2000 threads\n");
+    const Summary capture = summarize(run.capture);
+    CHECK(capture.data["truncated"] == false);
+    // Per thread: malloc 24 (start), 56 (key destructor), 40 (thread_local destructor).
+    expectKind(capture, base, "malloc", 3 * 2000, 120 * 2000);
+    // Every thread frees what it and the runtime allocated for it (the thread_local destructor
+    // list too): 2000 threads free 2000 x what one thread frees, and leave what one leaves
+    // (glibc keeps the first thread's dtv with its cached stack).
+    CHECK(kindStat(capture.data, "free").count == 2000 * kindStat(one.data, "free").count);
+    CHECK(kindStat(capture.data, "free").bytes == 2000 * kindStat(one.data, "free").bytes);
+    CHECK(number(capture.data, "leaked_bytes") == number(one.data, "leaked_bytes"));
+    CHECK(number(capture.data, "frees_unmatched") == 0);
+}
+
+TEST_CASE("dlopen/dlclose of a library 1,000 times: its allocations exact, capture complete",
+          "[hardening][dlopen]")
+{
+    TempDir dir;
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "dlopen_loop", {examplePath("dlopen_plugin"), "1000"});
+    CHECK(run.process.out == "dlopen_loop: 1000 rounds\n");
+    const Summary capture = summarize(run.capture);
+    CHECK(capture.process.err.empty());
+    CHECK(capture.data["truncated"] == false);
+    const KindStat aligned = kindStat(capture.data, "aligned_alloc");
+    CHECK(aligned.count == 2000);
+    CHECK(aligned.bytes == 1344000);
+    CHECK(leaksFrom(capture.data, "plugin_load").empty());
+    CHECK(leaksFrom(capture.data, "plugin_work").empty());
+    CHECK(number(capture.data, "frees_unmatched") == 0);
+}
+
+TEST_CASE("a signal handler that allocates, interrupting allocations: no deadlock, counts consistent",
+          "[hardening][signal]")
+{
+    TempDir dir;
+    const Summary base = baseline(dir);
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "signal_alloc", {"1000000"});
+    std::smatch match;
+    REQUIRE(std::regex_match(run.process.out, match, std::regex(R"(signal_alloc: 1000000 allocations, (\d+) handler runs\n)")));
+    const uint64_t handlerRuns = std::stoull(match[1]);
+    INFO("handler runs: " << handlerRuns);
+    CHECK(handlerRuns > 0);
+    const Summary capture = summarize(run.capture);
+    CHECK(capture.data["truncated"] == false);
+    // Every allocation of main's loop is recorded (+1: the warm-up).
+    expectKind(capture, base, "malloc", 1000001, 1000001 * 48);
+    // A handler run that interrupted the shim inside a hook on this thread passed through
+    // unrecorded (the reentrancy guard); every one recorded has its free recorded too.
+    const KindStat callocs = kindStat(capture.data, "calloc");
+    const uint64_t recordedHandler = callocs.count - kindStat(base.data, "calloc").count;
+    CHECK(recordedHandler >= 1);
+    CHECK(recordedHandler <= handlerRuns + 1);
+    CHECK(callocs.bytes - kindStat(base.data, "calloc").bytes == 80 * recordedHandler);
+    expectKind(capture, base, "free", 1000001 + recordedHandler, std::nullopt);
+    expectField(capture, base, "leaked_bytes", 0);
+    CHECK(number(capture.data, "frees_unmatched") == number(base.data, "frees_unmatched"));
+}
