@@ -7,7 +7,11 @@
 
 #include <pthread.h>
 
+#include <cstddef>
 #include <cstdint>
+
+#include "clock.h"
+#include "memtrace/format.h"
 
 #include "raw_event.h"
 #include "stack_table.h"
@@ -27,6 +31,35 @@ StackId captureStack(ThreadRing& ring);
 // An event is dropped, and counted in End's events_lost, only if tracking ends meanwhile or the
 // writer makes no progress for a second (it is blocked on a lock this thread holds).
 void pushEvent(ThreadRing& ring, const RawEvent& event);
+
+// Stamps and commits an allocation the real call just returned. weight: the bytes a sampled
+// block stands for (the writer then emits AllocWeighted), 0 when every allocation is recorded.
+inline void pushAllocation(ThreadRing& ring, format::AllocatorKind kind, void* p, size_t size, StackId stack,
+                           uint64_t weight = 0)
+{
+    RawEvent ev{};
+    ev.ts = eventTicks();
+    ev.type = EventType::Alloc;
+    ev.kind = kind;
+    ev.addr = reinterpret_cast<uintptr_t>(p);
+    ev.size = size;
+    ev.aux = weight;
+    ev.stack = static_cast<uint32_t>(stack);
+    ev.thread = ring.threadIndex;
+    pushEvent(ring, ev);
+}
+
+// Stamps and commits a release, BEFORE the real call releases the block.
+inline void pushRelease(ThreadRing& ring, format::AllocatorKind kind, void* p)
+{
+    RawEvent ev{};
+    ev.ts = eventTicks();
+    ev.type = EventType::Free;
+    ev.kind = kind;
+    ev.addr = reinterpret_cast<uintptr_t>(p);
+    ev.thread = ring.threadIndex;
+    pushEvent(ring, ev);
+}
 
 // Brackets a real realloc/mremap/munmap: while set, the writer emits nothing at or after
 // `since` (see thread_ring.h). The fence orders the store before the real call's release.

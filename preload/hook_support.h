@@ -56,17 +56,7 @@ inline void* tracedAlloc(AllocatorKind kind, size_t size, Call&& call)
     if (!ring) return call();
     const StackId stack = captureStack(*ring);
     void* p = call();
-    if (p) {
-        RawEvent ev{};
-        ev.ts = eventTicks();
-        ev.type = EventType::Alloc;
-        ev.kind = kind;
-        ev.addr = reinterpret_cast<uintptr_t>(p);
-        ev.size = size;
-        ev.stack = static_cast<uint32_t>(stack);
-        ev.thread = ring->threadIndex;
-        pushEvent(*ring, ev);
-    }
+    if (p) pushAllocation(*ring, kind, p, size, stack);
     return p;
 }
 
@@ -76,15 +66,7 @@ template <class Call>
 inline void tracedFree(AllocatorKind kind, void* p, Call&& call)
 {
     if (freeUnderSampling(kind, p, call)) return;
-    if (ThreadRing* ring = currentRing()) {
-        RawEvent ev{};
-        ev.ts = eventTicks();
-        ev.type = EventType::Free;
-        ev.kind = kind;
-        ev.addr = reinterpret_cast<uintptr_t>(p);
-        ev.thread = ring->threadIndex;
-        pushEvent(*ring, ev);
-    }
+    if (ThreadRing* ring = currentRing()) pushRelease(*ring, kind, p);
     call();
 }
 

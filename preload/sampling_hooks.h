@@ -24,17 +24,6 @@
 
 namespace memtrace::shim {
 
-inline void pushRelease(ThreadRing& ring, format::AllocatorKind kind, void* p)
-{
-    RawEvent ev{};
-    ev.ts = eventTicks();
-    ev.type = EventType::Free;
-    ev.kind = kind;
-    ev.addr = reinterpret_cast<uintptr_t>(p);
-    ev.thread = ring.threadIndex;
-    pushEvent(ring, ev);
-}
-
 // A sampled allocation: recorded as Alloc with aux = weight (the writer emits AllocWeighted).
 template <class Call>
 inline void* sampledAlloc(format::AllocatorKind kind, size_t size, uint64_t weight, Call&& call)
@@ -45,16 +34,7 @@ inline void* sampledAlloc(format::AllocatorKind kind, size_t size, uint64_t weig
     void* p = call();
     if (p) {
         if (!g_sampledBlocks.insert(reinterpret_cast<uintptr_t>(p))) requestStop("the sampled-block table is full");
-        RawEvent ev{};
-        ev.ts = eventTicks();
-        ev.type = EventType::Alloc;
-        ev.kind = kind;
-        ev.addr = reinterpret_cast<uintptr_t>(p);
-        ev.size = size;
-        ev.aux = weight;
-        ev.stack = static_cast<uint32_t>(stack);
-        ev.thread = ring->threadIndex;
-        pushEvent(*ring, ev);
+        pushAllocation(*ring, kind, p, size, stack, weight);
     }
     return p;
 }
@@ -104,17 +84,7 @@ inline bool reallocUnderControl(format::AllocatorKind kind, void* old, const siz
         if (!g_sampledBlocks.insert(reinterpret_cast<uintptr_t>(p))) requestStop("the sampled-block table is full");
         ThreadRing* ring = currentRing();
         if (!ring) return true;
-        const StackId stack = captureStack(*ring);
-        RawEvent ev{};
-        ev.ts = eventTicks();
-        ev.type = EventType::Alloc;
-        ev.kind = kind;
-        ev.addr = reinterpret_cast<uintptr_t>(p);
-        ev.size = size;
-        ev.aux = weight;
-        ev.stack = static_cast<uint32_t>(stack);
-        ev.thread = ring->threadIndex;
-        pushEvent(*ring, ev);
+        pushAllocation(*ring, kind, p, size, captureStack(*ring), weight);
     }
     return true;
 }

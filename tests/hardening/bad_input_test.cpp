@@ -13,13 +13,6 @@ using namespace memtrace::integration;
 
 namespace {
 
-int lineCount(const std::string& text)
-{
-    int lines = 0;
-    for (char c : text) lines += c == '\n';
-    return lines;
-}
-
 // Each reading command, with FILE where the capture goes and OUT where an output file goes.
 const std::vector<std::vector<std::string>> kCommands = {
     {"summary", "FILE"},

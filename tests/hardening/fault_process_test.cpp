@@ -102,6 +102,7 @@ TEST_CASE("50 children at once with --follow-fork: each its own correct capture,
         expectLeakFrom(child, "child_work", 100 * (index + 1), 1, "malloc");
         ++children;
     }
+    INFO("program output:\n" << run.process.out);
     CHECK(children == 50);
     CHECK(countFiles(out) == 51);
     const Summary parent = summarize(capture);

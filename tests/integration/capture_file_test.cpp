@@ -8,17 +8,6 @@
 
 using namespace memtrace::integration;
 
-namespace {
-
-int lineCount(const std::string& text)
-{
-    int lines = 0;
-    for (char c : text) lines += c == '\n';
-    return lines;
-}
-
-}  // namespace
-
 TEST_CASE("a capture cut inside a chunk is read up to the cut and reported", "[capture][truncated]")
 {
     TempDir dir;

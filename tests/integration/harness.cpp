@@ -180,6 +180,13 @@ std::string readFile(const std::string& path)
     return content.str();
 }
 
+int lineCount(const std::string& text)
+{
+    int lines = 0;
+    for (char c : text) lines += c == '\n';
+    return lines;
+}
+
 void writeFile(const std::string& path, const std::string& content)
 {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -82,6 +82,9 @@ std::string announcedCapture(const std::string& stderrText);
 std::string readFile(const std::string& path);
 void writeFile(const std::string& path, const std::string& content);
 
+// Lines in a program's output (newline characters): "one-line error" checks.
+int lineCount(const std::string& text);
+
 }  // namespace memtrace::integration
 
 namespace memtrace::integration {

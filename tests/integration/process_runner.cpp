@@ -65,6 +65,11 @@ ProcessResult runProcess(const ProcessOptions& options)
         result.err = std::string("memfd_create failed: ") + std::strerror(errno);
         return result;
     }
+    // O_APPEND: a memfd has no atomic file position (it is not opened like a regular file), so
+    // processes sharing it (a program and its forked children) would write over each other's
+    // lines at the same offset. Appends are atomic.
+    fcntl(outFd, F_SETFL, O_APPEND);
+    fcntl(errFd, F_SETFL, O_APPEND);
 
     std::vector<std::string> env = buildEnvironment(options);
     std::vector<char*> envp;
