@@ -9,6 +9,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "cu_index.h"
+
 namespace memtrace::reader {
 
 namespace {
@@ -96,6 +98,7 @@ std::string demangle(const char* name)
 struct Symbolizer::ModuleSession {
     Dwfl* dwfl = nullptr;
     Dwfl_Module* module = nullptr;  // null: the file cannot be used; fall back to module+offset
+    CuIndex cuIndex;                // built on the first address libdw's own lookup misses
     ~ModuleSession()
     {
         if (dwfl) dwfl_end(dwfl);
@@ -197,16 +200,27 @@ std::vector<SourceFrame> Symbolizer::lookup(ModuleSession* s, const std::string&
         outer.function = demangle(at == std::string_view::npos || at == 0 ? name : std::string(full.substr(0, at)).c_str());
         outer.resolved = true;
     }
+    Dwarf_Addr bias = 0;
+    Dwarf_Die* cu = dwfl_module_addrdie(mod, addr, &bias);
+    Dwarf_Die cuFromIndex;
+    if (!cu) {  // no .debug_aranges (clang): our own index of the CUs' ranges
+        if (Dwarf* dwarf = dwfl_module_getdwarf(mod, &bias)) {
+            s->cuIndex.build(dwarf);
+            if (s->cuIndex.find(dwarf, addr - bias, cuFromIndex)) cu = &cuFromIndex;
+        }
+    }
     if (Dwfl_Line* line = dwfl_module_getsrc(mod, addr)) {
         int lineNo = 0;
         if (const char* file = dwfl_lineinfo(line, nullptr, &lineNo, nullptr, nullptr, nullptr)) outer.file = file;
         outer.line = static_cast<uint32_t>(lineNo > 0 ? lineNo : 0);
+    } else if (Dwarf_Line* line = cu ? dwarf_getsrc_die(cu, addr - bias) : nullptr) {
+        int lineNo = 0;
+        if (const char* file = dwarf_linesrc(line, nullptr, nullptr)) outer.file = file;
+        if (dwarf_lineno(line, &lineNo) == 0) outer.line = static_cast<uint32_t>(lineNo > 0 ? lineNo : 0);
     }
 
     // Inlined calls: scopes[0] is innermost. The line table gives the innermost location; each
     // inlined_subroutine's DW_AT_call_file/line is the location in the scope enclosing it.
-    Dwarf_Addr bias = 0;
-    Dwarf_Die* cu = dwfl_module_addrdie(mod, addr, &bias);
     Dwarf_Die* innermost = nullptr;
     const int found = cu ? dwarf_getscopes(cu, addr - bias, &innermost) : 0;
     // dwarf_getscopes continues outwards from an inlined scope through its abstract origin, so
