@@ -75,6 +75,7 @@ std::string directoryOf(const std::string& path)
     setenv(env::kMaxDepth, std::to_string(request.maxDepth).c_str(), 1);
     setenv(env::kRssIntervalMs, std::to_string(request.rssIntervalMs).c_str(), 1);
     setenv(env::kFlushIntervalMs, std::to_string(request.flushIntervalMs).c_str(), 1);
+    setenv(env::kTimeResolutionUs, std::to_string(request.timeResolutionUs).c_str(), 1);
     setenv(env::kUnwind, request.unwind.c_str(), 1);
     unsetenv(env::kExecGeneration);
 

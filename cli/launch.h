@@ -16,6 +16,7 @@ struct LaunchRequest {
     unsigned maxDepth = 128;
     unsigned rssIntervalMs = 10;
     unsigned flushIntervalMs = 100;
+    unsigned timeResolutionUs = 100;
     std::string unwind = "libunwind";
 };
 

@@ -147,6 +147,10 @@ CommandAction addRunCommand(CLI::App& app)
     run->add_option("--flush-interval", request->flushIntervalMs, "Longest time between two flushes, in ms")
         ->check(CLI::Range(1, 3600000))
         ->capture_default_str();
+    run->add_option("--time-resolution", request->timeResolutionUs,
+                    "Timestamps are multiples of this many µs; coarser = smaller capture")
+        ->check(CLI::Range(1, 1000000))
+        ->capture_default_str();
     run->add_option("--unwind", request->unwind, "Stack unwinder")
         ->check(CLI::IsMember({"libunwind", "fp"}))
         ->capture_default_str();

@@ -78,6 +78,7 @@ bool CaptureWriter::startCapture(const char* path, const ProcessFacts& facts, ui
     m_statmFd = moveAboveProgramFds(::open("/proc/self/statm", O_RDONLY | O_CLOEXEC));
     protectDescriptor(&m_statmFd);  // hooks_fd.cpp: the program cannot close or replace it
     m_enc->reset();
+    m_enc->setTimeResolution(g_config.timeResolutionUs);
     encodeProcessInfo(*m_enc, facts);
     forgetModules();
     return true;

@@ -58,6 +58,9 @@ void readConfig(Config& c)
     c.flushIntervalMs = static_cast<uint32_t>(readNumber(env::kFlushIntervalMs, env::kDefaultFlushIntervalMs));
     if (c.rssIntervalMs == 0) c.rssIntervalMs = env::kDefaultRssIntervalMs;
     if (c.flushIntervalMs == 0) c.flushIntervalMs = env::kDefaultFlushIntervalMs;
+    c.timeResolutionUs =
+        static_cast<uint32_t>(readNumber(env::kTimeResolutionUs, env::kDefaultTimeResolutionUs));
+    if (c.timeResolutionUs == 0) c.timeResolutionUs = 1;
     const char* unwind = getenv(env::kUnwind);
     c.unwind = unwind && std::strcmp(unwind, "fp") == 0 ? UnwindMethod::FramePointer : UnwindMethod::Libunwind;
     c.execGeneration = static_cast<uint32_t>(readNumber(env::kExecGeneration, 0));

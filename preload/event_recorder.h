@@ -38,7 +38,7 @@ inline void pushAllocation(ThreadRing& ring, format::AllocatorKind kind, void* p
                            uint64_t weight = 0)
 {
     RawEvent ev{};
-    ev.ts = eventTicks();
+    ev.ts = hookTicks();
     ev.type = EventType::Alloc;
     ev.kind = kind;
     ev.addr = reinterpret_cast<uintptr_t>(p);
@@ -53,7 +53,7 @@ inline void pushAllocation(ThreadRing& ring, format::AllocatorKind kind, void* p
 inline void pushRelease(ThreadRing& ring, format::AllocatorKind kind, void* p)
 {
     RawEvent ev{};
-    ev.ts = eventTicks();
+    ev.ts = hookTicks();
     ev.type = EventType::Free;
     ev.kind = kind;
     ev.addr = reinterpret_cast<uintptr_t>(p);

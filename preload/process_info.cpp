@@ -17,6 +17,7 @@ void collectProcessFacts(ProcessFacts& f, const Config& config)
     f.maxDepth = config.maxDepth;
     f.options = (config.followFork ? 1u : 0u) | (config.unwind == UnwindMethod::FramePointer ? 2u : 0u);
     f.sampleRate = config.sampleRate;
+    f.timeResolutionUs = config.timeResolutionUs;
 
     const ssize_t n = readlink("/proc/self/exe", f.exePath, sizeof f.exePath - 1);
     f.exePath[n > 0 ? n : 0] = '\0';
@@ -63,6 +64,7 @@ void encodeProcessInfo(format::RecordEncoder& enc, const ProcessFacts& f)
     enc.fieldString(f.hostname);
     enc.fieldString(MEMTRACE_VERSION);
     enc.field(f.sampleRate);
+    enc.field(f.timeResolutionUs);
     enc.endExtension();
 }
 

@@ -26,6 +26,7 @@ struct ProcessFacts {
     char cmdline[kCmdlineMax] = {};  // arguments separated by NUL
     size_t cmdlineLength = 0;
     uint64_t sampleRate = 0;  // appended field: byte-sampling mean, 0 = every event (sampling.h)
+    uint64_t timeResolutionUs = 1;  // appended field: timestamps are multiples of this
 };
 
 // Reads /proc/self/exe, /proc/self/cmdline and uname. Init/fork-child only (guard set).

@@ -80,6 +80,7 @@ void CaptureModel::apply(const Record& r)
         p.maxDepth = r.process.maxDepth;
         p.options = r.process.options;
         p.sampleRate = r.process.sampleRate;
+        p.timeResolutionUs = r.process.timeResolutionUs;
         p.exePath = r.process.exePath;
         p.argv = splitArguments(r.process.cmdline);
         p.hostname = r.process.hostname;

@@ -31,6 +31,7 @@ struct ProcessInfo {
     uint64_t maxDepth = 0;
     uint64_t options = 0;
     uint64_t sampleRate = 0;  // byte sampling: mean bytes per sample; 0 = every event recorded
+    uint64_t timeResolutionUs = 1;  // every timestamp is a multiple of this
     std::string exePath;
     std::vector<std::string> argv;
     std::string hostname;

@@ -50,6 +50,7 @@ struct ProcessInfoView {
     std::string_view hostname;
     std::string_view version;
     uint64_t sampleRate = 0;  // appended field; 0 when absent (not sampled)
+    uint64_t timeResolutionUs = 1;  // appended field; 1 when absent (older captures)
 };
 
 struct Record {

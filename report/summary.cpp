@@ -72,6 +72,7 @@ Summary buildSummary(const reader::CaptureModel& model, const reader::StreamResu
         s.program = process->exePath;
         s.commandLine = process->argv;
         s.pid = process->pid;
+        s.timeResolutionUs = process->timeResolutionUs;
     }
     s.threads = model.threads().size();
     s.durationUs = model.durationUs();

@@ -60,6 +60,7 @@ struct Summary {
     std::vector<StackRow> topPeakStacks;
     std::vector<StackRow> topLeaks;
 
+    uint64_t timeResolutionUs = 1;  // every time in the capture is a multiple of this
     uint64_t sampleRate = 0;  // byte sampling: heap numbers are estimates (docs/SAMPLING.md)
     std::vector<reader::MarkerEvent> markers;  // docs/CONTROL.md
     size_t pauses = 0;

@@ -42,6 +42,7 @@ json summaryJson(const Summary& s)
     j["corrupt"] = s.corrupt;
     if (!s.stopReason.empty()) j["stop_reason"] = s.stopReason;
 
+    j["time_resolution_us"] = s.timeResolutionUs;  // times are multiples of this (run --time-resolution)
     j["sample_rate_bytes"] = s.sampleRate;  // 0: exact; else the heap numbers are estimates
     j["estimated"] = s.sampleRate != 0;
     j["soak"] = s.soak;  // docs/SOAK.md: numbers from snapshots

@@ -19,6 +19,8 @@ inline constexpr const char* kMaxDepth = "MEMTRACE_MAX_DEPTH";              // f
 inline constexpr const char* kRssIntervalMs = "MEMTRACE_RSS_INTERVAL_MS";   // default 10
 inline constexpr const char* kFlushIntervalMs = "MEMTRACE_FLUSH_INTERVAL_MS";  // default 100
 inline constexpr const char* kUnwind = "MEMTRACE_UNWIND";                   // "libunwind" | "fp"
+// Resolution of the capture's timestamps in µs (record_encoder.h); default kDefaultTimeResolutionUs.
+inline constexpr const char* kTimeResolutionUs = "MEMTRACE_TIME_RESOLUTION_US";
 // Soak mode (docs/SOAK.md): snapshot interval in ms; unset or 0 = record every event.
 inline constexpr const char* kSoakIntervalMs = "MEMTRACE_SOAK_INTERVAL_MS";
 // Byte sampling (docs/SAMPLING.md): mean bytes between samples; unset or 0 = every event.
@@ -34,5 +36,6 @@ inline constexpr const char* kExecGeneration = "MEMTRACE_EXEC_GENERATION";
 inline constexpr unsigned kDefaultMaxDepth = 128;
 inline constexpr unsigned kDefaultRssIntervalMs = 10;
 inline constexpr unsigned kDefaultFlushIntervalMs = 100;
+inline constexpr unsigned kDefaultTimeResolutionUs = 100;
 
 }  // namespace memtrace::env

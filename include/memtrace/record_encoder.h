@@ -45,10 +45,18 @@ public:
     bool fits(size_t bytes) const { return static_cast<size_t>(m_end - m_cur) >= bytes; }
     bool empty() const { return m_cur == m_begin; }
 
-    // Time moves to absUs (microseconds since capture start). Writes nothing if unchanged.
-    // The first Time of a chunk carries the absolute value (the delta from 0).
+    // Times are written rounded down to a multiple of this many µs (the capture's time
+    // resolution, recorded in ProcessInfo). Coarser time means fewer Time records and, more
+    // important, repeated patterns of records that zstd can match: record order, not time,
+    // carries the order of events, so only the timeline's precision is lost (PERFORMANCE.md).
+    void setTimeResolution(uint64_t us) { m_resolutionUs = us ? us : 1; }
+
+    // Time moves to absUs (microseconds since capture start), rounded down to the resolution.
+    // Writes nothing if unchanged. The first Time of a chunk carries the absolute value (the
+    // delta from 0).
     void time(uint64_t absUs)
     {
+        if (m_resolutionUs > 1) absUs -= absUs % m_resolutionUs;
         if (m_timeWritten && absUs <= m_state.timeUs) return;
         type(RecordType::Time);
         put(absUs - (m_timeWritten ? m_state.timeUs : 0));
@@ -186,6 +194,7 @@ private:
     uint8_t* m_end;
     uint8_t* m_lengthAt = nullptr;
     DeltaState m_state;
+    uint64_t m_resolutionUs = 1;
     bool m_timeWritten = false;
     uint32_t m_thread = ~0u;
 };

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <regex>
+#include <set>
+#include <sstream>
 #include <unistd.h>
 
 #include "expectations.h"
@@ -291,4 +293,36 @@ TEST_CASE("run: an exec in the traced process continues in <capture>.exec1", "[p
     expectKind(program, base, "malloc", 214, 1125036);
     expectField(program, base, "leaked_bytes", 41260);
     expectLeakFrom(program, "leak_page_buffers", 40960, 10, "malloc");
+}
+
+TEST_CASE("run --time-resolution: every time in the capture is a multiple of it; 100 us by default",
+          "[process][time]")
+{
+    for (const int resolutionUs : {0, 1, 1000}) {  // 0: the default
+        DYNAMIC_SECTION("resolution " << resolutionUs)
+        {
+            TempDir dir;
+            std::vector<std::string> options;
+            if (resolutionUs) options = {"--time-resolution", std::to_string(resolutionUs)};
+            const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "threads_cross_free", {}, options);
+            const uint64_t expected = resolutionUs ? resolutionUs : 100;
+            CHECK(number(summarize(run.capture).data, "time_resolution_us") == expected);
+
+            const ProcessResult dump = runCommand({memtraceBinary(), "dump", run.capture});
+            REQUIRE(dump.status == 0);
+            const std::regex stamp(R"(^t=(\d+)\.(\d{6}) )");
+            std::set<uint64_t> times;
+            std::istringstream lines(dump.out);
+            for (std::string line; std::getline(lines, line);) {
+                std::smatch m;
+                if (!std::regex_search(line, m, stamp)) continue;
+                const uint64_t us = std::stoull(m[1]) * 1000000 + std::stoull(m[2]);
+                INFO(line);
+                CHECK(us % expected == 0);
+                times.insert(us);
+            }
+            // The example runs for several ms: the check above saw many distinct times.
+            CHECK(times.size() >= 3);
+        }
+    }
 }

@@ -273,6 +273,29 @@ TEST_CASE("delta state resets per chunk")
     }
 }
 
+TEST_CASE("a time resolution rounds Time records down and drops the ones that round to no change")
+{
+    std::vector<uint8_t> buffer(256);
+    format::RecordEncoder e(buffer.data(), buffer.size());
+    e.setTimeResolution(100);
+    e.time(1234);  // -> 1200
+    e.alloc(AllocatorKind::Malloc, 0x1000, 8, 3);
+    e.time(1299);  // still 1200: no record
+    e.free(AllocatorKind::Free, 0x1000);
+    e.time(1300);  // -> 1300
+    e.free(AllocatorKind::Free, 0x2000);
+    const auto records = decodeAll(buffer.data(), e.size());
+    REQUIRE(records.size() == 5);
+    CHECK(records[0].type == RecordType::Time);
+    CHECK(records[0].timeUs == 1200);
+    CHECK(records[1].type == RecordType::Alloc);
+    CHECK(records[2].type == RecordType::Free);
+    CHECK(records[2].timeUs == 1200);
+    CHECK(records[3].type == RecordType::Time);
+    CHECK(records[3].timeUs == 1300);
+    CHECK(records[4].timeUs == 1300);
+}
+
 #include <random>
 
 #include "reader/capture_model.h"
