@@ -86,7 +86,18 @@ bool CaptureWriter::startCapture(const char* path, const ProcessFacts& facts, ui
 
 void CaptureWriter::ensureRoom(size_t bytes)
 {
-    if (!m_enc->fits(bytes)) flush();
+    if (m_enc->fits(bytes)) return;
+    publishConsumed();  // producers waiting for room go on while the chunk is compressed
+    flush();
+}
+
+// The events encoded so far are copied out of the rings: their slots may be reused. Only the
+// merge reads the rings, and only from `next` on, so this is safe in the middle of a merge.
+void CaptureWriter::publishConsumed()
+{
+    if (m_merging == 0) return;
+    for (size_t i = 0; i < m_merging; ++i) m_pending[i].ring->consumed.store(m_pending[i].next, std::memory_order_release);
+    announceRoom();
 }
 
 bool CaptureWriter::flush()
@@ -227,6 +238,7 @@ void CaptureWriter::mergeEvents(size_t count, uint64_t cut, uint64_t drainStart)
             at = smallest;
         }
     };
+    m_merging = count;
     for (size_t i = 0; i < count; ++i) m_heap[heapSize++] = static_cast<uint32_t>(i);
     for (size_t i = heapSize / 2; i-- > 0;) siftDown(i);
     while (heapSize > 0) {
@@ -255,7 +267,8 @@ void CaptureWriter::mergeEvents(size_t count, uint64_t cut, uint64_t drainStart)
         }
         siftDown(0);
     }
-    for (size_t i = 0; i < count; ++i) m_pending[i].ring->consumed.store(m_pending[i].next, std::memory_order_release);
+    publishConsumed();
+    m_merging = 0;
 }
 
 uint64_t CaptureWriter::readRss()

@@ -76,6 +76,7 @@ private:
     };
 
     void ensureRoom(size_t bytes);
+    void publishConsumed();
     // Event ticks (clock.h) -> µs since the capture started.
     uint64_t toUs(uint64_t ticks) const { return m_clock.toNsSinceStart(ticks) / 1000; }
     size_t snapshotRings(uint64_t& cut, DrainMode mode);
@@ -96,6 +97,7 @@ private:
     uint8_t* m_payload = nullptr;
     Pending* m_pending = nullptr;
     size_t m_pendingCapacity = 0;
+    size_t m_merging = 0;  // rings in the merge under way (publishConsumed)
     uint32_t* m_heap = nullptr;
 
     TickConverter m_clock;

@@ -1,6 +1,5 @@
 #include "event_recorder.h"
 
-#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -105,7 +104,8 @@ void pushEvent(ThreadRing& ring, const RawEvent& event)
     constexpr uint64_t kNoProgressLimitNs = 1000000000ull;
     uint64_t waitStart = 0;
     uint64_t consumedAtStart = 0;
-    for (uint32_t spins = 0;; ++spins) {
+    for (;;) {
+        const uint32_t room = roomGeneration();  // before the check, so no announcement is missed
         if (RawEvent* slot = ring.tryReserve()) {
             ring.writerStalled = false;
             *slot = event;
@@ -126,18 +126,16 @@ void pushEvent(ThreadRing& ring, const RawEvent& event)
             g_eventsLost.fetch_add(1, std::memory_order_relaxed);
             return;
         }
-        if ((spins & 63) == 0) {
-            const uint64_t now = nowNs();
-            const uint64_t consumed = ring.consumed.load(std::memory_order_acquire);
-            if (waitStart == 0 || consumed != consumedAtStart) {
-                waitStart = now;
-                consumedAtStart = consumed;
-            } else if (now - waitStart > kNoProgressLimitNs && insideLoaderWalk()) {
-                ring.writerStalled = true;
-                continue;
-            }
+        const uint64_t now = nowNs();
+        const uint64_t consumed = ring.consumed.load(std::memory_order_acquire);
+        if (waitStart == 0 || consumed != consumedAtStart) {
+            waitStart = now;
+            consumedAtStart = consumed;
+        } else if (now - waitStart > kNoProgressLimitNs && insideLoaderWalk()) {
+            ring.writerStalled = true;
+            continue;
         }
-        sched_yield();
+        waitForRoom(room);
     }
 }
 

@@ -27,7 +27,7 @@ ThreadRing* currentRing();
 // table is full (which requests a stop).
 StackId captureStack(ThreadRing& ring);
 
-// Appends an event. If the ring is full: wakes the writer and yields until there is room.
+// Appends an event. If the ring is full: wakes the writer and sleeps until there is room.
 // An event is dropped, and counted in End's events_lost, only if tracking ends meanwhile or the
 // writer makes no progress for a second (it is blocked on a lock this thread holds).
 void pushEvent(ThreadRing& ring, const RawEvent& event);

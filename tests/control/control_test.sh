@@ -106,6 +106,15 @@ until "$memtrace" dump "$dir/ctl.mtrace" 2>/dev/null | grep -q " alloc malloc 0x
     sleep 0.05; i=$((i + 1)); [ $i -gt 400 ] && { fail "no round recorded after resume"; break; }
 done
 "$memtrace" ctl "$pid" mark "after resume" 2>"$dir/err" || fail "ctl mark: $(cat "$dir/err")"
+# Another user is refused: root drops to nobody with setpriv for the client.
+if [ "$(id -u)" = 0 ] && [ -x /usr/bin/setpriv ]; then
+    /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups -- "$memtrace" ctl "$pid" mark "from nobody" 2>"$dir/err"
+    rc=$?
+    [ $rc = 2 ] && [ "$(wc -l <"$dir/err")" = 1 ] && grep -q "permission denied (another user)" "$dir/err" ||
+        fail "ctl from another user: exit $rc: $(cat "$dir/err")"
+else
+    echo "NOT TESTED: ctl refusing another user (needs root and setpriv to act as a second user)" >&2
+fi
 "$memtrace" ctl "$pid" pause 2>"$dir/err" || fail "ctl pause: $(cat "$dir/err")"
 touch "$dir/stop"
 wait $run || fail "traced ctl_target: exit $?"
