@@ -57,17 +57,6 @@ std::string totalChange(uint64_t base, uint64_t head, TotalUnit unit)
     return {};
 }
 
-std::string frameLine(const reader::SourceFrame& f)
-{
-    std::string line = f.function;
-    if (!f.file.empty()) {
-        line += "  " + f.file;
-        if (f.line) line += ":" + std::to_string(f.line);
-    }
-    if (f.inlined) line += "  (inlined)";
-    return line;
-}
-
 std::string leafName(const DiffRow& row) { return row.frames.empty() ? "(no stack)" : row.frames.front().function; }
 
 const char* statusName(DiffStatus status)

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "diff_model.h"
+#include "terminal_text.h"
 
 namespace memtrace::report {
 
@@ -32,7 +33,6 @@ std::string percentChange(uint64_t base, uint64_t head);
 // A total for people: "1.00 MiB (1048576 B)", "214", "0.012345 s".
 std::string totalValue(uint64_t value, TotalUnit unit);
 std::string totalChange(uint64_t base, uint64_t head, TotalUnit unit);  // "+64.00 KiB (+65536 B)", "+3", "+0.001000 s"
-std::string frameLine(const reader::SourceFrame& frame);  // "fn  file:line  (inlined)"
 std::string leafName(const DiffRow& row);                 // innermost function, "(no stack)"
 const char* statusName(DiffStatus status);
 // What a rule saw: "peak heap +6.25% (+65536 B: 1048576 B -> 1114112 B)".

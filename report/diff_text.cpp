@@ -35,8 +35,8 @@ void appendSection(std::string& out, const StackDiff& diff, const DiffSection& s
 std::string diffText(const StackDiff& diff)
 {
     auto side = [](const CaptureTotals& t) {
-        std::string s = t.name;
-        if (!t.program.empty()) s += " (" + t.program + ")";
+        std::string s = terminalSafe(t.name);
+        if (!t.program.empty()) s += " (" + terminalSafe(t.program) + ")";
         if (t.truncated) s += " [truncated]";
         if (t.sampleRate) s += " [estimated (sampled 1 in " + std::to_string(t.sampleRate) + " bytes)]";
         return s;

@@ -9,6 +9,7 @@
 #include "markdown_escape.h"
 #include "report_stack.h"
 #include "stack_json.h"
+#include "terminal_text.h"
 
 namespace memtrace::report {
 
@@ -76,8 +77,8 @@ std::string percent(double fraction) { return fixed(fraction * 100.0, 0) + "%"; 
 
 std::string frameText(const reader::SourceFrame& f)
 {
-    std::string text = f.function;
-    if (!f.file.empty()) text += " (" + f.file + (f.line ? ":" + std::to_string(f.line) : "") + ")";
+    std::string text = terminalSafe(f.function);
+    if (!f.file.empty()) text += " (" + terminalSafe(f.file) + (f.line ? ":" + std::to_string(f.line) : "") + ")";
     if (f.inlined) text += " [inlined]";
     return text;
 }
@@ -96,7 +97,7 @@ std::string sampling(const GrowthReport& g)
 
 std::string growthText(const GrowthReport& g)
 {
-    std::string out = "memtrace growth: " + (g.program.empty() ? std::string("(unknown program)") : g.program) + "\n";
+    std::string out = "memtrace growth: " + (g.program.empty() ? std::string("(unknown program)") : terminalSafe(g.program)) + "\n";
     out += "sampled: " + sampling(g) + "\n";
     if (g.truncated) out += "note: the capture was cut; the trend ends where it stops\n";
     if (g.samples < 3) {

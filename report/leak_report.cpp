@@ -11,6 +11,7 @@
 #include "markdown_escape.h"
 #include "report_stack.h"
 #include "stack_json.h"
+#include "terminal_text.h"
 
 namespace memtrace::report {
 namespace {
@@ -54,11 +55,11 @@ std::string baseName(const std::string& path)
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-std::string frameLine(const reader::SourceFrame& f)
+std::string leakFrameLine(const reader::SourceFrame& f)
 {
-    std::string line = f.function;
-    if (!f.file.empty()) line += "  " + f.file + ":" + std::to_string(f.line);
-    else if (!f.module.empty() && f.resolved) line += "  (" + baseName(f.module) + ")";
+    std::string line = terminalSafe(f.function);
+    if (!f.file.empty()) line += "  " + terminalSafe(f.file) + ":" + std::to_string(f.line);
+    else if (!f.module.empty() && f.resolved) line += "  (" + terminalSafe(baseName(f.module)) + ")";
     if (f.inlined) line += "  (inlined)";
     return line;
 }
@@ -171,7 +172,7 @@ LeakReport buildLeakReport(const reader::CaptureModel& model, const reader::Stre
 std::string leakReportText(const LeakReport& r)
 {
     std::ostringstream out;
-    out << "memtrace leaks: " << r.program << "\n" << headline(r) << "\n";
+    out << "memtrace leaks: " << terminalSafe(r.program) << "\n" << headline(r) << "\n";
     if (r.truncated) out << "warning: " << truncationNote(r) << "\n";
     if (r.soak) out << "note: " << kSoakNote << "\n";
     if (r.sampleRate) out << "note: estimated (sampled 1 in " << r.sampleRate << " bytes)\n";
@@ -180,7 +181,7 @@ std::string leakReportText(const LeakReport& r)
         out << "\n#" << ++n << " " << humanSize(g.bytes) << " in " << g.blocks << " block" << (g.blocks == 1 ? "" : "s")
             << ", " << g.kind << ", allocated from " << seconds(g.firstAllocUs) << " s to " << seconds(g.lastAllocUs)
             << " s\n";
-        for (const auto& f : g.stack) out << "    " << frameLine(f) << "\n";
+        for (const auto& f : g.stack) out << "    " << leakFrameLine(f) << "\n";
     }
     if (r.hiddenGroups) out << "\n(" << r.hiddenGroups << " smaller places not listed: --min-bytes / --top)\n";
     bool anyMatched = false;
@@ -215,7 +216,7 @@ std::string leakReportMarkdown(const LeakReport& r)
         n = 0;
         for (const LeakGroup& g : r.groups) {
             std::string body;
-            for (const auto& f : g.stack) body += markdownOneLine(frameLine(f)) + "\n";
+            for (const auto& f : g.stack) body += markdownOneLine(leakFrameLine(f)) + "\n";
             out << "<details><summary>#" << ++n << " " << humanSize(g.bytes) << " in " << g.blocks << " block"
                 << (g.blocks == 1 ? "" : "s") << "</summary>\n\n" << markdownFencedBlock(body) << "\n</details>\n\n";
         }

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "human_size.h"
+#include "terminal_text.h"
 
 namespace memtrace::report {
 
@@ -15,25 +16,14 @@ std::string joinArguments(const std::vector<std::string>& argv)
         if (!out.empty()) out += ' ';
         const bool quote = arg.empty() || arg.find_first_of(" \t\"'\\$") != std::string::npos;
         if (!quote) {
-            out += arg;
+            out += terminalSafe(arg);
             continue;
         }
         out += '\'';
-        for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        for (char c : terminalSafe(arg)) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
         out += '\'';
     }
     return out;
-}
-
-std::string frameLine(const reader::SourceFrame& f)
-{
-    std::string line = f.function;
-    if (!f.file.empty()) {
-        line += "  " + f.file;
-        if (f.line) line += ":" + std::to_string(f.line);
-    }
-    if (f.inlined) line += "  (inlined)";
-    return line;
 }
 
 void appendStacks(std::string& out, const std::vector<StackRow>& rows, bool leaks)
@@ -56,7 +46,7 @@ std::string summaryText(const Summary& s)
 {
     std::string out = "memtrace summary";
     if (!s.commandLine.empty()) out += ": " + joinArguments(s.commandLine);
-    else if (!s.program.empty()) out += ": " + s.program;
+    else if (!s.program.empty()) out += ": " + terminalSafe(s.program);
     if (s.pid) out += " (pid " + std::to_string(*s.pid) + ")";
     out += "\n";
 
@@ -79,7 +69,7 @@ std::string summaryText(const Summary& s)
     if (!s.markers.empty() || s.pauses) {
         out += field("markers");
         for (size_t i = 0; i < s.markers.size(); ++i)
-            out += (i ? ", " : "") + s.markers[i].label + " @ " + seconds(s.markers[i].timeUs) + " s";
+            out += (i ? ", " : "") + terminalSafe(s.markers[i].label) + " @ " + seconds(s.markers[i].timeUs) + " s";
         if (s.pauses) out += std::string(s.markers.empty() ? "" : "; ") + std::to_string(s.pauses) + (s.pauses == 1 ? " pause" : " pauses");
         out += "\n";
     }

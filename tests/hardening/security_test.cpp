@@ -200,6 +200,18 @@ TEST_CASE("hostile symbol, file and argument strings are escaped in every output
         CHECK(diff.find("<script>alert(1)") == std::string::npos);
         CHECK(diff.find("<script>x</script>") == std::string::npos);
     }
+    SECTION("text: control characters in names and arguments are shown as escapes")
+    {
+        for (const auto& args : std::vector<std::vector<std::string>>{
+                 {"summary", capture}, {"leaks", capture}, {"diff", base.capture, capture}, {"growth", capture}}) {
+            const std::string out = memtrace(args);
+            INFO(out);
+            CHECK(out.find("evil\n|") == std::string::npos);  // the raw newline would fake a line
+            CHECK(out.find("\nline2") == std::string::npos);
+            if (args[0] == "leaks") CHECK(out.find("evil\\n| `file`") != std::string::npos);
+            if (args[0] == "summary") CHECK(out.find("\\nline2") != std::string::npos);  // the command line
+        }
+    }
     SECTION("folded stacks: a name cannot forge a frame or a line")
     {
         const std::string folded = memtrace({"flamegraph", "--folded", "--metric", "leaked", capture});
