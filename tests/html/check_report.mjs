@@ -8,6 +8,9 @@
 //     drawing changes; the whole-run window reproduces the totals from the per-stack history
 //   - --expect-text S: S appears verbatim as text in the page (leak table) or as a frame name
 //   - --max-load-ms N: the page is drawn within N ms
+//   - --expect-markers: every marker of the summary is drawn on the memory chart (a vertical
+//     line in the marker colour down the plot at its time), and a column away from all
+//     markers is not (the control)
 //   - --window-must-change: the window's drawing must differ from the whole run's even when
 //     its total happens to be equal (use for programs whose memory moves over time)
 // usage: node check_report.mjs REPORT.html SUMMARY.json [--expect-text S]... [--max-load-ms N] [--no-drag]
@@ -23,11 +26,13 @@ const expectTexts = [];
 let maxLoadMs = 15000;
 let drag = true;
 let windowMustChange = false;
+let expectMarkers = false;
 for (let i = 2; i < args.length; i++) {
   if (args[i] === '--expect-text') expectTexts.push(args[++i]);
   else if (args[i] === '--max-load-ms') maxLoadMs = Number(args[++i]);
   else if (args[i] === '--no-drag') drag = false;
   else if (args[i] === '--window-must-change') windowMustChange = true;
+  else if (args[i] === '--expect-markers') expectMarkers = true;
 }
 
 const failures = [];
@@ -155,6 +160,26 @@ try {
         const names = []; for (let n = 0; n < m.size; n++) names.push(m.fn(n), m.module(n));
         return { inText: document.body.innerText.includes(t), inFrames: names.includes(t) || names.some((x) => x.includes(t)) }; })()`);
     check(found.inText || found.inFrames, `shown verbatim as text: ${JSON.stringify(text)} (page text: ${found.inText}, frame names: ${found.inFrames})`);
+  }
+  if (expectMarkers) {
+    check((summary.markers || []).length > 0, `the capture has markers to draw (${(summary.markers || []).length})`);
+    // Share of the plot's height, in the canvas column nearest x, drawn in the marker colour
+    // #5f3dc4 (anti-aliased: the best of the two columns around x). One readback of the plot.
+    const drawn = await evaluate(`(() => { const u = window.memtraceReport.charts.charts[0]; u.redraw(false, true);
+        const left = Math.floor(u.bbox.left), top = Math.round(u.bbox.top), w = Math.ceil(u.bbox.width) + 1, h = Math.round(u.bbox.height);
+        const img = u.ctx.getImageData(left, top, w, h).data;
+        const share = (x) => { let best = 0; for (const cx of [Math.floor(x), Math.ceil(x)]) {
+            if (cx < left || cx >= left + w) continue; let n = 0;
+            for (let row = 0; row < h; row++) { const i = 4 * (row * w + cx - left);
+              n += img[i + 3] > 40 && Math.abs(img[i] - 95) < 40 && Math.abs(img[i + 1] - 61) < 40 && Math.abs(img[i + 2] - 196) < 40; }
+            best = Math.max(best, n / h); } return best; };
+        const xs = window.memtraceReport.data.summary.markers.map((m) => u.valToPos(m.time_s, 'x', true));
+        let control = u.bbox.left + u.bbox.width / 2;
+        for (let c = u.bbox.left + 2; c < u.bbox.left + u.bbox.width; c += 7) if (xs.every((x) => Math.abs(x - c) > 12)) { control = c; break; }
+        return { markers: xs.map(share), control: share(control) }; })()`);
+    drawn.markers.forEach((share, i) =>
+      check(share >= 0.5, `marker ${JSON.stringify(summary.markers[i].label)} is drawn as a line (${(share * 100).toFixed(0)}% of the plot height)`));
+    check(drawn.control < 0.1, `no marker line where there is no marker (${(drawn.control * 100).toFixed(0)}%)`);
   }
   const structure = await evaluate(`({ scripts: document.querySelectorAll('script').length, imgs: document.querySelectorAll('img').length,
       bolds: document.querySelectorAll('#app b, #app i').length, alerted: !!window.__alerted })`);

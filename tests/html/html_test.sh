@@ -3,7 +3,7 @@
 # synthetic captures, each checked against `memtrace summary --json`, the reports opened in
 # headless Chromium (check_report.mjs).
 # usage: html_test.sh CASE MEMTRACE WORKDIR [program-or-fixture-generator]
-#   CASE: folded | growing | hostile | big
+#   CASE: folded | growing | hostile | big | markers
 set -u
 case_name=$1
 memtrace=$2
@@ -76,6 +76,9 @@ hostile)
     report hostile --expect-text '/tmp/"quoted" </script><img src=x onerror=alert(2)>' --expect-text '<b>bold</b>' --no-drag
     # The raw markup never appears in the file outside the escaped JSON.
     grep -c '</script>' "$html" | grep -qx 2 || fail "hostile.html: a capture string closed a <script> element"
+    ;;
+markers)
+    record phases "$4" && summary phases && report phases --expect-markers
     ;;
 big)
     "$4" "$dir" || { fail "fixture generator"; exit 1; }
