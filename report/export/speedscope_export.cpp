@@ -22,15 +22,10 @@ nlohmann::json frameJson(const html::CatalogFrame& frame)
     return j;
 }
 
-}  // namespace
-
-std::string speedscopeJson(const html::StackCatalog& catalog, html::Metric metric, const std::string& name,
-                           const std::string& exporter)
+nlohmann::json profileJson(const html::StackCatalog& catalog, html::Metric metric, const std::string& name)
 {
     const size_t m = static_cast<size_t>(metric);
     const html::MetricInfo& info = html::metricInfo(metric);
-    nlohmann::json frames = nlohmann::json::array();
-    for (const html::CatalogFrame& frame : catalog.frames()) frames.push_back(frameJson(frame));
     nlohmann::json samples = nlohmann::json::array();
     nlohmann::json weights = nlohmann::json::array();
     uint64_t total = 0;
@@ -40,7 +35,7 @@ std::string speedscopeJson(const html::StackCatalog& catalog, html::Metric metri
         weights.push_back(entry.values[m]);
         total += entry.values[m];
     }
-    nlohmann::json profile = {
+    return {
         {"type", "sampled"},
         {"name", std::string(info.label) + " - " + name},
         {"unit", info.bytes ? "bytes" : "none"},
@@ -49,11 +44,24 @@ std::string speedscopeJson(const html::StackCatalog& catalog, html::Metric metri
         {"samples", std::move(samples)},
         {"weights", std::move(weights)},
     };
+}
+
+}  // namespace
+
+// One profile per metric (speedscope's profile menu switches between them); `metric` is the one
+// shown first.
+std::string speedscopeJson(const html::StackCatalog& catalog, html::Metric metric, const std::string& name,
+                           const std::string& exporter)
+{
+    nlohmann::json frames = nlohmann::json::array();
+    for (const html::CatalogFrame& frame : catalog.frames()) frames.push_back(frameJson(frame));
+    nlohmann::json profiles = nlohmann::json::array();
+    for (const html::MetricInfo& info : html::kMetrics) profiles.push_back(profileJson(catalog, info.metric, name));
     nlohmann::json file = {
         {"$schema", "https://www.speedscope.app/file-format-schema.json"},
         {"shared", {{"frames", std::move(frames)}}},
-        {"profiles", nlohmann::json::array({std::move(profile)})},
-        {"activeProfileIndex", 0},
+        {"profiles", std::move(profiles)},
+        {"activeProfileIndex", static_cast<size_t>(metric)},
         {"name", name},
         {"exporter", exporter},
     };

@@ -262,7 +262,9 @@ def check_speedscope(opts, cap, files):
             continue
         files.append(out)
         data = json.load(open(out))
-        profile = data["profiles"][0]
+        if len(data["profiles"]) != len(METRICS):
+            fail(f"{cap.name}: speedscope has {len(data['profiles'])} profiles, want one per metric ({len(METRICS)})")
+        profile = data["profiles"][data["activeProfileIndex"]]  # --metric picks the one shown first
         frames = data["shared"]["frames"]
         total = sum(profile["weights"])
         if total != cap.summary[field] or profile["endValue"] != total:
