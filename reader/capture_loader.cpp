@@ -10,6 +10,7 @@ public:
     void onHeader(const format::FileHeader& header) { m_model.setHeader(header); }
     void onChunk(const ChunkBuffer&) {}
     void onRecord(const Record& record) { m_model.apply(record); }
+    CaptureModel::HotEvents hotEvents() { return m_model.hotEvents(); }
 
 private:
     CaptureModel& m_model;

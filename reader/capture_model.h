@@ -70,6 +70,43 @@ class CaptureModel {
 public:
     void setHeader(const format::FileHeader& header) { m_header = header; }
     void apply(const Record& record);
+
+    // apply() for the records that make up nearly all of a full capture (Time, Thread, Alloc,
+    // Free), with exactly its effects but without a Record per event: the Events of
+    // RecordDecoder::decodeHotRun (capture_stream.h). Records before a chunk's first Time
+    // record carry the time of the stream's previous record, which the model has seen.
+    class HotEvents {
+    public:
+        explicit HotEvents(CaptureModel& model) : m(model) {}
+        void time(uint64_t timeUs)
+        {
+            if (timeUs > m.m_lastTimeUs) m.m_lastTimeUs = timeUs;
+        }
+        void alloc(format::AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack, uint32_t thread, uint64_t timeUs)
+        {
+            m.m_heap.alloc(kind, address, size, m.m_stacks.lookup(StackId{stack}), ThreadIndex{thread}, timeUs);
+            m.m_timeline.update(timeUs, m.m_heap.heapBytes(), m.m_mmaps.bytes(), m.m_rssLast);
+        }
+        void free(format::AllocatorKind kind, uint64_t address, uint64_t timeUs)
+        {
+            m.m_heap.free(kind, address);
+            m.m_timeline.update(timeUs, m.m_heap.heapBytes(), m.m_mmaps.bytes(), m.m_rssLast);
+        }
+        void allocFree(format::AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack, uint32_t thread,
+                       uint64_t timeUs, format::AllocatorKind freeKind)
+        {
+            const uint64_t between =
+                m.m_heap.allocThenFree(kind, address, size, m.m_stacks.lookup(StackId{stack}), ThreadIndex{thread}, timeUs, freeKind);
+            // The timeline as after each of the two events.
+            m.m_timeline.update(timeUs, between, m.m_mmaps.bytes(), m.m_rssLast);
+            m.m_timeline.update(timeUs, m.m_heap.heapBytes(), m.m_mmaps.bytes(), m.m_rssLast);
+        }
+        void records(uint64_t count) { m.m_records += count; }
+
+    private:
+        CaptureModel& m;
+    };
+    HotEvents hotEvents() { return HotEvents(*this); }
     // Settles the peak and computes leaks. Call once, after the last record.
     void finish();
 

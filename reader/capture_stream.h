@@ -41,7 +41,9 @@ StreamResult streamCapture(const std::string& path, RecordSink& sink);
 
 // The same loop for a concrete sink type, so that a final sink's onRecord is inlined into
 // the decode loop (the model loader uses it; streamCapture is streamCaptureTo<RecordSink>).
-// Chunks are read and decompressed on a second thread (chunk_pipeline.h).
+// A sink with hotEvents() gets the hot records (Time, Thread, Alloc, Free) through
+// RecordDecoder::decodeHotRun instead of onRecord: it must treat them exactly as onRecord
+// would. Chunks are read and decompressed on a second thread (chunk_pipeline.h).
 template <class Sink>
 StreamResult streamCaptureTo(const std::string& path, Sink& sink)
 {
@@ -78,20 +80,24 @@ StreamResult streamCaptureTo(const std::string& path, Sink& sink)
         sink.onChunk(*chunk);
         decoder.reset(chunk->records(), result.lastTimeUs);
         for (;;) {
+            if constexpr (requires { sink.hotEvents(); }) {
+                auto events = sink.hotEvents();
+                decoder.decodeHotRun(events);
+            }
             const RecordDecoder::Step step = decoder.next(record);
             if (step == RecordDecoder::Step::Record) [[likely]] {
                 sink.onRecord(record);
                 continue;
             }
             if (step == RecordDecoder::Step::End) break;
-            result.lastTimeUs = record.timeUs;  // of the last record read
+            result.lastTimeUs = decoder.timeUs();  // of the last record read
             result.outcome = StreamResult::Outcome::Corrupt;
             result.stopOffset = chunk->fileOffset;
             result.message = "chunk " + std::to_string(chunk->header.sequence) + " at byte " +
                              std::to_string(chunk->fileOffset) + ": " + decoder.error();
             return result;
         }
-        result.lastTimeUs = record.timeUs;
+        result.lastTimeUs = decoder.timeUs();
         ++result.chunks;
     }
 }

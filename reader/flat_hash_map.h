@@ -11,9 +11,10 @@
 #pragma once
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <utility>
-#include <vector>
 
 #include "hash.h"
 
@@ -22,7 +23,7 @@ namespace memtrace::reader {
 template <typename Value>
 class FlatHashMap64 {
 public:
-    FlatHashMap64() { m_slots.resize(kInitialCapacity); }
+    FlatHashMap64() { allocate(kInitialCapacity); }
 
     size_t size() const { return m_size; }
     bool empty() const { return m_size == 0; }
@@ -30,10 +31,9 @@ public:
     Value* find(uint64_t key)
     {
         if (key == kEmptyKey) return m_hasSpecial ? &m_special : nullptr;
-        for (size_t i = home(key);; i = (i + 1) & mask()) {
-            Slot& slot = m_slots[i];
-            if (slot.key == key) return &slot.value;
-            if (slot.key == kEmptyKey) return nullptr;
+        for (size_t i = home(key);; i = (i + 1) & m_mask) {
+            if (m_keys[i] == key) return &m_values[i];
+            if (m_keys[i] == kEmptyKey) return nullptr;
         }
     }
     const Value* find(uint64_t key) const { return const_cast<FlatHashMap64*>(this)->find(key); }
@@ -41,7 +41,7 @@ public:
     // Inserts key -> value if absent. Returns the stored value and whether it was inserted.
     std::pair<Value*, bool> insert(uint64_t key, const Value& value)
     {
-        if (key == kEmptyKey) {
+        if (key == kEmptyKey) [[unlikely]] {
             const bool inserted = !m_hasSpecial;
             if (inserted) {
                 m_special = value;
@@ -50,23 +50,34 @@ public:
             }
             return {&m_special, inserted};
         }
-        if ((m_size + 1) * 4 > m_slots.size() * 3) grow();
-        for (size_t i = home(key);; i = (i + 1) & mask()) {
-            Slot& slot = m_slots[i];
-            if (slot.key == key) return {&slot.value, false};
-            if (slot.key == kEmptyKey) {
-                slot.key = key;
-                slot.value = value;
+        if ((m_size + 1) * 4 > (m_mask + 1) * 3) [[unlikely]] grow();
+        for (size_t i = home(key);; i = (i + 1) & m_mask) {
+            if (m_keys[i] == key) return {&m_values[i], false};
+            if (m_keys[i] == kEmptyKey) {
+                m_keys[i] = key;
+                m_values[i] = value;
                 ++m_size;
-                return {&slot.value, true};
+                return {&m_values[i], true};
             }
+        }
+    }
+
+    // Whether insert(key) would add a slot without growing the table. Inserting such a key and
+    // erasing it again leaves the table exactly as it was (the key lands in the first free slot
+    // of its run, and no later entry can move back into that slot).
+    bool insertsInPlace(uint64_t key) const
+    {
+        if (key == kEmptyKey || (m_size + 1) * 4 > (m_mask + 1) * 3) return false;
+        for (size_t i = home(key);; i = (i + 1) & m_mask) {
+            if (m_keys[i] == key) return false;
+            if (m_keys[i] == kEmptyKey) return true;
         }
     }
 
     // Removes key; copies its value to *removed when given. Returns false if it was absent.
     bool erase(uint64_t key, Value* removed = nullptr)
     {
-        if (key == kEmptyKey) {
+        if (key == kEmptyKey) [[unlikely]] {
             if (!m_hasSpecial) return false;
             if (removed) *removed = m_special;
             m_hasSpecial = false;
@@ -74,26 +85,26 @@ public:
             return true;
         }
         size_t i = home(key);
-        for (;; i = (i + 1) & mask()) {
-            if (m_slots[i].key == key) break;
-            if (m_slots[i].key == kEmptyKey) return false;
+        for (;; i = (i + 1) & m_mask) {
+            if (m_keys[i] == key) break;
+            if (m_keys[i] == kEmptyKey) return false;
         }
-        if (removed) *removed = m_slots[i].value;
+        if (removed) *removed = m_values[i];
         // Backward shift: pull later members of the probe run into the hole while that keeps
         // each of them reachable from its home slot.
-        for (size_t j = (i + 1) & mask();; j = (j + 1) & mask()) {
-            Slot& next = m_slots[j];
-            if (next.key == kEmptyKey) break;
-            const size_t h = home(next.key);
+        for (size_t j = (i + 1) & m_mask;; j = (j + 1) & m_mask) {
+            const uint64_t next = m_keys[j];
+            if (next == kEmptyKey) break;
+            const size_t h = home(next);
             // Distance from home to j must cover the hole at i for the move to be legal.
-            const bool movable = ((j - h) & mask()) >= ((j - i) & mask());
+            const bool movable = ((j - h) & m_mask) >= ((j - i) & m_mask);
             if (movable) {
-                m_slots[i] = next;
+                m_keys[i] = next;
+                m_values[i] = m_values[j];
                 i = j;
             }
         }
-        m_slots[i].key = kEmptyKey;
-        m_slots[i].value = Value{};
+        m_keys[i] = kEmptyKey;
         --m_size;
         return true;
     }
@@ -102,13 +113,13 @@ public:
     void forEach(F&& f) const
     {
         if (m_hasSpecial) f(kEmptyKey, m_special);
-        for (const Slot& slot : m_slots)
-            if (slot.key != kEmptyKey) f(slot.key, slot.value);
+        for (size_t i = 0; i <= m_mask; ++i)
+            if (m_keys[i] != kEmptyKey) f(m_keys[i], m_values[i]);
     }
 
     void clear()
     {
-        m_slots.assign(kInitialCapacity, Slot{});
+        allocate(kInitialCapacity);
         m_size = 0;
         m_hasSpecial = false;
     }
@@ -116,27 +127,37 @@ public:
 private:
     static constexpr uint64_t kEmptyKey = ~0ull;
     static constexpr size_t kInitialCapacity = 64;
-    struct Slot {
-        uint64_t key = kEmptyKey;
-        Value value{};
-    };
 
-    size_t mask() const { return m_slots.size() - 1; }
-    size_t home(uint64_t key) const { return static_cast<size_t>(mix64(key)) & mask(); }
+    size_t home(uint64_t key) const { return static_cast<size_t>(mix64(key)) & m_mask; }
+
+    // Keys and values in two arrays: a probe reads keys only (8 bytes a slot), and touches one
+    // value, at the slot it stops at. A free slot's value is stale; only its key says it is free.
+    void allocate(size_t capacity)
+    {
+        m_keys = std::make_unique<uint64_t[]>(capacity);
+        std::fill_n(m_keys.get(), capacity, kEmptyKey);
+        m_values = std::make_unique<Value[]>(capacity);
+        m_mask = capacity - 1;
+    }
 
     void grow()
     {
-        std::vector<Slot> old(m_slots.size() * 2);
-        old.swap(m_slots);
-        for (const Slot& slot : old) {
-            if (slot.key == kEmptyKey) continue;
-            size_t i = home(slot.key);
-            while (m_slots[i].key != kEmptyKey) i = (i + 1) & mask();
-            m_slots[i] = slot;
+        const size_t oldCapacity = m_mask + 1;
+        std::unique_ptr<uint64_t[]> oldKeys = std::move(m_keys);
+        std::unique_ptr<Value[]> oldValues = std::move(m_values);
+        allocate(oldCapacity * 2);
+        for (size_t k = 0; k < oldCapacity; ++k) {
+            if (oldKeys[k] == kEmptyKey) continue;
+            size_t i = home(oldKeys[k]);
+            while (m_keys[i] != kEmptyKey) i = (i + 1) & m_mask;
+            m_keys[i] = oldKeys[k];
+            m_values[i] = std::move(oldValues[k]);
         }
     }
 
-    std::vector<Slot> m_slots;
+    std::unique_ptr<uint64_t[]> m_keys;
+    std::unique_ptr<Value[]> m_values;
+    size_t m_mask = 0;
     size_t m_size = 0;
     bool m_hasSpecial = false;
     Value m_special{};

@@ -65,9 +65,34 @@ public:
 
     // `size` and `blocks` are what the block stands for: for a sampled block (AllocWeighted)
     // its estimated bytes and blocks, so every total below is an estimate (docs/SAMPLING.md).
+    // Inline: the model's decode loop (RecordDecoder::decodeHotRun) calls them once per event.
     void alloc(format::AllocatorKind kind, uint64_t address, uint64_t size, StackIndex stack, ThreadIndex thread, uint64_t timeUs,
-               uint32_t blocks = 1);
+               uint32_t blocks = 1)
+    {
+        if (address == 0) return;  // a failed allocation holds nothing
+        add(kind, address, size, stack, thread, timeUs, blocks);
+    }
     void free(format::AllocatorKind kind, uint64_t address);
+    // alloc() and, at once, free() of the same address: a temporary block. The same effects,
+    // without inserting the block into the live table and erasing it again when it can be
+    // skipped (the address was not live and the table would not grow). Returns heapBytes()
+    // as it was between the two.
+    uint64_t allocThenFree(format::AllocatorKind kind, uint64_t address, uint64_t size, StackIndex stack, ThreadIndex thread,
+                           uint64_t timeUs, format::AllocatorKind freeKind)
+    {
+        if (address == 0 || !m_live.insertsInPlace(address)) [[unlikely]] {
+            alloc(kind, address, size, stack, thread, timeUs);
+            const uint64_t between = m_heapBytes;
+            free(freeKind, address);
+            return between;
+        }
+        const LiveBlock block{size, timeUs, stack.value(), thread.value(), 1, kind};
+        countAdd(block, address);
+        const uint64_t between = m_heapBytes;
+        countRelease(block);
+        countFree(freeKind, address, block);
+        return between;
+    }
     void realloc(format::AllocatorKind kind, uint64_t oldAddress, uint64_t newAddress, uint64_t size, StackIndex stack,
                  ThreadIndex thread, uint64_t timeUs);
     // Settles the lazy peak values. Call once, after the last event.
@@ -98,14 +123,24 @@ public:
 private:
     void add(format::AllocatorKind kind, uint64_t address, uint64_t size, StackIndex stack, ThreadIndex thread, uint64_t timeUs,
              uint32_t blocks = 1);
+    void countAdd(const LiveBlock& block, uint64_t address);
+    void countRelease(const LiveBlock& block);
+    void countFree(format::AllocatorKind kind, uint64_t address, const LiveBlock& block);
+    void replaceLive(format::AllocatorKind kind, uint64_t address, const LiveBlock& block);
     bool release(format::AllocatorKind kind, uint64_t address, LiveBlock& block);
     StackStats& beginChange(uint32_t stack);
+    void growStacks(uint32_t stack);
 
     FlatHashMap64<LiveBlock> m_live;
     // thread index -> address of its last allocation (+1; 0 = none). Thread indexes are dense
     // from 1: a vector below kDenseThreads, the map for the rest (a corrupt or odd capture).
     static constexpr uint32_t kDenseThreads = 1u << 16;
-    uint64_t* lastAllocSlot(uint32_t thread);
+    uint64_t* lastAllocSlot(uint32_t thread)
+    {
+        if (thread < m_lastAllocDense.size()) [[likely]] return &m_lastAllocDense[thread];
+        return lastAllocSlotSlow(thread);
+    }
+    uint64_t* lastAllocSlotSlow(uint32_t thread);
     std::vector<uint64_t> m_lastAllocDense;
     FlatHashMap64<uint64_t> m_lastAllocByThread;
     std::vector<StackStats> m_stacks;
@@ -124,5 +159,103 @@ private:
     uint64_t m_temporary = 0;
     uint64_t m_snapshotPeak = 0;  // largest heap at a complete snapshot (soak)
 };
+
+// Called before stack `stack` changes: if the current peak was set after the stack's last
+// change, the stack's live bytes are still what it held at the peak; keep them.
+inline StackStats& HeapTracker::beginChange(uint32_t stack)
+{
+    if (stack >= m_stacks.size()) [[unlikely]] growStacks(stack);
+    StackStats& s = m_stacks[stack];
+    if (s.peakRecordedFor != m_peakSeq && s.lastChangeSeq <= m_peakSeq) {
+        s.peakBytes = s.liveBytes;
+        s.peakRecordedFor = m_peakSeq;
+    }
+    s.lastChangeSeq = ++m_seq;
+    return s;
+}
+
+inline void HeapTracker::add(format::AllocatorKind kind, uint64_t address, uint64_t size, StackIndex stack, ThreadIndex thread,
+                             uint64_t timeUs, uint32_t blocks)
+{
+    const LiveBlock block{size, timeUs, stack.value(), thread.value(), blocks, kind};
+    // An address still live means its free was not seen: the old block is released first.
+    if (!m_live.insert(address, block).second) [[unlikely]] replaceLive(kind, address, block);
+    countAdd(block, address);
+}
+
+// The totals of adding `block` (already in the live table, or skipped by allocThenFree).
+inline void HeapTracker::countAdd(const LiveBlock& block, uint64_t address)
+{
+    StackStats& s = beginChange(block.stack);
+    s.allocations += block.blocks;
+    s.allocatedBytes += block.size;
+    s.liveBytes += block.size;
+    s.liveBlocks += block.blocks;
+    if (s.firstAllocUs == ~0ull) [[unlikely]] {
+        s.firstAllocUs = block.timeUs;
+        s.kind = block.kind;
+    }
+    s.lastAllocUs = block.timeUs;
+
+    KindTotals& k = m_byKind[static_cast<uint8_t>(block.kind)];
+    k.count += block.blocks;
+    k.bytes += block.size;
+    m_allocations += block.blocks;
+    m_allocatedBytes += block.size;
+    m_heapBytes += block.size;
+    if (m_heapBytes > m_peakBytes) {
+        m_peakBytes = m_heapBytes;
+        m_peakSeq = m_seq;
+        m_peakTimeUs = block.timeUs;
+    }
+    *lastAllocSlot(block.thread) = address + 1;
+}
+
+// The stack's side of removing a live block.
+inline void HeapTracker::countRelease(const LiveBlock& block)
+{
+    StackStats& s = beginChange(block.stack);
+    s.liveBytes -= block.size;
+    s.liveBlocks -= block.blocks;
+    m_heapBytes -= block.size;
+}
+
+// Removes the live block at address (which must be live) and updates its stack. The caller
+// counts the free (kinds and totals) — anomalies do not count as frees.
+inline bool HeapTracker::release(format::AllocatorKind, uint64_t address, LiveBlock& block)
+{
+    if (!m_live.erase(address, &block)) return false;
+    countRelease(block);
+    return true;
+}
+
+inline void HeapTracker::free(format::AllocatorKind kind, uint64_t address)
+{
+    if (address == 0) return;
+    LiveBlock block;
+    if (!release(kind, address, block)) [[unlikely]] {
+        ++m_freesUnmatched;
+        return;
+    }
+    countFree(kind, address, block);
+}
+
+// The totals of a Free record that released `block`.
+inline void HeapTracker::countFree(format::AllocatorKind kind, uint64_t address, const LiveBlock& block)
+{
+    StackStats& s = m_stacks[block.stack];
+    s.frees += block.blocks;
+    if (*lastAllocSlot(block.thread) == address + 1) {
+        // The owner's most recent allocation is this very block: nothing was allocated by that
+        // thread between its allocation and this free.
+        m_temporary += block.blocks;
+        s.temporary += block.blocks;
+    }
+    KindTotals& k = m_byKind[static_cast<uint8_t>(kind)];
+    k.count += block.blocks;
+    k.bytes += block.size;
+    m_frees += block.blocks;
+    m_freedBytes += block.size;
+}
 
 }  // namespace memtrace::reader

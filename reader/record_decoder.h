@@ -45,6 +45,22 @@ public:
         return nextChecked(out);
     }
 
+    // The model's tight loop: decodes the records that make up nearly all of a full capture
+    // (Time, Thread, Alloc, Free) straight into `events`, without filling a Record, and stops
+    // before any other record, before a malformed one (next() then reports it exactly as
+    // always) and where less than a whole record's room is left. Events must provide
+    //   time(timeUs)                                 after a Time record
+    //   alloc(kind, address, size, stackId, thread, timeUs)
+    //   free(kind, address, timeUs)
+    //   allocFree(kind, address, size, stackId, thread, timeUs, freeKind)
+    //                                                an Alloc and the Free of its block right after it
+    //   records(count)                               once: the records consumed
+    template <class Events>
+    void decodeHotRun(Events& events);
+
+    // The delta state's time: that of the last record decoded (or reset()'s start time).
+    uint64_t timeUs() const { return m_timeUs; }
+
     // Set when next() returned Error: what was wrong, and where in the payload.
     const std::string& error() const { return m_error; }
     size_t errorOffset() const { return m_errorOffset; }
@@ -115,6 +131,63 @@ private:
     std::string m_error;
     size_t m_errorOffset = 0;
 };
+
+template <class Events>
+void RecordDecoder::decodeHotRun(Events& events)
+{
+    const uint8_t* p = m_p;
+    uint64_t address = m_lastAddress;
+    uint64_t stack = m_lastStack;
+    uint64_t time = m_timeUs;
+    bool timeSet = m_timeSet;
+    uint32_t thread = m_thread;
+    uint64_t records = 0;
+    while (static_cast<size_t>(m_end - p) >= kFastRoom) [[likely]] {
+        const uint8_t* q = p;
+        const uint8_t type = *q++;
+        uint64_t v;
+        if (type == static_cast<uint8_t>(format::RecordType::Alloc)) {
+            const auto kind = static_cast<format::AllocatorKind>(*q++);
+            uint64_t size, stackDelta;
+            if (!varint::getUnchecked(q, v) || !varint::getUnchecked(q, size) || !varint::getUnchecked(q, stackDelta))
+                break;
+            address += static_cast<uint64_t>(varint::unzigzag(v));
+            stack += static_cast<uint64_t>(varint::unzigzag(stackDelta));
+            // A Free of the same address right behind (kind, zz delta 0): a temporary block.
+            if (static_cast<size_t>(m_end - q) >= 3 && q[0] == static_cast<uint8_t>(format::RecordType::Free) && q[2] == 0) {
+                events.allocFree(kind, address, size, stack, thread, time, static_cast<format::AllocatorKind>(q[1]));
+                q += 3;
+                ++records;
+            } else {
+                events.alloc(kind, address, size, stack, thread, time);
+            }
+        } else if (type == static_cast<uint8_t>(format::RecordType::Free)) {
+            const auto kind = static_cast<format::AllocatorKind>(*q++);
+            if (!varint::getUnchecked(q, v)) break;
+            address += static_cast<uint64_t>(varint::unzigzag(v));
+            events.free(kind, address, time);
+        } else if (type == static_cast<uint8_t>(format::RecordType::Time)) {
+            if (!varint::getUnchecked(q, v)) break;
+            time = timeSet ? time + v : v;
+            timeSet = true;
+            events.time(time);
+        } else if (type == static_cast<uint8_t>(format::RecordType::Thread)) {
+            if (!varint::getUnchecked(q, v) || v > 0xffffffffu) break;
+            thread = static_cast<uint32_t>(v);
+        } else {
+            break;
+        }
+        p = q;
+        ++records;
+    }
+    m_p = p;
+    m_lastAddress = address;
+    m_lastStack = stack;
+    m_timeUs = time;
+    m_timeSet = timeSet;
+    m_thread = thread;
+    events.records(records);
+}
 
 // "Alloc", "ThreadStart", ... ; "ext(0x5a)" style names are built by callers for unknown types.
 const char* recordTypeName(uint8_t type);

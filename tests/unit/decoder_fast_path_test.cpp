@@ -3,9 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <span>
+#include <utility>
 #include <vector>
 
 #include "memtrace/record_encoder.h"
+#include "reader/capture_model.h"
 #include "reader/record_decoder.h"
 
 using namespace memtrace;
@@ -92,4 +95,168 @@ TEST_CASE("the fast path rejects an over-long varint in a hot record")
     Record r;
     CHECK(decoder.next(r) == RecordDecoder::Step::Error);
     CHECK(decoder.errorOffset() == 0);
+}
+
+// The model loader's loop (RecordDecoder::decodeHotRun into CaptureModel::HotEvents, with
+// Alloc + Free of the same block folded into one step) must build exactly the model that
+// next() + apply() builds, record by record, on every kind of sequence it can meet.
+namespace {
+
+void applyPlain(std::span<const uint8_t> payload, reader::CaptureModel& model)
+{
+    RecordDecoder decoder;
+    decoder.reset(payload);
+    Record r;
+    while (decoder.next(r) == RecordDecoder::Step::Record) model.apply(r);
+    model.finish();
+}
+
+void applyHot(std::span<const uint8_t> payload, reader::CaptureModel& model)
+{
+    RecordDecoder decoder;
+    decoder.reset(payload);
+    Record r;
+    for (;;) {
+        auto events = model.hotEvents();
+        decoder.decodeHotRun(events);
+        if (decoder.next(r) != RecordDecoder::Step::Record) break;
+        model.apply(r);
+    }
+    model.finish();
+}
+
+void requireSameModel(const reader::CaptureModel& a, const reader::CaptureModel& b)
+{
+    const reader::HeapTracker& x = a.heap();
+    const reader::HeapTracker& y = b.heap();
+    REQUIRE(a.records() == b.records());
+    REQUIRE(a.durationUs() == b.durationUs());
+    REQUIRE(x.heapBytes() == y.heapBytes());
+    REQUIRE(x.peakBytes() == y.peakBytes());
+    REQUIRE(x.peakTimeUs() == y.peakTimeUs());
+    REQUIRE(x.allocations() == y.allocations());
+    REQUIRE(x.allocatedBytes() == y.allocatedBytes());
+    REQUIRE(x.frees() == y.frees());
+    REQUIRE(x.freedBytes() == y.freedBytes());
+    REQUIRE(x.freesUnmatched() == y.freesUnmatched());
+    REQUIRE(x.anomalies() == y.anomalies());
+    REQUIRE(x.temporary() == y.temporary());
+    for (size_t k = 0; k < x.byKind().size(); ++k) {
+        REQUIRE(x.byKind()[k].count == y.byKind()[k].count);
+        REQUIRE(x.byKind()[k].bytes == y.byKind()[k].bytes);
+    }
+    REQUIRE(x.stacks().size() == y.stacks().size());
+    for (size_t i = 0; i < x.stacks().size(); ++i) {
+        const reader::StackStats& s = x.stacks()[i];
+        const reader::StackStats& t = y.stacks()[i];
+        REQUIRE(s.allocations == t.allocations);
+        REQUIRE(s.allocatedBytes == t.allocatedBytes);
+        REQUIRE(s.frees == t.frees);
+        REQUIRE(s.temporary == t.temporary);
+        REQUIRE(s.liveBytes == t.liveBytes);
+        REQUIRE(s.liveBlocks == t.liveBlocks);
+        REQUIRE(s.peakBytes == t.peakBytes);
+        REQUIRE(s.firstAllocUs == t.firstAllocUs);
+        REQUIRE(s.lastAllocUs == t.lastAllocUs);
+        REQUIRE(s.kind == t.kind);
+    }
+    // The live table in the same slots: reports walk it in this order.
+    std::vector<std::pair<uint64_t, reader::LiveBlock>> live[2];
+    x.liveBlocks().forEach([&](uint64_t address, const reader::LiveBlock& block) { live[0].emplace_back(address, block); });
+    y.liveBlocks().forEach([&](uint64_t address, const reader::LiveBlock& block) { live[1].emplace_back(address, block); });
+    REQUIRE(live[0].size() == live[1].size());
+    for (size_t i = 0; i < live[0].size(); ++i) {
+        REQUIRE(live[0][i].first == live[1][i].first);
+        REQUIRE(live[0][i].second.size == live[1][i].second.size);
+        REQUIRE(live[0][i].second.timeUs == live[1][i].second.timeUs);
+        REQUIRE(live[0][i].second.stack == live[1][i].second.stack);
+        REQUIRE(live[0][i].second.thread == live[1][i].second.thread);
+        REQUIRE(live[0][i].second.kind == live[1][i].second.kind);
+    }
+    const auto& u = a.timeline().samples();
+    const auto& v = b.timeline().samples();
+    REQUIRE(u.size() == v.size());
+    for (size_t i = 0; i < u.size(); ++i) {
+        REQUIRE(u[i].timeUs == v[i].timeUs);
+        REQUIRE(u[i].heapMax == v[i].heapMax);
+        REQUIRE(u[i].heapLast == v[i].heapLast);
+        REQUIRE(u[i].mmapMax == v[i].mmapMax);
+        REQUIRE(u[i].rssMax == v[i].rssMax);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("the model's hot loop builds the same model as apply() per record")
+{
+    std::vector<uint8_t> buffer(1 << 21);
+    format::RecordEncoder e(buffer.data(), buffer.size());
+    uint64_t state = 0x2545F4914F6CDD1Dull, time = 3;
+    auto next = [&] { state ^= state >> 12; state ^= state << 25; state ^= state >> 27; return state * 0x2545F4914F6CDD1DULL; };
+    const uint64_t frames[2] = {0x401000, 0x402000};
+    e.stack(1, frames, 2);
+    e.time(time);
+    std::vector<uint64_t> live;
+    // A small address pool, so that frees hit, addresses are reused (anomalies) and the table
+    // grows while temporary blocks come and go; address 0 and ~0 now and then.
+    auto address = [&]() -> uint64_t {
+        const uint64_t r = next();
+        if (r % 97 == 0) return 0;
+        if (r % 89 == 0) return ~0ull;
+        return 0x555555550000ull + (r >> 20) % 3000 * 16;
+    };
+    for (int i = 0; i < 60000; ++i) {
+        const uint64_t r = next();
+        switch (r % 10) {
+        case 0: time += (r >> 8) % 300; e.time(time); break;
+        case 1: e.thread(static_cast<uint32_t>((r >> 8) % 5 == 0 ? 70000 + (r >> 16) % 3 : 1 + (r >> 16) % 4)); break;
+        case 2:
+        case 3: {  // a temporary block: Alloc, then at once the Free of the same address
+            const uint64_t a = address();
+            e.alloc(AllocatorKind::Malloc, a, 1 + (r >> 12) % 5000, 1 + (r >> 40) % 40);
+            if ((r >> 8) % 7 == 0) e.thread(1 + (r >> 16) % 4);  // not folded: a record between
+            e.free((r >> 9) % 2 ? AllocatorKind::Free : AllocatorKind::Delete, a);
+            break;
+        }
+        case 4:
+        case 5: {
+            const uint64_t a = address();
+            e.alloc((r >> 8) % 3 ? AllocatorKind::Malloc : AllocatorKind::New, a, (r >> 12) % 100000, 1 + (r >> 40) % 40);
+            live.push_back(a);
+            break;
+        }
+        case 6:
+        case 7:
+            if (!live.empty()) {
+                const size_t at = (r >> 8) % live.size();
+                e.free(AllocatorKind::Free, live[at]);
+                live[at] = live.back();
+                live.pop_back();
+            } else {
+                e.free(AllocatorKind::Free, address());
+            }
+            break;
+        case 8: e.free(AllocatorKind::Free, address()); break;  // often not live
+        default:  // records outside the hot loop
+            if ((r >> 8) % 2) e.realloc(AllocatorKind::Realloc, address(), address(), (r >> 12) % 4000, 1 + (r >> 40) % 40);
+            else e.mmap(AllocatorKind::MmapAnonymous, 0x7f0000000000ull + ((r >> 12) % 64) * 0x10000, 4096, 3, 0x22, 1);
+            break;
+        }
+    }
+    const std::span<const uint8_t> payload(buffer.data(), e.size());
+    reader::CaptureModel plain, hot;
+    applyPlain(payload, plain);
+    applyHot(payload, hot);
+    CHECK(plain.heap().anomalies() > 0);
+    CHECK(plain.heap().temporary() > 0);
+    CHECK(plain.heap().freesUnmatched() > 0);
+    requireSameModel(plain, hot);
+
+    // Every cut of the payload: the hot loop stops short of the end the same way.
+    for (size_t cut = payload.size() - 200; cut < payload.size(); cut += 7) {
+        reader::CaptureModel a, b;
+        applyPlain(payload.first(cut), a);
+        applyHot(payload.first(cut), b);
+        requireSameModel(a, b);
+    }
 }
