@@ -32,6 +32,9 @@ bool CaptureWriter::init()
     m_payload = static_cast<uint8_t*>(mapAnonymous(kPayloadCapacity));
     if (!m_payload || !m_file.initCompressor(kPayloadCapacity) || !growPending(256)) return false;
     m_enc.emplace(m_payload, kPayloadCapacity);
+    // Recency coding (format.h): 1 MiB of zero pages, touched as addresses come.
+    if (auto* recency = static_cast<format::RecencyTables*>(mapAnonymous(sizeof(format::RecencyTables))))
+        m_enc->enableRecency(recency);
     return g_config.soakIntervalMs == 0 || m_soak.init();
 }
 

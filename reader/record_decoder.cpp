@@ -23,6 +23,8 @@ const char* recordTypeName(uint8_t type)
     case RecordType::Mremap: return "Mremap";
     case RecordType::Stack: return "Stack";
     case RecordType::AllocWeighted: return "AllocWeighted";
+    case RecordType::AllocRecent: return "AllocRecent";
+    case RecordType::FreeRecent: return "FreeRecent";
     case RecordType::ProcessInfo: return "ProcessInfo";
     case RecordType::ThreadStart: return "ThreadStart";
     case RecordType::ThreadName: return "ThreadName";
@@ -40,7 +42,10 @@ const char* recordTypeName(uint8_t type)
     return format::isExtension(type) ? "Extension" : "UnknownCore";
 }
 
-RecordDecoder::RecordDecoder() { m_frames.resize(format::kMaxStackDepth); }
+RecordDecoder::RecordDecoder()
+    : m_allocRing(format::kRecencyWindow), m_freeRing(format::kRecencyWindow), m_frames(format::kMaxStackDepth)
+{
+}
 
 void RecordDecoder::reset(std::span<const uint8_t> payload, uint64_t startTimeUs)
 {
@@ -51,6 +56,8 @@ void RecordDecoder::reset(std::span<const uint8_t> payload, uint64_t startTimeUs
     m_timeUs = startTimeUs;
     m_timeSet = false;
     m_thread = ~0u;
+    m_allocCount = 0;
+    m_freeCount = 0;
     m_error.clear();
     m_errorOffset = 0;
 }
@@ -77,7 +84,7 @@ RecordDecoder::Step RecordDecoder::nextChecked(Record& out)
     out.known = true;
 
     if (!format::isExtension(type)) {
-        if (type == 0 || type > static_cast<uint8_t>(RecordType::AllocWeighted)) {
+        if (type == 0 || type > static_cast<uint8_t>(RecordType::FreeRecent)) {
             m_error = "unknown core record type 0x";
             char hex[8];
             std::snprintf(hex, sizeof hex, "%02x", type);
@@ -142,10 +149,28 @@ bool RecordDecoder::decodeCore(uint8_t type, Record& out)
         ok = in.byte(kind) && in.address(m_lastAddress, out.address) && in.varint(out.size) && stack(out.stack);
         out.weight = 0;
         if (ok && type == static_cast<uint8_t>(RecordType::AllocWeighted)) ok = in.varint(out.weight);
+        if (ok && type == static_cast<uint8_t>(RecordType::Alloc)) m_allocRing[m_allocCount++ & kRecencyMask] = out.address;
         break;
+    case RecordType::AllocRecent: {
+        uint64_t distance = 0;
+        ok = in.byte(kind) && in.varint(distance) && recentAddress(m_freeRing, m_freeCount, distance, out.address) &&
+             in.varint(out.size) && stack(out.stack);
+        out.weight = 0;
+        if (ok) m_allocRing[m_allocCount++ & kRecencyMask] = out.address;
+        out.type = RecordType::Alloc;  // what it records; rawType keeps the encoding
+        break;
+    }
     case RecordType::Free:
         ok = in.byte(kind) && in.address(m_lastAddress, out.address);
+        if (ok) m_freeRing[m_freeCount++ & kRecencyMask] = out.address;
         break;
+    case RecordType::FreeRecent: {
+        uint64_t distance = 0;
+        ok = in.byte(kind) && in.varint(distance) && recentAddress(m_allocRing, m_allocCount, distance, out.address);
+        if (ok) m_freeRing[m_freeCount++ & kRecencyMask] = out.address;
+        out.type = RecordType::Free;
+        break;
+    }
     case RecordType::Realloc:
         ok = in.byte(kind) && in.address(m_lastAddress, out.address) && newAddress(out.address, out.newAddress) &&
              in.varint(out.size) && stack(out.stack);

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "memtrace/format.h"
 #include "memtrace/varint.h"
 #include "record.h"
 
@@ -66,7 +67,9 @@ public:
     size_t errorOffset() const { return m_errorOffset; }
 
 private:
-    // Longer than any Time/Alloc/Free record (type, kind, three 10-byte varints).
+    // Longer than any Time/Alloc/Free record or their recency forms (type, kind, three
+    // 10-byte varints). AllocRecent and FreeRecent come out as Alloc and Free records (type),
+    // with rawType telling the encoding.
     static constexpr size_t kFastRoom = 2 + 3 * varint::kMaxBytes;
 
     bool decodeHot(Record& out)
@@ -81,36 +84,60 @@ private:
             m_timeUs = m_timeSet ? m_timeUs + v : v;
             m_timeSet = true;
             out.kind = format::AllocatorKind{};
+            out.type = format::RecordType::Time;
             break;
-        case format::RecordType::Alloc: {
+        case format::RecordType::Alloc:
+        case format::RecordType::AllocRecent: {
             out.kind = static_cast<format::AllocatorKind>(*p++);
             uint64_t size, stack;
             if (!varint::getUnchecked(p, v) || !varint::getUnchecked(p, size) || !varint::getUnchecked(p, stack))
                 return false;
-            m_lastAddress += static_cast<uint64_t>(varint::unzigzag(v));
+            if (type == static_cast<uint8_t>(format::RecordType::Alloc)) {
+                m_lastAddress += static_cast<uint64_t>(varint::unzigzag(v));
+                out.address = m_lastAddress;
+            } else if (!recentAddress(m_freeRing, m_freeCount, v, out.address)) {
+                return false;  // the checked path reports it
+            }
             m_lastStack += static_cast<uint64_t>(varint::unzigzag(stack));
-            out.address = m_lastAddress;
             out.size = size;
             out.stack = m_lastStack;
             out.weight = 0;
+            m_allocRing[m_allocCount++ & kRecencyMask] = out.address;
+            out.type = format::RecordType::Alloc;
             break;
         }
         case format::RecordType::Free:
+        case format::RecordType::FreeRecent:
             out.kind = static_cast<format::AllocatorKind>(*p++);
             if (!varint::getUnchecked(p, v)) return false;
-            m_lastAddress += static_cast<uint64_t>(varint::unzigzag(v));
-            out.address = m_lastAddress;
+            if (type == static_cast<uint8_t>(format::RecordType::Free)) {
+                m_lastAddress += static_cast<uint64_t>(varint::unzigzag(v));
+                out.address = m_lastAddress;
+            } else if (!recentAddress(m_allocRing, m_allocCount, v, out.address)) {
+                return false;
+            }
+            m_freeRing[m_freeCount++ & kRecencyMask] = out.address;
+            out.type = format::RecordType::Free;
             break;
         default: return false;
         }
         out.rawType = type;
-        out.type = static_cast<format::RecordType>(type);
         out.known = true;
         out.offset = static_cast<uint32_t>(m_p - m_begin);
         out.length = static_cast<uint32_t>(p - m_p);
         out.timeUs = m_timeUs;
         out.thread = m_thread;
         m_p = p;
+        return true;
+    }
+
+    // Recency coding (format.h): the address `distance` records back in `ring`, which has
+    // seen `count` records in this chunk.
+    static constexpr uint64_t kRecencyMask = format::kRecencyWindow - 1;
+    static bool recentAddress(const std::vector<uint64_t>& ring, uint64_t count, uint64_t distance, uint64_t& address)
+    {
+        if (distance >= count || distance >= format::kRecencyWindow) return false;
+        address = ring[(count - 1 - distance) & kRecencyMask];
         return true;
     }
 
@@ -127,6 +154,10 @@ private:
     uint64_t m_timeUs = 0;
     bool m_timeSet = false;
     uint32_t m_thread = ~0u;
+    std::vector<uint64_t> m_allocRing;  // addresses of this chunk's Alloc/AllocRecent records
+    std::vector<uint64_t> m_freeRing;   // ... and of its Free/FreeRecent records
+    uint64_t m_allocCount = 0;
+    uint64_t m_freeCount = 0;
     std::vector<uint64_t> m_frames;
     std::string m_error;
     size_t m_errorOffset = 0;

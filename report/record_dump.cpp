@@ -48,7 +48,9 @@ bool isEvent(uint8_t type)
     switch (static_cast<RecordType>(type)) {
     case RecordType::Alloc:
     case RecordType::AllocWeighted:
+    case RecordType::AllocRecent:
     case RecordType::Free:
+    case RecordType::FreeRecent:
     case RecordType::Realloc:
     case RecordType::Mmap:
     case RecordType::Munmap:

@@ -84,6 +84,11 @@ enum class RecordType : uint8_t {
                      // zz stack_delta
     Stack = 0x09,    // varint stack_id, varint depth, depth x frame (first varint ip, then zz deltas)
     AllocWeighted = 0x0a,  // as Alloc, then varint weight: bytes it stands for (docs/SAMPLING.md)
+    // Recency-coded addresses (see kRecencyWindow): an Alloc whose address is the one released
+    // by the Free/FreeRecent record `distance` such records back in this chunk (0 = the latest),
+    // and a Free of the address of the Alloc/AllocRecent record `distance` back (0 = the latest).
+    AllocRecent = 0x0b,  // u8 kind, varint free_distance, varint size, zz stack_delta
+    FreeRecent = 0x0c,   // u8 kind, varint alloc_distance
 
     // ---- extension (varint payload length follows the type byte) ----
     ProcessInfo = 0x40,
@@ -218,6 +223,14 @@ enum class ExitKind : uint8_t {
 };
 
 // The per-chunk delta state. Both the encoder and the decoder reset it at each chunk start.
+// Recency coding: a reader keeps the addresses of a chunk's last kRecencyWindow Alloc/AllocRecent
+// records and of its last kRecencyWindow Free/FreeRecent records (AllocWeighted, Realloc and the
+// mmap family do not count), and resolves the distances of AllocRecent and FreeRecent against
+// them. Blocks are mostly freed soon after they were allocated, and allocators hand out the
+// block freed last: a distance is a byte or two where an address delta is three, and the
+// same pattern of distances repeats where addresses never do, so zstd finds it.
+inline constexpr uint32_t kRecencyWindow = 1u << 16;
+
 struct DeltaState {
     uint64_t lastAddress = 0;
     uint64_t lastStack = 0;

@@ -22,6 +22,23 @@
 
 namespace memtrace::format {
 
+// The writer's side of recency coding (format.h, kRecencyWindow): two direct-mapped tables from
+// an address to the number of the last Alloc and of the last Free record that carried it. A
+// collision just forgets the older address (the record then carries an address delta), so the
+// tables stay a fixed size however many blocks are live. Caller-owned memory (the shim maps it).
+struct RecencyTables {
+    static constexpr uint32_t kSlots = 1u << 15;
+    struct Slot {
+        uint64_t address;
+        uint64_t number;  // 1-based count of Alloc (or Free) records since the encoder started
+    };
+    Slot allocs[kSlots];
+    Slot frees[kSlots];
+
+    static uint32_t slotOf(uint64_t address) { return static_cast<uint32_t>(((address >> 4) * 0x9E3779B97F4A7C15ull) >> 49); }
+};
+static_assert(RecencyTables::kSlots == 1u << (64 - 49));
+
 // Upper bound of any single core record except Stack (see stackRecordBound).
 inline constexpr size_t kMaxCoreRecord = 2 + 6 * varint::kMaxBytes;
 
@@ -38,7 +55,13 @@ public:
         m_state = DeltaState{};
         m_timeWritten = false;
         m_thread = ~0u;
+        m_allocBase = m_allocs;  // recency distances never reach into an earlier chunk
+        m_freeBase = m_frees;
     }
+
+    // Turns recency coding on (AllocRecent / FreeRecent where they apply). `tables` must be
+    // zeroed and outlive the encoder. Without it every Alloc and Free carries its address.
+    void enableRecency(RecencyTables* tables) { m_recency = tables; }
 
     size_t size() const { return static_cast<size_t>(m_cur - m_begin); }
     const uint8_t* data() const { return m_begin; }
@@ -75,11 +98,19 @@ public:
 
     void alloc(AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack)
     {
-        type(RecordType::Alloc);
-        byte(static_cast<uint8_t>(kind));
-        address_(address);
+        uint64_t distance;
+        if (recent(m_recency ? m_recency->frees : nullptr, address, m_frees, m_freeBase, distance)) {
+            type(RecordType::AllocRecent);
+            byte(static_cast<uint8_t>(kind));
+            put(distance);
+        } else {
+            type(RecordType::Alloc);
+            byte(static_cast<uint8_t>(kind));
+            address_(address);
+        }
         put(size);
         stack_(stack);
+        note(m_recency ? m_recency->allocs : nullptr, address, ++m_allocs);
     }
 
     void allocWeighted(AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack, uint64_t weight)
@@ -94,9 +125,17 @@ public:
 
     void free(AllocatorKind kind, uint64_t address)
     {
-        type(RecordType::Free);
-        byte(static_cast<uint8_t>(kind));
-        address_(address);
+        uint64_t distance;
+        if (recent(m_recency ? m_recency->allocs : nullptr, address, m_allocs, m_allocBase, distance)) {
+            type(RecordType::FreeRecent);
+            byte(static_cast<uint8_t>(kind));
+            put(distance);
+        } else {
+            type(RecordType::Free);
+            byte(static_cast<uint8_t>(kind));
+            address_(address);
+        }
+        note(m_recency ? m_recency->frees : nullptr, address, ++m_frees);
     }
 
     // A resize: oldAddress (0 = none) is released and newAddress holds size bytes.
@@ -188,12 +227,32 @@ private:
         signed_(static_cast<int64_t>(stack - m_state.lastStack));
         m_state.lastStack = stack;
     }
+    // Whether `address` was carried by one of this chunk's last kRecencyWindow records counted
+    // by `count` (numbers above `base`); if so, how many such records back (0 = the latest).
+    static bool recent(const RecencyTables::Slot* table, uint64_t address, uint64_t count, uint64_t base,
+                       uint64_t& distance)
+    {
+        if (!table) return false;
+        const RecencyTables::Slot& slot = table[RecencyTables::slotOf(address)];
+        if (slot.address != address || slot.number <= base) return false;
+        distance = count - slot.number;
+        return distance < kRecencyWindow;
+    }
+    static void note(RecencyTables::Slot* table, uint64_t address, uint64_t number)
+    {
+        if (table) table[RecencyTables::slotOf(address)] = RecencyTables::Slot{address, number};
+    }
 
     uint8_t* m_begin;
     uint8_t* m_cur;
     uint8_t* m_end;
     uint8_t* m_lengthAt = nullptr;
     DeltaState m_state;
+    RecencyTables* m_recency = nullptr;
+    uint64_t m_allocs = 0;  // Alloc/AllocRecent records so far (all chunks)
+    uint64_t m_frees = 0;   // Free/FreeRecent records so far
+    uint64_t m_allocBase = 0;  // their values when this chunk began
+    uint64_t m_freeBase = 0;
     uint64_t m_resolutionUs = 1;
     bool m_timeWritten = false;
     uint32_t m_thread = ~0u;

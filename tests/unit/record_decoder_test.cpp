@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "capture_builder.h"
@@ -336,4 +338,98 @@ TEST_CASE("mutated payloads never crash the decoder or the model")
         model.finish();
     }
     SUCCEED();
+}
+
+TEST_CASE("recency coding: AllocRecent and FreeRecent decode to the addresses they stand for")
+{
+    auto tables = std::make_unique<format::RecencyTables>();  // value-initialized: zeroed
+    std::vector<uint8_t> buffer(1 << 20);
+    format::RecordEncoder e(buffer.data(), buffer.size());
+    e.enableRecency(tables.get());
+    std::mt19937_64 random(7);
+    struct Event {
+        bool alloc;
+        uint64_t address, size, stack;
+    };
+    for (int chunk = 0; chunk < 3; ++chunk) {
+        e.reset();
+        e.time(1);
+        e.thread(1);
+        // An allocator-like pattern: blocks freed soon (LIFO reuse of the last freed address),
+        // some kept for long, some addresses never seen before, one kept across chunks.
+        std::vector<Event> expected;
+        std::vector<uint64_t> live, freed;
+        uint64_t fresh = 0x10000 + static_cast<uint64_t>(chunk) * 0x1000000;
+        for (int i = 0; i < 20000; ++i) {
+            const uint64_t r = random();
+            if (live.empty() || r % 3 != 0) {
+                uint64_t address;
+                if (!freed.empty() && r % 5 != 0) {
+                    address = freed.back();
+                    freed.pop_back();
+                } else {
+                    address = fresh += 16 * (1 + r % 64);
+                }
+                const uint64_t size = 1 + (r >> 8) % 4096, stack = 1 + (r >> 20) % 50;
+                e.alloc(format::AllocatorKind::Malloc, address, size, stack);
+                expected.push_back({true, address, size, stack});
+                live.push_back(address);
+            } else {
+                const size_t which = (r >> 8) % std::min<size_t>(live.size(), (r >> 40) % 2 ? 4 : live.size());
+                const uint64_t address = live[live.size() - 1 - which];
+                live.erase(live.end() - 1 - static_cast<std::ptrdiff_t>(which));
+                e.free(format::AllocatorKind::Free, address);
+                expected.push_back({false, address, 0, 0});
+                freed.push_back(address);
+            }
+        }
+        RecordDecoder::Step last;
+        const auto records = decodeAll(buffer.data(), e.size(), &last);
+        REQUIRE(last == RecordDecoder::Step::End);
+        size_t recent = 0, n = 0;
+        for (const Record& r : records) {
+            if (r.type != RecordType::Alloc && r.type != RecordType::Free) continue;
+            REQUIRE(n < expected.size());
+            const Event& want = expected[n++];
+            recent += r.rawType == static_cast<uint8_t>(RecordType::AllocRecent) ||
+                      r.rawType == static_cast<uint8_t>(RecordType::FreeRecent);
+            CHECK((r.type == RecordType::Alloc) == want.alloc);
+            CHECK(r.address == want.address);
+            if (want.alloc) {
+                CHECK(r.size == want.size);
+                CHECK(r.stack == want.stack);
+            }
+        }
+        CHECK(n == expected.size());
+        CHECK(recent > expected.size() / 2);  // the pattern is mostly recent: the coding was used
+    }
+}
+
+TEST_CASE("recency coding: a distance past the chunk's records is an error, never a guess")
+{
+    std::vector<uint8_t> buffer(64);
+    format::RecordEncoder e(buffer.data(), buffer.size());
+    e.time(1);
+    e.thread(1);
+    e.alloc(format::AllocatorKind::Malloc, 0x1000, 8, 1);
+    size_t size = e.size();
+    for (const auto& [type, distance] : {std::pair{RecordType::FreeRecent, 1}, std::pair{RecordType::AllocRecent, 0}}) {
+        std::vector<uint8_t> payload(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(size));
+        payload.push_back(static_cast<uint8_t>(type));
+        payload.push_back(0);  // kind
+        payload.push_back(static_cast<uint8_t>(distance));
+        if (type == RecordType::AllocRecent) payload.insert(payload.end(), {8, 0});
+        std::string error;
+        RecordDecoder::Step last;
+        decodeAll(payload.data(), payload.size(), &last, &error);
+        CHECK(last == RecordDecoder::Step::Error);
+        CHECK(error.find("malformed") != std::string::npos);
+    }
+    // Distance 0 after one Alloc is that Alloc's address.
+    std::vector<uint8_t> payload(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(size));
+    payload.insert(payload.end(), {static_cast<uint8_t>(RecordType::FreeRecent), 32, 0});
+    const auto records = decodeAll(payload.data(), payload.size());
+    REQUIRE(records.size() == 4);
+    CHECK(records[3].type == RecordType::Free);
+    CHECK(records[3].address == 0x1000);
 }
