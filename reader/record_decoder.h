@@ -47,7 +47,7 @@ public:
     }
 
     // The model's tight loop: decodes the records that make up nearly all of a full capture
-    // (Time, Thread, Alloc, Free) straight into `events`, without filling a Record, and stops
+    // (Time, Thread, Alloc, Free and their recency forms) straight into `events`, without filling a Record, and stops
     // before any other record, before a malformed one (next() then reports it exactly as
     // always) and where less than a whole record's room is left. Events must provide
     //   time(timeUs)                                 after a Time record
@@ -177,26 +177,46 @@ void RecordDecoder::decodeHotRun(Events& events)
         const uint8_t* q = p;
         const uint8_t type = *q++;
         uint64_t v;
-        if (type == static_cast<uint8_t>(format::RecordType::Alloc)) {
+        if (type == static_cast<uint8_t>(format::RecordType::Alloc) ||
+            type == static_cast<uint8_t>(format::RecordType::AllocRecent)) {
             const auto kind = static_cast<format::AllocatorKind>(*q++);
-            uint64_t size, stackDelta;
+            uint64_t size, stackDelta, block;
             if (!varint::getUnchecked(q, v) || !varint::getUnchecked(q, size) || !varint::getUnchecked(q, stackDelta))
                 break;
-            address += static_cast<uint64_t>(varint::unzigzag(v));
+            const bool delta = type == static_cast<uint8_t>(format::RecordType::Alloc);
+            if (delta) {
+                address += static_cast<uint64_t>(varint::unzigzag(v));
+                block = address;
+            } else if (!recentAddress(m_freeRing, m_freeCount, v, block)) {
+                break;  // next() reports it
+            }
             stack += static_cast<uint64_t>(varint::unzigzag(stackDelta));
-            // A Free of the same address right behind (kind, zz delta 0): a temporary block.
-            if (static_cast<size_t>(m_end - q) >= 3 && q[0] == static_cast<uint8_t>(format::RecordType::Free) && q[2] == 0) {
-                events.allocFree(kind, address, size, stack, thread, time, static_cast<format::AllocatorKind>(q[1]));
+            m_allocRing[m_allocCount++ & kRecencyMask] = block;
+            // The Free of this very block right behind: a temporary block. Either FreeRecent
+            // with distance 0, or (after an Alloc, which moved the last address) Free with delta 0.
+            if (static_cast<size_t>(m_end - q) >= 3 && q[2] == 0 &&
+                (q[0] == static_cast<uint8_t>(format::RecordType::FreeRecent) ||
+                 (delta && q[0] == static_cast<uint8_t>(format::RecordType::Free)))) {
+                events.allocFree(kind, block, size, stack, thread, time, static_cast<format::AllocatorKind>(q[1]));
+                m_freeRing[m_freeCount++ & kRecencyMask] = block;
                 q += 3;
                 ++records;
             } else {
-                events.alloc(kind, address, size, stack, thread, time);
+                events.alloc(kind, block, size, stack, thread, time);
             }
-        } else if (type == static_cast<uint8_t>(format::RecordType::Free)) {
+        } else if (type == static_cast<uint8_t>(format::RecordType::Free) ||
+                   type == static_cast<uint8_t>(format::RecordType::FreeRecent)) {
             const auto kind = static_cast<format::AllocatorKind>(*q++);
+            uint64_t block;
             if (!varint::getUnchecked(q, v)) break;
-            address += static_cast<uint64_t>(varint::unzigzag(v));
-            events.free(kind, address, time);
+            if (type == static_cast<uint8_t>(format::RecordType::Free)) {
+                address += static_cast<uint64_t>(varint::unzigzag(v));
+                block = address;
+            } else if (!recentAddress(m_allocRing, m_allocCount, v, block)) {
+                break;
+            }
+            m_freeRing[m_freeCount++ & kRecencyMask] = block;
+            events.free(kind, block, time);
         } else if (type == static_cast<uint8_t>(format::RecordType::Time)) {
             if (!varint::getUnchecked(q, v)) break;
             time = timeSet ? time + v : v;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <memory>
 #include <span>
 #include <utility>
 #include <vector>
@@ -189,8 +190,13 @@ void requireSameModel(const reader::CaptureModel& a, const reader::CaptureModel&
 
 TEST_CASE("the model's hot loop builds the same model as apply() per record")
 {
+    // With recency coding (AllocRecent / FreeRecent, format.h) and without.
+    const bool recency = GENERATE(false, true);
+    INFO("recency coding " << recency);
+    auto tables = std::make_unique<format::RecencyTables>();
     std::vector<uint8_t> buffer(1 << 21);
     format::RecordEncoder e(buffer.data(), buffer.size());
+    if (recency) e.enableRecency(tables.get());
     uint64_t state = 0x2545F4914F6CDD1Dull, time = 3;
     auto next = [&] { state ^= state >> 12; state ^= state << 25; state ^= state >> 27; return state * 0x2545F4914F6CDD1DULL; };
     const uint64_t frames[2] = {0x401000, 0x402000};
@@ -244,6 +250,16 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
         }
     }
     const std::span<const uint8_t> payload(buffer.data(), e.size());
+    if (recency) {  // the recency forms are there to be checked
+        size_t recent = 0;
+        RecordDecoder decoder;
+        decoder.reset(payload);
+        Record r;
+        while (decoder.next(r) == RecordDecoder::Step::Record)
+            recent += r.rawType == static_cast<uint8_t>(RecordType::AllocRecent) ||
+                      r.rawType == static_cast<uint8_t>(RecordType::FreeRecent);
+        CHECK(recent > 10000);
+    }
     reader::CaptureModel plain, hot;
     applyPlain(payload, plain);
     applyHot(payload, hot);
