@@ -98,16 +98,8 @@ public:
 
     void alloc(AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack)
     {
-        uint64_t distance;
-        if (recent(m_recency ? m_recency->frees : nullptr, address, m_frees, m_freeBase, distance)) {
-            type(RecordType::AllocRecent);
-            byte(static_cast<uint8_t>(kind));
-            put(distance);
-        } else {
-            type(RecordType::Alloc);
-            byte(static_cast<uint8_t>(kind));
-            address_(address);
-        }
+        typeKindAddress(RecordType::Alloc, RecordType::AllocRecent, kind, address,
+                        m_recency ? m_recency->frees : nullptr, m_frees, m_freeBase);
         put(size);
         stack_(stack);
         note(m_recency ? m_recency->allocs : nullptr, address, ++m_allocs);
@@ -125,16 +117,8 @@ public:
 
     void free(AllocatorKind kind, uint64_t address)
     {
-        uint64_t distance;
-        if (recent(m_recency ? m_recency->allocs : nullptr, address, m_allocs, m_allocBase, distance)) {
-            type(RecordType::FreeRecent);
-            byte(static_cast<uint8_t>(kind));
-            put(distance);
-        } else {
-            type(RecordType::Free);
-            byte(static_cast<uint8_t>(kind));
-            address_(address);
-        }
+        typeKindAddress(RecordType::Free, RecordType::FreeRecent, kind, address,
+                        m_recency ? m_recency->allocs : nullptr, m_allocs, m_allocBase);
         note(m_recency ? m_recency->frees : nullptr, address, ++m_frees);
     }
 
@@ -237,6 +221,18 @@ private:
         if (slot.address != address || slot.number <= base) return false;
         distance = count - slot.number;
         return distance < kRecencyWindow;
+    }
+    // The type byte, the kind and the address: as a distance (recentType) if `table` says a
+    // recent record carried it, else as an address delta (plainType).
+    void typeKindAddress(RecordType plainType, RecordType recentType, AllocatorKind kind, uint64_t address,
+                         const RecencyTables::Slot* table, uint64_t count, uint64_t base)
+    {
+        uint64_t distance;
+        const bool isRecent = recent(table, address, count, base, distance);
+        type(isRecent ? recentType : plainType);
+        byte(static_cast<uint8_t>(kind));
+        if (isRecent) put(distance);
+        else address_(address);
     }
     static void note(RecencyTables::Slot* table, uint64_t address, uint64_t number)
     {
