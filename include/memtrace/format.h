@@ -22,7 +22,9 @@ namespace memtrace::format {
 // "\x89MTRACE\n": the high byte catches 7-bit transfers, the newline catches text-mode
 // conversions (the PNG trick). 8 bytes.
 inline constexpr unsigned char kFileMagic[8] = {0x89, 'M', 'T', 'R', 'A', 'C', 'E', '\n'};
-inline constexpr uint16_t kFormatVersion = 1;
+// 2: AllocRecent / FreeRecent (recency coding) and ProcessInfo.time_resolution_us. A reader
+// of version N reads every version up to N.
+inline constexpr uint16_t kFormatVersion = 2;
 inline constexpr uint32_t kChunkMagic = 0x4b43544du;  // "MTCK" little-endian
 
 // Limits a reader enforces before trusting sizes found in a file (a corrupt size must never

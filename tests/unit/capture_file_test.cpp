@@ -180,7 +180,7 @@ TEST_CASE("files that are not captures are refused with a reason")
         b.end();
         b.endChunk();
         test::load(b, "future.mtrace", c);
-        CHECK(c.result.message == "capture format version 7 is newer than this memtrace (reads up to 1)");
+        CHECK(c.result.message == "capture format version 7 is newer than this memtrace (reads up to 2)");
     }
     CHECK(c.result.outcome == Outcome::Unreadable);
     CHECK_FALSE(c.result.usable());
@@ -194,6 +194,22 @@ TEST_CASE("a header-only capture reads as empty, without an End record")
     CHECK(c.result.outcome == Outcome::Complete);
     CHECK(c.result.chunks == 0);
     CHECK_FALSE(c.model.end().has_value());
+}
+
+TEST_CASE("a version 1 capture (before recency coding) still reads")
+{
+    CaptureBuilder b(1);
+    b.records().time(3);
+    b.records().thread(1);
+    b.records().alloc(format::AllocatorKind::Malloc, 0x1000, 24, 0);
+    b.records().free(format::AllocatorKind::Free, 0x1000);
+    b.end();
+    b.endChunk();
+    test::LoadedCapture c;
+    test::load(b, "v1.mtrace", c);
+    CHECK(c.result.outcome == Outcome::Complete);
+    CHECK(c.model.heap().allocations() == 1);
+    CHECK(c.model.heap().frees() == 1);
 }
 
 TEST_CASE("a larger header is skipped")
