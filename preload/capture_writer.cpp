@@ -19,7 +19,10 @@ namespace memtrace::shim {
 namespace {
 
 constexpr size_t kPayloadFlushAt = size_t{1} << 20;           // write a chunk past 1 MiB
-constexpr size_t kPayloadCapacity = kPayloadFlushAt + (256u << 10);  // room for one big record
+constexpr size_t kRecordsCapacity = kPayloadFlushAt + (256u << 10);  // room for one big record
+// The encoder's buffer holds the records and, in its second half, the address stream
+// (record_encoder.h), each up to kRecordsCapacity.
+constexpr size_t kPayloadCapacity = format::kRecordsLengthBytes + 2 * kRecordsCapacity;
 constexpr size_t kEventRoom = format::kMaxCoreRecord + 32 + 2 * varint::kMaxBytes;
 
 static_assert(kPayloadCapacity <= format::kMaxChunkPayload);
@@ -107,7 +110,8 @@ bool CaptureWriter::flush()
 {
     if (m_enc->empty()) return true;
     const char* error = nullptr;
-    const bool ok = m_file.writeChunk(m_enc->data(), m_enc->size(), m_sequence, &error);
+    const std::span<const uint8_t> payload = m_enc->payload();
+    const bool ok = m_file.writeChunk(payload.data(), payload.size(), m_sequence, &error);
     m_enc->reset();
     m_lastFlushNs = nowNs();
     if (!ok) {
@@ -150,7 +154,7 @@ void CaptureWriter::emitModuleMapIfChanged()
     if (!modulesChanged()) return;
     collectModules(m_exePath);
     const size_t bound = moduleMapBound();
-    if (bound > kPayloadCapacity) return;  // thousands of huge paths: keep the previous map
+    if (bound > m_enc->recordCapacity()) return;  // thousands of huge paths: keep the previous map
     ensureRoom(bound);
     encodeModuleMap(*m_enc, m_moduleGeneration++);
 }

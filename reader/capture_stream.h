@@ -55,6 +55,7 @@ StreamResult streamCaptureTo(const std::string& path, Sink& sink)
         return result;
     }
     sink.onHeader(file.header());
+    const bool addressStream = format::hasAddressStream(file.header().version);
 
     ChunkPipeline pipeline(file);
     RecordDecoder decoder;
@@ -78,7 +79,7 @@ StreamResult streamCaptureTo(const std::string& path, Sink& sink)
             return result;
         }
         sink.onChunk(*chunk);
-        decoder.reset(chunk->records(), result.lastTimeUs);
+        decoder.reset(chunk->records(), result.lastTimeUs, addressStream);
         for (;;) {
             if constexpr (requires { sink.hotEvents(); }) {
                 auto events = sink.hotEvents();

@@ -47,10 +47,27 @@ RecordDecoder::RecordDecoder()
 {
 }
 
-void RecordDecoder::reset(std::span<const uint8_t> payload, uint64_t startTimeUs)
+void RecordDecoder::reset(std::span<const uint8_t> payload, uint64_t startTimeUs, bool addressStream)
 {
     m_begin = m_p = payload.data();
-    m_end = payload.data() + payload.size();
+    m_end = m_a = m_aEnd = payload.data() + payload.size();
+    m_split = addressStream;
+    m_layoutError = nullptr;
+    if (m_split) {
+        uint64_t records = 0;
+        if (payload.size() < format::kRecordsLengthBytes) {
+            m_layoutError = "payload shorter than its records length field";
+        } else {
+            for (size_t i = 0; i < format::kRecordsLengthBytes; ++i) records |= uint64_t{payload[i]} << (8 * i);
+            if (records > payload.size() - format::kRecordsLengthBytes) m_layoutError = "records length past the end of the payload";
+        }
+        if (m_layoutError) {
+            m_end = m_a = m_p;  // next() reports it
+        } else {
+            m_p += format::kRecordsLengthBytes;
+            m_end = m_a = m_p + records;
+        }
+    }
     m_lastAddress = 0;
     m_lastStack = 0;
     m_timeUs = startTimeUs;
@@ -70,12 +87,26 @@ RecordDecoder::Step RecordDecoder::fail(size_t offset, const char* what, uint8_t
     m_error = buffer;
     m_errorOffset = offset;
     m_p = m_end;
+    m_a = m_aEnd;
+    return Step::Error;
+}
+
+// The records are all read: the address stream must be too.
+RecordDecoder::Step RecordDecoder::endOfRecords()
+{
+    const char* what = m_layoutError;
+    if (!what && m_split && m_a != m_aEnd) what = "address stream longer than its records need";
+    if (!what) return Step::End;
+    m_error = std::string("malformed chunk payload: ") + what;
+    m_errorOffset = static_cast<size_t>((m_layoutError ? m_p : m_a) - m_begin);
+    m_layoutError = nullptr;
+    m_a = m_aEnd;  // reported once; End after this
     return Step::Error;
 }
 
 RecordDecoder::Step RecordDecoder::nextChecked(Record& out)
 {
-    if (m_p == m_end) return Step::End;
+    if (m_p == m_end) return endOfRecords();
     const size_t offset = static_cast<size_t>(m_p - m_begin);
     const uint8_t type = *m_p++;
     out.rawType = type;
@@ -92,6 +123,7 @@ RecordDecoder::Step RecordDecoder::nextChecked(Record& out)
             m_error += " at payload offset " + std::to_string(offset) + ": the capture needs a newer memtrace";
             m_errorOffset = offset;
             m_p = m_end;
+            m_a = m_aEnd;
             return Step::Error;
         }
         if (!decodeCore(type, out)) return fail(offset, "malformed or truncated fields", type);
@@ -112,6 +144,8 @@ RecordDecoder::Step RecordDecoder::nextChecked(Record& out)
 bool RecordDecoder::decodeCore(uint8_t type, Record& out)
 {
     ByteCursor in{m_p, m_end};
+    ByteCursor addressStream{m_a, m_aEnd};
+    ByteCursor& at = m_split ? addressStream : in;  // where the address fields are
     uint8_t kind = 0;
     int64_t delta = 0;
     auto stack = [&](uint64_t& field) {
@@ -122,7 +156,7 @@ bool RecordDecoder::decodeCore(uint8_t type, Record& out)
     };
     // For Realloc and Mremap: new = old + zz delta, and the new address becomes "last".
     auto newAddress = [&](uint64_t old, uint64_t& field) {
-        if (!in.signedVarint(delta)) return false;
+        if (!at.signedVarint(delta)) return false;
         field = old + static_cast<uint64_t>(delta);
         m_lastAddress = field;
         return true;
@@ -146,14 +180,14 @@ bool RecordDecoder::decodeCore(uint8_t type, Record& out)
     }
     case RecordType::Alloc:
     case RecordType::AllocWeighted:
-        ok = in.byte(kind) && in.address(m_lastAddress, out.address) && in.varint(out.size) && stack(out.stack);
+        ok = in.byte(kind) && at.address(m_lastAddress, out.address) && in.varint(out.size) && stack(out.stack);
         out.weight = 0;
         if (ok && type == static_cast<uint8_t>(RecordType::AllocWeighted)) ok = in.varint(out.weight);
         if (ok && type == static_cast<uint8_t>(RecordType::Alloc)) m_allocRing[m_allocCount++ & kRecencyMask] = out.address;
         break;
     case RecordType::AllocRecent: {
         uint64_t distance = 0;
-        ok = in.byte(kind) && in.varint(distance) && recentAddress(m_freeRing, m_freeCount, distance, out.address) &&
+        ok = in.byte(kind) && at.varint(distance) && recentAddress(m_freeRing, m_freeCount, distance, out.address) &&
              in.varint(out.size) && stack(out.stack);
         out.weight = 0;
         if (ok) m_allocRing[m_allocCount++ & kRecencyMask] = out.address;
@@ -161,31 +195,31 @@ bool RecordDecoder::decodeCore(uint8_t type, Record& out)
         break;
     }
     case RecordType::Free:
-        ok = in.byte(kind) && in.address(m_lastAddress, out.address);
+        ok = in.byte(kind) && at.address(m_lastAddress, out.address);
         if (ok) m_freeRing[m_freeCount++ & kRecencyMask] = out.address;
         break;
     case RecordType::FreeRecent: {
         uint64_t distance = 0;
-        ok = in.byte(kind) && in.varint(distance) && recentAddress(m_allocRing, m_allocCount, distance, out.address);
+        ok = in.byte(kind) && at.varint(distance) && recentAddress(m_allocRing, m_allocCount, distance, out.address);
         if (ok) m_freeRing[m_freeCount++ & kRecencyMask] = out.address;
         out.type = RecordType::Free;
         break;
     }
     case RecordType::Realloc:
-        ok = in.byte(kind) && in.address(m_lastAddress, out.address) && newAddress(out.address, out.newAddress) &&
+        ok = in.byte(kind) && at.address(m_lastAddress, out.address) && newAddress(out.address, out.newAddress) &&
              in.varint(out.size) && stack(out.stack);
         break;
     case RecordType::Mmap:
-        ok = in.byte(kind) && in.address(m_lastAddress, out.address) && in.varint(out.size) && in.varint(out.prot) &&
+        ok = in.byte(kind) && at.address(m_lastAddress, out.address) && in.varint(out.size) && in.varint(out.prot) &&
              in.varint(out.flags) && stack(out.stack);
         break;
     case RecordType::Munmap:
         kind = static_cast<uint8_t>(format::AllocatorKind::Munmap);
-        ok = in.address(m_lastAddress, out.address) && in.varint(out.size);
+        ok = at.address(m_lastAddress, out.address) && in.varint(out.size);
         break;
     case RecordType::Mremap:
         kind = static_cast<uint8_t>(format::AllocatorKind::Mremap);
-        ok = in.address(m_lastAddress, out.address) && in.varint(out.oldSize) && newAddress(out.address, out.newAddress) &&
+        ok = at.address(m_lastAddress, out.address) && in.varint(out.oldSize) && newAddress(out.address, out.newAddress) &&
              in.varint(out.size) && stack(out.stack);
         break;
     case RecordType::Stack: {
@@ -206,6 +240,7 @@ bool RecordDecoder::decodeCore(uint8_t type, Record& out)
     }
     out.kind = static_cast<format::AllocatorKind>(kind);
     m_p = in.p;
+    if (m_split) m_a = addressStream.p;
     return ok;
 }
 

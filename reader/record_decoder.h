@@ -1,7 +1,7 @@
 // Decodes one chunk's payload into Records: the mirror of format::RecordEncoder.
 //
 //   RecordDecoder decoder;
-//   decoder.reset(payload, timeUsAtChunkStart);
+//   decoder.reset(payload, timeUsAtChunkStart, format::hasAddressStream(fileVersion));
 //   Record r;
 //   while (decoder.next(r) == RecordDecoder::Step::Record) { ... }
 //
@@ -10,7 +10,9 @@
 // time). Core records are decoded field by field; extension records are cut by their length,
 // the known ones decoded from the front of their payload (extra trailing bytes are ignored),
 // unknown ones handed out with known = false. An unknown core type, a varint running past the
-// end or a field out of its limits stops the chunk with Step::Error and a message.
+// end or a field out of its limits stops the chunk with Step::Error and a message. In a
+// version 3 payload the address fields come from the address stream (format.h); records'
+// offsets are payload offsets, and address bytes left over after the last record are an error.
 //
 // The loop allocates nothing: Records point into the payload and into a frame buffer owned by
 // the decoder (valid until the next call).
@@ -33,15 +35,18 @@ public:
 
     RecordDecoder();
 
-    void reset(std::span<const uint8_t> payload, uint64_t startTimeUs = 0);
+    // addressStream: the payload's layout, format::hasAddressStream(the file's version).
+    void reset(std::span<const uint8_t> payload, uint64_t startTimeUs = 0, bool addressStream = true);
 
     // The hot records (Time, Alloc, Free: ~all of a capture) are decoded inline without a
     // bounds check per byte while a whole record's worth of bytes remains; everything else,
     // and the last bytes of a chunk, take the checked path. Both fill the same fields.
     Step next(Record& out)
     {
-        if (static_cast<size_t>(m_end - m_p) >= kFastRoom) [[likely]] {
-            if (decodeHot(out)) [[likely]] return Step::Record;
+        if (m_split) {
+            if (roomForHot<true>(m_p, m_a) && decodeHot<true>(out)) [[likely]] return Step::Record;
+        } else {
+            if (roomForHot<false>(m_p, m_a) && decodeHot<false>(out)) [[likely]] return Step::Record;
         }
         return nextChecked(out);
     }
@@ -57,7 +62,11 @@ public:
     //                                                an Alloc and the Free of its block right after it
     //   records(count)                               once: the records consumed
     template <class Events>
-    void decodeHotRun(Events& events);
+    void decodeHotRun(Events& events)
+    {
+        if (m_split) decodeHotRun<true>(events);
+        else decodeHotRun<false>(events);
+    }
 
     // The delta state's time: that of the last record decoded (or reset()'s start time).
     uint64_t timeUs() const { return m_timeUs; }
@@ -71,10 +80,23 @@ private:
     // 10-byte varints). AllocRecent and FreeRecent come out as Alloc and Free records (type),
     // with rawType telling the encoding.
     static constexpr size_t kFastRoom = 2 + 3 * varint::kMaxBytes;
+    static constexpr size_t kFastAddressRoom = varint::kMaxBytes;
 
+    // Whether a whole hot record fits in what is left of the records (and address) stream.
+    template <bool Split>
+    bool roomForHot(const uint8_t* p, const uint8_t* a) const
+    {
+        return static_cast<size_t>(m_end - p) >= kFastRoom &&
+               (!Split || static_cast<size_t>(m_aEnd - a) >= kFastAddressRoom);
+    }
+
+    // Split: address fields are read from the address stream `a`; otherwise in place from `p`.
+    template <bool Split>
     bool decodeHot(Record& out)
     {
         const uint8_t* p = m_p;
+        const uint8_t* a = m_a;
+        const uint8_t*& at = Split ? a : p;  // where the address fields are
         const uint8_t type = *p++;
         uint64_t v;
         switch (static_cast<format::RecordType>(type)) {
@@ -90,7 +112,7 @@ private:
         case format::RecordType::AllocRecent: {
             out.kind = static_cast<format::AllocatorKind>(*p++);
             uint64_t size, stack;
-            if (!varint::getUnchecked(p, v) || !varint::getUnchecked(p, size) || !varint::getUnchecked(p, stack))
+            if (!varint::getUnchecked(at, v) || !varint::getUnchecked(p, size) || !varint::getUnchecked(p, stack))
                 return false;
             if (type == static_cast<uint8_t>(format::RecordType::Alloc)) {
                 m_lastAddress += static_cast<uint64_t>(varint::unzigzag(v));
@@ -109,7 +131,7 @@ private:
         case format::RecordType::Free:
         case format::RecordType::FreeRecent:
             out.kind = static_cast<format::AllocatorKind>(*p++);
-            if (!varint::getUnchecked(p, v)) return false;
+            if (!varint::getUnchecked(at, v)) return false;
             if (type == static_cast<uint8_t>(format::RecordType::Free)) {
                 m_lastAddress += static_cast<uint64_t>(varint::unzigzag(v));
                 out.address = m_lastAddress;
@@ -128,8 +150,12 @@ private:
         out.timeUs = m_timeUs;
         out.thread = m_thread;
         m_p = p;
+        m_a = a;
         return true;
     }
+
+    template <bool Split, class Events>
+    void decodeHotRun(Events& events);
 
     // Recency coding (format.h): the address `distance` records back in `ring`, which has
     // seen `count` records in this chunk.
@@ -145,10 +171,15 @@ private:
     bool decodeCore(uint8_t type, Record& out);
     bool decodeExtension(uint8_t type, std::span<const uint8_t> payload, Record& out);
     Step fail(size_t offset, const char* what, uint8_t type);
+    Step endOfRecords();
 
-    const uint8_t* m_begin = nullptr;
-    const uint8_t* m_p = nullptr;
+    const uint8_t* m_begin = nullptr;  // the payload
+    const uint8_t* m_p = nullptr;      // records
     const uint8_t* m_end = nullptr;
+    const uint8_t* m_a = nullptr;  // address stream (version 3), else unused
+    const uint8_t* m_aEnd = nullptr;
+    bool m_split = true;
+    const char* m_layoutError = nullptr;  // a payload too short for its records' length
     uint64_t m_lastAddress = 0;
     uint64_t m_lastStack = 0;
     uint64_t m_timeUs = 0;
@@ -163,43 +194,53 @@ private:
     size_t m_errorOffset = 0;
 };
 
-template <class Events>
+template <bool Split, class Events>
 void RecordDecoder::decodeHotRun(Events& events)
 {
     const uint8_t* p = m_p;
+    const uint8_t* a = m_a;
     uint64_t address = m_lastAddress;
     uint64_t stack = m_lastStack;
     uint64_t time = m_timeUs;
     bool timeSet = m_timeSet;
     uint32_t thread = m_thread;
     uint64_t records = 0;
-    while (static_cast<size_t>(m_end - p) >= kFastRoom) [[likely]] {
+    while (roomForHot<Split>(p, a)) [[likely]] {
         const uint8_t* q = p;
+        const uint8_t*& at = Split ? a : q;  // where the address fields are
         const uint8_t type = *q++;
         uint64_t v;
         if (type == static_cast<uint8_t>(format::RecordType::Alloc) ||
             type == static_cast<uint8_t>(format::RecordType::AllocRecent)) {
             const auto kind = static_cast<format::AllocatorKind>(*q++);
             uint64_t size, stackDelta, block;
-            if (!varint::getUnchecked(q, v) || !varint::getUnchecked(q, size) || !varint::getUnchecked(q, stackDelta))
+            const uint8_t* const aBefore = a;
+            if (!varint::getUnchecked(at, v) || !varint::getUnchecked(q, size) || !varint::getUnchecked(q, stackDelta)) {
+                a = aBefore;
                 break;
+            }
             const bool delta = type == static_cast<uint8_t>(format::RecordType::Alloc);
             if (delta) {
                 address += static_cast<uint64_t>(varint::unzigzag(v));
                 block = address;
             } else if (!recentAddress(m_freeRing, m_freeCount, v, block)) {
+                a = aBefore;
                 break;  // next() reports it
             }
             stack += static_cast<uint64_t>(varint::unzigzag(stackDelta));
             m_allocRing[m_allocCount++ & kRecencyMask] = block;
             // The Free of this very block right behind: a temporary block. Either FreeRecent
             // with distance 0, or (after an Alloc, which moved the last address) Free with delta 0.
-            if (static_cast<size_t>(m_end - q) >= 3 && q[2] == 0 &&
+            // Its address field is one zero byte: q[2] in place, a[0] in the address stream.
+            const bool freeFits = Split ? static_cast<size_t>(m_end - q) >= 2 && a != m_aEnd
+                                        : static_cast<size_t>(m_end - q) >= 3;
+            if (freeFits && (Split ? a[0] : q[2]) == 0 &&
                 (q[0] == static_cast<uint8_t>(format::RecordType::FreeRecent) ||
                  (delta && q[0] == static_cast<uint8_t>(format::RecordType::Free)))) {
                 events.allocFree(kind, block, size, stack, thread, time, static_cast<format::AllocatorKind>(q[1]));
                 m_freeRing[m_freeCount++ & kRecencyMask] = block;
-                q += 3;
+                q += 2;
+                at += 1;
                 ++records;
             } else {
                 events.alloc(kind, block, size, stack, thread, time);
@@ -208,11 +249,16 @@ void RecordDecoder::decodeHotRun(Events& events)
                    type == static_cast<uint8_t>(format::RecordType::FreeRecent)) {
             const auto kind = static_cast<format::AllocatorKind>(*q++);
             uint64_t block;
-            if (!varint::getUnchecked(q, v)) break;
+            const uint8_t* const aBefore = a;
+            if (!varint::getUnchecked(at, v)) {
+                a = aBefore;
+                break;
+            }
             if (type == static_cast<uint8_t>(format::RecordType::Free)) {
                 address += static_cast<uint64_t>(varint::unzigzag(v));
                 block = address;
             } else if (!recentAddress(m_allocRing, m_allocCount, v, block)) {
+                a = aBefore;
                 break;
             }
             m_freeRing[m_freeCount++ & kRecencyMask] = block;
@@ -232,6 +278,7 @@ void RecordDecoder::decodeHotRun(Events& events)
         ++records;
     }
     m_p = p;
+    m_a = a;
     m_lastAddress = address;
     m_lastStack = stack;
     m_timeUs = time;

@@ -5,17 +5,20 @@
 // Worked example: an Alloc of 48 bytes by malloc at 0x5555_5555_92a0 with stack 7, when the
 // previous address in the chunk was 0x5555_5555_9260 and the previous stack 6:
 //
-//   03          type Alloc
-//   00          kind malloc
-//   80 01       zigzag(+0x40) = 0x80
-//   30          size 48
-//   02          zigzag(+1) = 2
+//   records:    03 00 30 02    type Alloc, kind malloc, size 48, zigzag(+1) = 2
+//   addresses:  80 01          zigzag(+0x40) = 0x80
+//
+// Address fields go to a second stream (format.h, hasAddressStream): the buffer's second half
+// collects them while records fill the first, and payload() joins the two behind the records'
+// length. Built for an older version (addressStream = false), the address fields stay in place
+// inside their records (03 00 80 01 30 02 above).
 //
 // Allocation-free, exception-free, lock-free: safe on the shim's writer thread. The caller
 // checks fits() before each record; every method assumes the room is there.
 #pragma once
 
 #include <cstring>
+#include <span>
 
 #include "memtrace/format.h"
 #include "memtrace/varint.h"
@@ -46,12 +49,29 @@ constexpr size_t stackRecordBound(size_t depth) { return 1 + 2 * varint::kMaxByt
 
 class RecordEncoder {
 public:
-    RecordEncoder(uint8_t* buffer, size_t capacity) : m_begin(buffer), m_cur(buffer), m_end(buffer + capacity) {}
+    RecordEncoder(uint8_t* buffer, size_t capacity, bool addressStream = true)
+        : m_begin(buffer), m_split(addressStream)
+    {
+        if (m_split) {
+            const size_t half = (capacity - kRecordsLengthBytes) / 2;
+            m_recordsBegin = buffer + kRecordsLengthBytes;
+            m_recordsEnd = m_recordsBegin + half;
+            m_addressesBegin = m_recordsEnd;
+            m_addressesEnd = buffer + capacity;
+        } else {
+            m_recordsBegin = buffer;
+            m_recordsEnd = m_addressesBegin = m_addressesEnd = buffer + capacity;
+        }
+        m_cur = m_recordsBegin;
+        m_addr = m_addressesBegin;
+    }
 
     // Starts a new chunk: empties the buffer and resets the delta state.
     void reset()
     {
-        m_cur = m_begin;
+        m_cur = m_recordsBegin;
+        m_addr = m_addressesBegin;
+        m_joined = false;
         m_state = DeltaState{};
         m_timeWritten = false;
         m_thread = ~0u;
@@ -63,10 +83,34 @@ public:
     // zeroed and outlive the encoder. Without it every Alloc and Free carries its address.
     void enableRecency(RecencyTables* tables) { m_recency = tables; }
 
-    size_t size() const { return static_cast<size_t>(m_cur - m_begin); }
-    const uint8_t* data() const { return m_begin; }
-    bool fits(size_t bytes) const { return static_cast<size_t>(m_end - m_cur) >= bytes; }
-    bool empty() const { return m_cur == m_begin; }
+    // Bytes of the chunk's payload so far (what payload() will return).
+    size_t size() const
+    {
+        const size_t records = static_cast<size_t>(m_cur - m_recordsBegin);
+        return m_split ? kRecordsLengthBytes + records + static_cast<size_t>(m_addr - m_addressesBegin) : records;
+    }
+    // Room for a record of `bytes` (its address fields included) in both streams.
+    bool fits(size_t bytes) const
+    {
+        return static_cast<size_t>(m_recordsEnd - m_cur) >= bytes &&
+               (!m_split || static_cast<size_t>(m_addressesEnd - m_addr) >= kMaxAddressBytes);
+    }
+    bool empty() const { return m_cur == m_recordsBegin && m_addr == m_addressesBegin; }
+    // The largest record that fits in an empty chunk.
+    size_t recordCapacity() const { return static_cast<size_t>(m_recordsEnd - m_recordsBegin); }
+
+    // The chunk's payload, ready to compress: the records' length, the records, the address
+    // stream moved down behind them. Ends the chunk: reset() before writing more.
+    std::span<const uint8_t> payload()
+    {
+        if (m_split && !m_joined) {
+            const size_t records = static_cast<size_t>(m_cur - m_recordsBegin);
+            for (size_t i = 0; i < kRecordsLengthBytes; ++i) m_begin[i] = static_cast<uint8_t>(records >> (8 * i));
+            std::memmove(m_cur, m_addressesBegin, static_cast<size_t>(m_addr - m_addressesBegin));
+            m_joined = true;
+        }
+        return {m_begin, size()};
+    }
 
     // Times are written rounded down to a multiple of this many µs (the capture's time
     // resolution, recorded in ProcessInfo). Coarser time means fewer Time records and, more
@@ -128,7 +172,7 @@ public:
         type(RecordType::Realloc);
         byte(static_cast<uint8_t>(kind));
         address_(oldAddress);
-        signed_(static_cast<int64_t>(newAddress - oldAddress));
+        signedAddressField(static_cast<int64_t>(newAddress - oldAddress));
         m_state.lastAddress = newAddress;
         put(size);
         stack_(stack);
@@ -157,7 +201,7 @@ public:
         type(RecordType::Mremap);
         address_(oldAddress);
         put(oldLength);
-        signed_(static_cast<int64_t>(newAddress - oldAddress));
+        signedAddressField(static_cast<int64_t>(newAddress - oldAddress));
         m_state.lastAddress = newAddress;
         put(newLength);
         stack_(stack);
@@ -201,9 +245,13 @@ private:
     void byte(uint8_t v) { *m_cur++ = v; }
     void put(uint64_t v) { m_cur = varint::put(m_cur, v); }
     void signed_(int64_t v) { m_cur = varint::putSigned(m_cur, v); }
+    // Address fields (deltas and recency distances) go to the address stream, or in place.
+    uint8_t*& addressCursor() { return m_split ? m_addr : m_cur; }
+    void putAddressField(uint64_t v) { addressCursor() = varint::put(addressCursor(), v); }
+    void signedAddressField(int64_t v) { addressCursor() = varint::putSigned(addressCursor(), v); }
     void address_(uint64_t address)
     {
-        signed_(static_cast<int64_t>(address - m_state.lastAddress));
+        signedAddressField(static_cast<int64_t>(address - m_state.lastAddress));
         m_state.lastAddress = address;
     }
     void stack_(uint64_t stack)
@@ -231,7 +279,7 @@ private:
         const bool isRecent = recent(table, address, count, base, distance);
         type(isRecent ? recentType : plainType);
         byte(static_cast<uint8_t>(kind));
-        if (isRecent) put(distance);
+        if (isRecent) putAddressField(distance);
         else address_(address);
     }
     static void note(RecencyTables::Slot* table, uint64_t address, uint64_t number)
@@ -239,9 +287,18 @@ private:
         if (table) table[RecencyTables::slotOf(address)] = RecencyTables::Slot{address, number};
     }
 
+    // Two varints: Realloc and Mremap carry two address fields.
+    static constexpr size_t kMaxAddressBytes = 2 * varint::kMaxBytes;
+
     uint8_t* m_begin;
-    uint8_t* m_cur;
-    uint8_t* m_end;
+    bool m_split;
+    bool m_joined = false;
+    uint8_t* m_recordsBegin;
+    uint8_t* m_cur;  // records
+    uint8_t* m_recordsEnd;
+    uint8_t* m_addressesBegin;
+    uint8_t* m_addr;  // address fields (version 3)
+    uint8_t* m_addressesEnd;
     uint8_t* m_lengthAt = nullptr;
     DeltaState m_state;
     RecencyTables* m_recency = nullptr;

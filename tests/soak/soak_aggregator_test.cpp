@@ -56,7 +56,7 @@ struct Pair {
             aggregator.encodePart(enc);
         }
         memtrace::reader::RecordDecoder decoder;
-        decoder.reset({buffer.data(), enc.size()});
+        decoder.reset(enc.payload());
         memtrace::reader::Record r;
         memtrace::reader::RecordDecoder::Step step;
         while ((step = decoder.next(r)) == memtrace::reader::RecordDecoder::Step::Record) {
@@ -205,7 +205,7 @@ TEST_CASE("FORMAT.md's worked Snapshot example decodes as documented")
         0x02, 0x00, 0x05, 0xe0, 0x03, 0x20, 0x03, 0xa0, 0x02,         // kinds
         0x01, 0x03, 0x00, 0xc0, 0x01, 0x02, 0x05, 0xe0, 0x03, 0x03, 0x01};
     memtrace::reader::RecordDecoder decoder;
-    decoder.reset({payload.data(), payload.size()});
+    decoder.reset({payload.data(), payload.size()}, 0, false);  // one record: no address stream
     memtrace::reader::Record r;
     REQUIRE(decoder.next(r) == memtrace::reader::RecordDecoder::Step::Record);
     REQUIRE(r.type == memtrace::format::RecordType::Snapshot);
@@ -239,6 +239,6 @@ TEST_CASE("FORMAT.md's worked Snapshot example decodes as documented")
     // Cut one byte off the payload (length fixed up): the decoder reports a malformed record.
     std::vector<uint8_t> cut(payload.begin(), payload.end() - 1);
     cut[1] = 0xa3;
-    decoder.reset({cut.data(), cut.size()});
+    decoder.reset({cut.data(), cut.size()}, 0, false);
     CHECK(decoder.next(r) == memtrace::reader::RecordDecoder::Step::Error);
 }

@@ -40,7 +40,7 @@ struct ModuleSpec {
 
 class CaptureBuilder {
 public:
-    explicit CaptureBuilder(uint16_t version = format::kFormatVersion, uint16_t flags = 0) : m_buffer(4u << 20), m_encoder(m_buffer.data(), m_buffer.size())
+    explicit CaptureBuilder(uint16_t version = format::kFormatVersion, uint16_t flags = 0) : m_buffer(8u << 20), m_encoder(m_buffer.data(), m_buffer.size(), format::hasAddressStream(version))
     {
         for (unsigned char c : format::kFileMagic) m_file.push_back(c);
         put16(version);
@@ -55,16 +55,17 @@ public:
     uint64_t endChunk()
     {
         const uint64_t offset = m_file.size();
-        std::vector<uint8_t> frame(ZSTD_compressBound(m_encoder.size()));
+        const std::span<const uint8_t> payload = m_encoder.payload();
+        std::vector<uint8_t> frame(ZSTD_compressBound(payload.size()));
         ZSTD_CCtx* cctx = ZSTD_createCCtx();
         ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
         ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
-        const size_t n = ZSTD_compress2(cctx, frame.data(), frame.size(), m_encoder.data(), m_encoder.size());
+        const size_t n = ZSTD_compress2(cctx, frame.data(), frame.size(), payload.data(), payload.size());
         ZSTD_freeCCtx(cctx);
         if (ZSTD_isError(n)) throw std::runtime_error("zstd failed");
         put32(format::kChunkMagic);
         put32(static_cast<uint32_t>(n));
-        put32(static_cast<uint32_t>(m_encoder.size()));
+        put32(static_cast<uint32_t>(payload.size()));
         put32(m_sequence++);
         for (size_t i = 0; i < n; ++i) m_file.push_back(frame[i]);
         m_encoder.reset();

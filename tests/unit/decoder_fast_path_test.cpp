@@ -58,7 +58,7 @@ TEST_CASE("fast and checked decoding agree on a long mixed payload")
         }
     }
     RecordDecoder decoder;
-    decoder.reset({buffer.data(), e.size()});
+    decoder.reset(e.payload());
     Record r;
     size_t i = 0;
     while (decoder.next(r) == RecordDecoder::Step::Record) {
@@ -87,15 +87,29 @@ TEST_CASE("fast and checked decoding agree on a long mixed payload")
 
 TEST_CASE("the fast path rejects an over-long varint in a hot record")
 {
-    std::vector<uint8_t> payload(64, 0);
-    payload[0] = static_cast<uint8_t>(RecordType::Free);
-    payload[1] = 32;  // kind
-    for (int i = 2; i < 13; ++i) payload[i] = 0xff;  // 11 continuation bytes: not a 64-bit varint
     RecordDecoder decoder;
-    decoder.reset({payload.data(), payload.size()});
     Record r;
-    CHECK(decoder.next(r) == RecordDecoder::Step::Error);
-    CHECK(decoder.errorOffset() == 0);
+    SECTION("in place (before version 3)")
+    {
+        std::vector<uint8_t> payload(64, 0);
+        payload[0] = static_cast<uint8_t>(RecordType::Free);
+        payload[1] = 32;  // kind
+        for (int i = 2; i < 13; ++i) payload[i] = 0xff;  // 11 continuation bytes: not a 64-bit varint
+        decoder.reset({payload.data(), payload.size()}, 0, false);
+        CHECK(decoder.next(r) == RecordDecoder::Step::Error);
+        CHECK(decoder.errorOffset() == 0);
+    }
+    SECTION("in the address stream")
+    {
+        // records length 24: a Free (type, kind) and padding Time records; then the address.
+        std::vector<uint8_t> payload = {24, 0, 0, 0, static_cast<uint8_t>(RecordType::Free), 32};
+        for (int i = 0; i < 11; ++i) payload.insert(payload.end(), {static_cast<uint8_t>(RecordType::Time), 0});
+        for (int i = 0; i < 11; ++i) payload.push_back(0xff);
+        payload.resize(payload.size() + 20, 0);
+        decoder.reset(payload);
+        CHECK(decoder.next(r) == RecordDecoder::Step::Error);
+        CHECK(decoder.errorOffset() == format::kRecordsLengthBytes);
+    }
 }
 
 // The model loader's loop (RecordDecoder::decodeHotRun into CaptureModel::HotEvents, with
@@ -103,19 +117,19 @@ TEST_CASE("the fast path rejects an over-long varint in a hot record")
 // next() + apply() builds, record by record, on every kind of sequence it can meet.
 namespace {
 
-void applyPlain(std::span<const uint8_t> payload, reader::CaptureModel& model)
+void applyPlain(std::span<const uint8_t> payload, bool addressStream, reader::CaptureModel& model)
 {
     RecordDecoder decoder;
-    decoder.reset(payload);
+    decoder.reset(payload, 0, addressStream);
     Record r;
     while (decoder.next(r) == RecordDecoder::Step::Record) model.apply(r);
     model.finish();
 }
 
-void applyHot(std::span<const uint8_t> payload, reader::CaptureModel& model)
+void applyHot(std::span<const uint8_t> payload, bool addressStream, reader::CaptureModel& model)
 {
     RecordDecoder decoder;
-    decoder.reset(payload);
+    decoder.reset(payload, 0, addressStream);
     Record r;
     for (;;) {
         auto events = model.hotEvents();
@@ -192,10 +206,12 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
 {
     // With recency coding (AllocRecent / FreeRecent, format.h) and without.
     const bool recency = GENERATE(false, true);
-    INFO("recency coding " << recency);
+    // With the address stream (version 3) and with address fields in place (older captures).
+    const bool addressStream = GENERATE(true, false);
+    INFO("recency coding " << recency << ", address stream " << addressStream);
     auto tables = std::make_unique<format::RecencyTables>();
-    std::vector<uint8_t> buffer(1 << 21);
-    format::RecordEncoder e(buffer.data(), buffer.size());
+    std::vector<uint8_t> buffer(1 << 22);
+    format::RecordEncoder e(buffer.data(), buffer.size(), addressStream);
     if (recency) e.enableRecency(tables.get());
     uint64_t state = 0x2545F4914F6CDD1Dull, time = 3;
     auto next = [&] { state ^= state >> 12; state ^= state << 25; state ^= state >> 27; return state * 0x2545F4914F6CDD1DULL; };
@@ -249,11 +265,11 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
             break;
         }
     }
-    const std::span<const uint8_t> payload(buffer.data(), e.size());
+    const std::span<const uint8_t> payload = e.payload();
     if (recency) {  // the recency forms are there to be checked
         size_t recent = 0;
         RecordDecoder decoder;
-        decoder.reset(payload);
+        decoder.reset(payload, 0, addressStream);
         Record r;
         while (decoder.next(r) == RecordDecoder::Step::Record)
             recent += r.rawType == static_cast<uint8_t>(RecordType::AllocRecent) ||
@@ -261,18 +277,34 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
         CHECK(recent > 10000);
     }
     reader::CaptureModel plain, hot;
-    applyPlain(payload, plain);
-    applyHot(payload, hot);
+    applyPlain(payload, addressStream, plain);
+    applyHot(payload, addressStream, hot);
     CHECK(plain.heap().anomalies() > 0);
     CHECK(plain.heap().temporary() > 0);
     CHECK(plain.heap().freesUnmatched() > 0);
     requireSameModel(plain, hot);
 
-    // Every cut of the payload: the hot loop stops short of the end the same way.
+    // Every cut of the payload (with the address stream: of the addresses): the hot loop stops
+    // short of the end the same way.
     for (size_t cut = payload.size() - 200; cut < payload.size(); cut += 7) {
         reader::CaptureModel a, b;
-        applyPlain(payload.first(cut), a);
-        applyHot(payload.first(cut), b);
+        applyPlain(payload.first(cut), addressStream, a);
+        applyHot(payload.first(cut), addressStream, b);
         requireSameModel(a, b);
+    }
+    // With the address stream, cuts of the records too (their length field says so).
+    if (addressStream) {
+        uint32_t records = 0;
+        std::memcpy(&records, payload.data(), sizeof records);
+        for (uint32_t cut = records - 200; cut < records; cut += 7) {
+            std::vector<uint8_t> shorter(payload.begin(), payload.end());
+            std::memcpy(shorter.data(), &cut, sizeof cut);
+            shorter.erase(shorter.begin() + format::kRecordsLengthBytes + cut,
+                          shorter.begin() + format::kRecordsLengthBytes + records);
+            reader::CaptureModel a, b;
+            applyPlain(shorter, addressStream, a);
+            applyHot(shorter, addressStream, b);
+            requireSameModel(a, b);
+        }
     }
 }

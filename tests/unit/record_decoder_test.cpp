@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <string>
 #include <memory>
 #include <utility>
@@ -18,10 +19,11 @@ using reader::RecordDecoder;
 
 namespace {
 
-std::vector<Record> decodeAll(const uint8_t* data, size_t size, RecordDecoder::Step* last = nullptr, std::string* error = nullptr)
+std::vector<Record> decodeAll(std::span<const uint8_t> payload, RecordDecoder::Step* last = nullptr,
+                              std::string* error = nullptr, bool addressStream = true)
 {
     RecordDecoder decoder;
-    decoder.reset({data, size});
+    decoder.reset(payload, 0, addressStream);
     std::vector<Record> out;
     Record r;
     RecordDecoder::Step step;
@@ -29,6 +31,13 @@ std::vector<Record> decodeAll(const uint8_t* data, size_t size, RecordDecoder::S
     if (last) *last = step;
     if (error) *error = decoder.error();
     return out;
+}
+
+// A payload in the layout before version 3: address fields inside their records.
+std::vector<Record> decodeLegacy(const uint8_t* data, size_t size, RecordDecoder::Step* last = nullptr,
+                                 std::string* error = nullptr)
+{
+    return decodeAll({data, size}, last, error, false);
 }
 
 }  // namespace
@@ -54,7 +63,7 @@ TEST_CASE("every core record round trips through encoder and decoder")
     e.free(AllocatorKind::Free, 0x400000);
 
     RecordDecoder::Step last;
-    const auto records = decodeAll(buffer.data(), e.size(), &last);
+    const auto records = decodeAll(e.payload(), &last);
     REQUIRE(last == RecordDecoder::Step::End);
     REQUIRE(records.size() == 14);
 
@@ -126,12 +135,12 @@ TEST_CASE("stack frames decode innermost first")
     const uint64_t frames[] = {0x7f0000001000, 0x555555554100, 0x7f0000000fff, 0xffffffffffff0000};
     e.stack(42, frames, 4);
     RecordDecoder decoder;
-    decoder.reset({buffer.data(), e.size()});
+    decoder.reset(e.payload());
     Record r;
     REQUIRE(decoder.next(r) == RecordDecoder::Step::Record);
     REQUIRE(r.frames.size() == 4);
     for (size_t i = 0; i < 4; ++i) CHECK(r.frames[i] == frames[i]);
-    CHECK(r.length == e.size());
+    CHECK(r.length == e.size() - format::kRecordsLengthBytes);
     CHECK(decoder.next(r) == RecordDecoder::Step::End);
 }
 
@@ -152,7 +161,7 @@ TEST_CASE("extension records decode and unknown ones are skipped by length")
     auto& e = b.records();
 
     RecordDecoder::Step last;
-    const auto records = decodeAll(e.data(), e.size(), &last);
+    const auto records = decodeAll(e.payload(), &last);
     REQUIRE(last == RecordDecoder::Step::End);
     REQUIRE(records.size() == 10);
     CHECK(records[0].type == RecordType::ProcessInfo);
@@ -202,7 +211,7 @@ TEST_CASE("an unknown core type stops with 'needs a newer memtrace'")
     const uint8_t payload[] = {0x01, 0x05, 0x3f, 0x00};
     RecordDecoder::Step last;
     std::string error;
-    const auto records = decodeAll(payload, sizeof payload, &last, &error);
+    const auto records = decodeLegacy(payload, sizeof payload, &last, &error);
     CHECK(records.size() == 1);
     CHECK(last == RecordDecoder::Step::Error);
     CHECK_THAT(error, Catch::Contains("newer memtrace"));
@@ -211,7 +220,7 @@ TEST_CASE("an unknown core type stops with 'needs a newer memtrace'")
 TEST_CASE("every truncation of a record is an error, never a crash")
 {
     std::vector<uint8_t> buffer(4096);
-    format::RecordEncoder e(buffer.data(), buffer.size());
+    format::RecordEncoder e(buffer.data(), buffer.size(), false);  // cut anywhere: one stream
     const uint64_t frames[] = {0x1000, 0x2000};
     e.time(1);
     e.stack(1, frames, 2);
@@ -224,10 +233,10 @@ TEST_CASE("every truncation of a record is an error, never a crash")
     e.fieldString("name");
     e.endExtension();
     const size_t full = e.size();
-    const size_t complete = decodeAll(buffer.data(), full).size();
+    const size_t complete = decodeLegacy(buffer.data(), full).size();
     for (size_t cut = 0; cut < full; ++cut) {
         RecordDecoder::Step last;
-        const auto records = decodeAll(buffer.data(), cut, &last);
+        const auto records = decodeLegacy(buffer.data(), cut, &last);
         CHECK(records.size() < complete);
         // A cut exactly between records decodes cleanly; anywhere else it is an error.
         if (last == RecordDecoder::Step::End) {
@@ -246,12 +255,12 @@ TEST_CASE("limits: stack depth and string length are enforced")
     payload.insert(payload.end(), tmp, end);
     for (int i = 0; i < 2000; ++i) payload.push_back(1);
     RecordDecoder::Step last;
-    decodeAll(payload.data(), payload.size(), &last);
+    decodeLegacy(payload.data(), payload.size(), &last);
     CHECK(last == RecordDecoder::Step::Error);
 
     // A ThreadName whose string claims more bytes than the record holds.
     const uint8_t bad[] = {0x42, 0x83, 0x80, 0x80, 0x00, 0x01, 0x7f, 'x'};
-    decodeAll(bad, sizeof bad, &last);
+    decodeLegacy(bad, sizeof bad, &last);
     CHECK(last == RecordDecoder::Step::Error);
 }
 
@@ -265,7 +274,7 @@ TEST_CASE("delta state resets per chunk")
     RecordDecoder decoder;
     Record r;
     for (int chunk = 0; chunk < 2; ++chunk) {
-        decoder.reset({buffer.data(), e.size()}, chunk == 0 ? 0 : 5000);
+        decoder.reset(e.payload(), chunk == 0 ? 0 : 5000);
         REQUIRE(decoder.next(r) == RecordDecoder::Step::Record);
         CHECK(r.timeUs == 100);  // first Time of a chunk is absolute
         decoder.next(r);
@@ -286,7 +295,7 @@ TEST_CASE("a time resolution rounds Time records down and drops the ones that ro
     e.free(AllocatorKind::Free, 0x1000);
     e.time(1300);  // -> 1300
     e.free(AllocatorKind::Free, 0x2000);
-    const auto records = decodeAll(buffer.data(), e.size());
+    const auto records = decodeAll(e.payload());
     REQUIRE(records.size() == 5);
     CHECK(records[0].type == RecordType::Time);
     CHECK(records[0].timeUs == 1200);
@@ -322,7 +331,8 @@ TEST_CASE("mutated payloads never crash the decoder or the model")
         e.free(AllocatorKind::Free, 0x9000 + 32 * i);
     }
     b.end();
-    const std::vector<uint8_t> original(e.data(), e.data() + e.size());
+    const std::span<const uint8_t> payload = e.payload();
+    const std::vector<uint8_t> original(payload.begin(), payload.end());
 
     std::mt19937_64 rng(7);
     RecordDecoder decoder;
@@ -384,7 +394,7 @@ TEST_CASE("recency coding: AllocRecent and FreeRecent decode to the addresses th
             }
         }
         RecordDecoder::Step last;
-        const auto records = decodeAll(buffer.data(), e.size(), &last);
+        const auto records = decodeAll(e.payload(), &last);
         REQUIRE(last == RecordDecoder::Step::End);
         size_t recent = 0, n = 0;
         for (const Record& r : records) {
@@ -408,7 +418,7 @@ TEST_CASE("recency coding: AllocRecent and FreeRecent decode to the addresses th
 TEST_CASE("recency coding: a distance past the chunk's records is an error, never a guess")
 {
     std::vector<uint8_t> buffer(64);
-    format::RecordEncoder e(buffer.data(), buffer.size());
+    format::RecordEncoder e(buffer.data(), buffer.size(), false);  // records appended by hand below
     e.time(1);
     e.thread(1);
     e.alloc(format::AllocatorKind::Malloc, 0x1000, 8, 1);
@@ -421,15 +431,122 @@ TEST_CASE("recency coding: a distance past the chunk's records is an error, neve
         if (type == RecordType::AllocRecent) payload.insert(payload.end(), {8, 0});
         std::string error;
         RecordDecoder::Step last;
-        decodeAll(payload.data(), payload.size(), &last, &error);
+        decodeLegacy(payload.data(), payload.size(), &last, &error);
         CHECK(last == RecordDecoder::Step::Error);
         CHECK(error.find("malformed") != std::string::npos);
     }
     // Distance 0 after one Alloc is that Alloc's address.
     std::vector<uint8_t> payload(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(size));
     payload.insert(payload.end(), {static_cast<uint8_t>(RecordType::FreeRecent), 32, 0});
-    const auto records = decodeAll(payload.data(), payload.size());
+    const auto records = decodeLegacy(payload.data(), payload.size());
     REQUIRE(records.size() == 4);
     CHECK(records[3].type == RecordType::Free);
     CHECK(records[3].address == 0x1000);
+}
+
+namespace {
+
+// Every core record, with recency coding on, into an encoder of either layout.
+void encodeEveryCoreRecord(format::RecordEncoder& e, format::RecencyTables& tables)
+{
+    e.enableRecency(&tables);
+    const uint64_t frames[] = {0x555555555000, 0x555555554100};
+    e.time(7);
+    e.thread(2);
+    e.stack(1, frames, 2);
+    for (uint64_t i = 0; i < 40; ++i) {
+        const uint64_t block = 0x5555555592a0 + 64 * (i % 5);
+        e.alloc(AllocatorKind::Malloc, block, 16 + i, 1);
+        if (i % 3 == 0) e.free(AllocatorKind::Free, block);  // FreeRecent: the block just allocated
+        e.allocWeighted(AllocatorKind::New, 0x555555600000 + 16 * i, 32, 1, 4096);
+        e.realloc(AllocatorKind::Realloc, 0x555555700000 + 8 * i, 0x555555710000 + 8 * i, 100, 1);
+        e.mmap(AllocatorKind::MmapAnonymous, 0x7f0000000000 + 0x10000 * i, 8192, 3, 0x22, 1);
+        e.munmap(0x7f0000001000 + 0x10000 * i, 4096);
+        e.mremap(0x7f0000000000 + 0x10000 * i, 4096, 0x7e0000000000 + 0x10000 * i, 16384, 1);
+        e.free(AllocatorKind::Free, block);
+        e.time(7 + i);
+    }
+}
+
+std::vector<uint8_t> everyCoreRecord(bool addressStream)
+{
+    std::vector<uint8_t> buffer(1 << 16);
+    auto tables = std::make_unique<format::RecencyTables>();
+    format::RecordEncoder e(buffer.data(), buffer.size(), addressStream);
+    encodeEveryCoreRecord(e, *tables);
+    const std::span<const uint8_t> payload = e.payload();
+    return {payload.begin(), payload.end()};
+}
+
+}  // namespace
+
+TEST_CASE("address stream: the version 3 layout decodes to the same records as the older one")
+{
+    const std::vector<uint8_t> split = everyCoreRecord(true);
+    const std::vector<uint8_t> inPlace = everyCoreRecord(false);
+    CHECK(split.size() == inPlace.size() + format::kRecordsLengthBytes);  // same bytes, moved
+    RecordDecoder::Step lastSplit, lastInPlace;
+    const auto a = decodeAll(split, &lastSplit);
+    const auto b = decodeLegacy(inPlace.data(), inPlace.size(), &lastInPlace);
+    REQUIRE(lastSplit == RecordDecoder::Step::End);
+    REQUIRE(lastInPlace == RecordDecoder::Step::End);
+    REQUIRE(a.size() == b.size());
+    size_t recent = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+        INFO("record " << i);
+        CHECK(a[i].rawType == b[i].rawType);
+        CHECK(a[i].address == b[i].address);
+        CHECK(a[i].newAddress == b[i].newAddress);
+        CHECK(a[i].size == b[i].size);
+        CHECK(a[i].stack == b[i].stack);
+        CHECK(a[i].timeUs == b[i].timeUs);
+        if (a[i].rawType == static_cast<uint8_t>(RecordType::FreeRecent) ||
+            a[i].rawType == static_cast<uint8_t>(RecordType::AllocRecent))
+            ++recent;
+    }
+    CHECK(recent > 20);  // the recency forms were exercised
+}
+
+TEST_CASE("address stream: a bad records length, missing or extra address bytes are errors")
+{
+    const std::vector<uint8_t> good = everyCoreRecord(true);
+    uint32_t recordsLength = 0;
+    std::memcpy(&recordsLength, good.data(), sizeof recordsLength);
+    REQUIRE(recordsLength + format::kRecordsLengthBytes < good.size());
+    std::string error;
+    RecordDecoder::Step last;
+
+    SECTION("payload shorter than the length field")
+    {
+        decodeAll(std::span<const uint8_t>(good.data(), 3), &last, &error);
+        CHECK(last == RecordDecoder::Step::Error);
+        CHECK_THAT(error, Catch::Contains("malformed chunk payload"));
+    }
+    SECTION("records length past the end")
+    {
+        std::vector<uint8_t> bad = good;
+        const uint32_t tooLong = static_cast<uint32_t>(good.size());
+        std::memcpy(bad.data(), &tooLong, sizeof tooLong);
+        const auto records = decodeAll(bad, &last, &error);
+        CHECK(records.empty());
+        CHECK(last == RecordDecoder::Step::Error);
+        CHECK_THAT(error, Catch::Contains("records length past the end"));
+    }
+    SECTION("every cut of the address stream")
+    {
+        const size_t addresses = good.size() - format::kRecordsLengthBytes - recordsLength;
+        for (size_t keep = 0; keep < addresses; ++keep) {
+            const std::vector<uint8_t> cut(good.begin(), good.end() - static_cast<std::ptrdiff_t>(addresses - keep));
+            decodeAll(cut, &last, &error);
+            CHECK(last == RecordDecoder::Step::Error);
+        }
+    }
+    SECTION("address bytes left over")
+    {
+        std::vector<uint8_t> bad = good;
+        bad.push_back(0);
+        decodeAll(bad, &last, &error);
+        CHECK(last == RecordDecoder::Step::Error);
+        CHECK_THAT(error, Catch::Contains("address stream longer"));
+    }
 }
