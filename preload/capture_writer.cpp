@@ -226,6 +226,67 @@ uint64_t CaptureWriter::conflictingReleaseTime(const RawEvent& resize, size_t se
     return earliest;
 }
 
+void CaptureWriter::emitOrFold(const RawEvent& ev, uint64_t key)
+{
+    if (g_config.soakIntervalMs == 0 || !m_soak.take(ev)) emitEvent(ev, key);
+    else ++m_eventsWritten;  // folded into the next snapshot
+}
+
+uint64_t CaptureWriter::tickOf(uint64_t key) const { return toUs(key) / g_config.timeResolutionUs; }
+
+// Heap events whose addresses the ownership table can vouch for. A moving resize has its own
+// ordering rules (resize_ordering.h) and mappings cover ranges: those go through the merge.
+static bool runnable(const RawEvent& ev)
+{
+    return ev.type == EventType::Alloc || ev.type == EventType::Free ||
+           (ev.type == EventType::Realloc && !isMovingResize(ev));
+}
+
+// Notes every address that any ring's events of time tick `tick` touch (the rings' pending
+// events are in key order, so each ring's events of the tick are a prefix of what it has left).
+void CaptureWriter::noteOwnersOfTick(uint64_t tick, size_t count, uint64_t cut)
+{
+    m_ownership.begin();
+    m_ownedTick = tick;
+    for (size_t i = 0; i < count; ++i) {
+        const Pending& p = m_pending[i];
+        for (uint64_t at = p.next; at < p.end; ++at) {
+            const RawEvent& ev = p.ring->eventAt(at);
+            const uint64_t key = at == p.next ? p.key : initialMergeKey(ev);
+            if (key >= cut || tickOf(key) != tick) break;
+            m_ownership.note(ev.addr, static_cast<uint8_t>(i));
+            if (ev.type == EventType::Realloc || ev.type == EventType::Mremap) m_ownership.note(ev.oldAddr, static_cast<uint8_t>(i));
+        }
+    }
+}
+
+// After the merge emitted an event of `top` (the ring at position `owner`), goes on with that
+// ring's next events of the same time tick while no other ring has an event of that tick on
+// their addresses. Every event of an earlier tick has been emitted (the merge is in key order),
+// so the events jumped over are of this tick: the file's time stays as it was, and the thread
+// switches - a Thread record each, and an address delta from another thread's arena - become
+// one per run instead of one every two or three events when threads allocate side by side.
+void CaptureWriter::emitRunOfSameTick(Pending& top, uint8_t owner, size_t count, uint64_t cut)
+{
+    if (top.next == top.end) return;
+    const uint64_t tick = tickOf(top.key);
+    bool noted = m_ownedTick == tick;
+    while (top.next != top.end) {
+        const RawEvent& ev = top.ring->eventAt(top.next);
+        if (!runnable(ev)) return;
+        const uint64_t key = initialMergeKey(ev);
+        if (key >= cut || tickOf(key) != tick) return;
+        if (!noted) {
+            noteOwnersOfTick(tick, count, cut);
+            noted = true;
+        }
+        if (!m_ownership.ownedBy(ev.addr, owner)) return;
+        if (ev.type == EventType::Realloc && !m_ownership.ownedBy(ev.oldAddr, owner)) return;
+        emitOrFold(ev, key);
+        ++top.next;
+    }
+}
+
 // k-way merge of the rings' pending events by key (a binary min-heap of ring heads). Each
 // ring is already in key order; the merge stops at the first head that may not be emitted yet.
 void CaptureWriter::mergeEvents(size_t count, uint64_t cut, uint64_t drainStart)
@@ -246,6 +307,9 @@ void CaptureWriter::mergeEvents(size_t count, uint64_t cut, uint64_t drainStart)
         }
     };
     m_merging = count;
+    // Runs of one thread's events need two rings at least, and owners that fit a byte.
+    const bool batching = count >= 2 && count <= TickOwnership::kMaxOwners && m_ownership.init();
+    m_ownedTick = kNoTick;
     for (size_t i = 0; i < count; ++i) m_heap[heapSize++] = static_cast<uint32_t>(i);
     for (size_t i = heapSize / 2; i-- > 0;) siftDown(i);
     while (heapSize > 0) {
@@ -265,9 +329,10 @@ void CaptureWriter::mergeEvents(size_t count, uint64_t cut, uint64_t drainStart)
                 continue;
             }
         }
-        if (g_config.soakIntervalMs == 0 || !m_soak.take(ev)) emitEvent(ev, top.key);
-        else ++m_eventsWritten;  // folded into the next snapshot
-        if (++top.next == top.end) {
+        emitOrFold(ev, top.key);
+        ++top.next;
+        if (batching) emitRunOfSameTick(top, static_cast<uint8_t>(index), count, cut);
+        if (top.next == top.end) {
             m_heap[0] = m_heap[--heapSize];
         } else {
             top.key = initialMergeKey(top.ring->eventAt(top.next));

@@ -28,6 +28,7 @@
 #include "process_info.h"
 #include "raw_event.h"
 #include "soak_aggregator.h"
+#include "tick_ownership.h"
 
 namespace memtrace::shim {
 
@@ -84,6 +85,11 @@ private:
     void emitNewStacks(uint32_t limit);
     void mergeEvents(size_t count, uint64_t cut, uint64_t drainStart);
     uint64_t conflictingReleaseTime(const RawEvent& resize, size_t self, size_t count) const;
+    void emitOrFold(const RawEvent& ev, uint64_t key);
+    // Runs of one ring's events within a time tick (tick_ownership.h).
+    uint64_t tickOf(uint64_t key) const;
+    void noteOwnersOfTick(uint64_t tick, size_t count, uint64_t cut);
+    void emitRunOfSameTick(Pending& top, uint8_t owner, size_t count, uint64_t cut);
     void emitEvent(const RawEvent& ev, uint64_t key);
     void emitRss(uint64_t atTicks, uint64_t bytes);
     void recycleExitedRings(uint64_t atTicks);
@@ -99,6 +105,9 @@ private:
     size_t m_pendingCapacity = 0;
     size_t m_merging = 0;  // rings in the merge under way (publishConsumed)
     uint32_t* m_heap = nullptr;
+    TickOwnership m_ownership;
+    static constexpr uint64_t kNoTick = ~0ull;
+    uint64_t m_ownedTick = kNoTick;  // the tick m_ownership describes, in this merge
 
     TickConverter m_clock;
     uint32_t m_sequence = 0;
