@@ -232,7 +232,24 @@ void CaptureWriter::emitOrFold(const RawEvent& ev, uint64_t key)
     else ++m_eventsWritten;  // folded into the next snapshot
 }
 
-uint64_t CaptureWriter::tickOf(uint64_t key) const { return toUs(key) / g_config.timeResolutionUs; }
+// The first key of the time tick after the one `key` is in: the events of that tick are the
+// keys in [.., tickEnd). Computed once per tick, so that a run compares keys, not times (the
+// resolution is a run-time divisor). The inverse of the tick-to-µs conversion is an estimate,
+// settled exactly by stepping on the monotonic forward conversion.
+uint64_t CaptureWriter::tickEndKey(uint64_t key) const
+{
+    const uint64_t resolutionNs = uint64_t{g_config.timeResolutionUs} * 1000;
+    const uint64_t endNs = (m_clock.toNsSinceStart(key) / resolutionNs + 1) * resolutionNs;
+    uint64_t end = m_clock.ticksEstimateForNs(endNs);
+    if (end <= key) end = key + 1;
+    // A few steps settle it; should the estimate ever be far off, key + 1 (a run of one key)
+    // is still correct, only shorter: the runs and the ownership scan share the limit.
+    for (int step = 0; m_clock.toNsSinceStart(end) < endNs; ++end)
+        if (++step > 64) return key + 1;
+    for (int step = 0; end - 1 > key && m_clock.toNsSinceStart(end - 1) >= endNs; --end)
+        if (++step > 64) return key + 1;
+    return end;
+}
 
 // Heap events whose addresses the ownership table can vouch for. A moving resize has its own
 // ordering rules (resize_ordering.h) and mappings cover ranges: those go through the merge.
@@ -242,18 +259,18 @@ static bool runnable(const RawEvent& ev)
            (ev.type == EventType::Realloc && !isMovingResize(ev));
 }
 
-// Notes every address that any ring's events of time tick `tick` touch (the rings' pending
-// events are in key order, so each ring's events of the tick are a prefix of what it has left).
-void CaptureWriter::noteOwnersOfTick(uint64_t tick, size_t count, uint64_t cut)
+// Notes every address that any ring's events below `limit` (the end of the current tick, or
+// the cut) touch. The rings' pending events are in key order, and every event of an earlier
+// tick has been emitted, so each ring's events of the tick are a prefix of what it has left.
+void CaptureWriter::noteOwnersOfTick(size_t count, uint64_t limit)
 {
     m_ownership.begin();
-    m_ownedTick = tick;
+    m_ownershipNoted = true;
     for (size_t i = 0; i < count; ++i) {
         const Pending& p = m_pending[i];
         for (uint64_t at = p.next; at < p.end; ++at) {
             const RawEvent& ev = p.ring->eventAt(at);
-            const uint64_t key = at == p.next ? p.key : initialMergeKey(ev);
-            if (key >= cut || tickOf(key) != tick) break;
+            if ((at == p.next ? p.key : initialMergeKey(ev)) >= limit) break;
             m_ownership.note(ev.addr, static_cast<uint8_t>(i));
             if (ev.type == EventType::Realloc || ev.type == EventType::Mremap) m_ownership.note(ev.oldAddr, static_cast<uint8_t>(i));
         }
@@ -268,18 +285,18 @@ void CaptureWriter::noteOwnersOfTick(uint64_t tick, size_t count, uint64_t cut)
 // one per run instead of one every two or three events when threads allocate side by side.
 void CaptureWriter::emitRunOfSameTick(Pending& top, uint8_t owner, size_t count, uint64_t cut)
 {
-    if (top.next == top.end) return;
-    const uint64_t tick = tickOf(top.key);
-    bool noted = m_ownedTick == tick;
+    if (top.next == top.end || !runnable(top.ring->eventAt(top.next))) return;
+    if (top.key >= m_tickEnd) {  // a new tick (keys leave the merge in order)
+        m_tickEnd = tickEndKey(top.key);
+        m_ownershipNoted = false;
+    }
+    const uint64_t limit = m_tickEnd < cut ? m_tickEnd : cut;
     while (top.next != top.end) {
         const RawEvent& ev = top.ring->eventAt(top.next);
         if (!runnable(ev)) return;
         const uint64_t key = initialMergeKey(ev);
-        if (key >= cut || tickOf(key) != tick) return;
-        if (!noted) {
-            noteOwnersOfTick(tick, count, cut);
-            noted = true;
-        }
+        if (key >= limit) return;
+        if (!m_ownershipNoted) noteOwnersOfTick(count, limit);
         if (!m_ownership.ownedBy(ev.addr, owner)) return;
         if (ev.type == EventType::Realloc && !m_ownership.ownedBy(ev.oldAddr, owner)) return;
         emitOrFold(ev, key);
@@ -309,7 +326,8 @@ void CaptureWriter::mergeEvents(size_t count, uint64_t cut, uint64_t drainStart)
     m_merging = count;
     // Runs of one thread's events need two rings at least, and owners that fit a byte.
     const bool batching = count >= 2 && count <= TickOwnership::kMaxOwners && m_ownership.init();
-    m_ownedTick = kNoTick;
+    m_tickEnd = 0;  // no tick yet in this merge
+    m_ownershipNoted = false;
     for (size_t i = 0; i < count; ++i) m_heap[heapSize++] = static_cast<uint32_t>(i);
     for (size_t i = heapSize / 2; i-- > 0;) siftDown(i);
     while (heapSize > 0) {

@@ -87,8 +87,8 @@ private:
     uint64_t conflictingReleaseTime(const RawEvent& resize, size_t self, size_t count) const;
     void emitOrFold(const RawEvent& ev, uint64_t key);
     // Runs of one ring's events within a time tick (tick_ownership.h).
-    uint64_t tickOf(uint64_t key) const;
-    void noteOwnersOfTick(uint64_t tick, size_t count, uint64_t cut);
+    uint64_t tickEndKey(uint64_t key) const;
+    void noteOwnersOfTick(size_t count, uint64_t limit);
     void emitRunOfSameTick(Pending& top, uint8_t owner, size_t count, uint64_t cut);
     void emitEvent(const RawEvent& ev, uint64_t key);
     void emitRss(uint64_t atTicks, uint64_t bytes);
@@ -106,8 +106,8 @@ private:
     size_t m_merging = 0;  // rings in the merge under way (publishConsumed)
     uint32_t* m_heap = nullptr;
     TickOwnership m_ownership;
-    static constexpr uint64_t kNoTick = ~0ull;
-    uint64_t m_ownedTick = kNoTick;  // the tick m_ownership describes, in this merge
+    uint64_t m_tickEnd = 0;         // first key after the current tick of this merge
+    bool m_ownershipNoted = false;  // m_ownership describes the current tick
 
     TickConverter m_clock;
     uint32_t m_sequence = 0;

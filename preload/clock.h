@@ -91,6 +91,14 @@ public:
         if (!g_ticksAreTsc) return ticks - m_startTicks;
         return static_cast<uint64_t>((static_cast<unsigned __int128>(ticks - m_startTicks) * m_nsPerTick32) >> 32);
     }
+    // About the tick at which toNsSinceStart reaches ns (within a tick or two: callers settle
+    // it with toNsSinceStart).
+    uint64_t ticksEstimateForNs(uint64_t ns) const
+    {
+        if (!g_ticksAreTsc) return m_startTicks + ns;
+        if (m_nsPerTick32 == 0) return ~0ull;
+        return m_startTicks + static_cast<uint64_t>((static_cast<unsigned __int128>(ns) << 32) / m_nsPerTick32);
+    }
 
 private:
     uint64_t m_startNs = 0;
