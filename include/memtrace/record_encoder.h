@@ -35,8 +35,13 @@ struct RecencyTables {
         uint64_t address;
         uint64_t number;  // 1-based count of Alloc (or Free) records since the encoder started
     };
-    Slot allocs[kSlots];
-    Slot frees[kSlots];
+    // The two tables interleaved: an event looks up one and notes into the other at the same
+    // index, so one cache line serves both (the writer's most frequent cache miss otherwise).
+    struct Pair {
+        Slot alloc;
+        Slot free;
+    };
+    Pair slots[kSlots];
 
     static uint32_t slotOf(uint64_t address) { return static_cast<uint32_t>(((address >> 4) * 0x9E3779B97F4A7C15ull) >> 49); }
 };
@@ -142,11 +147,13 @@ public:
 
     void alloc(AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack)
     {
-        typeKindAddress(RecordType::Alloc, RecordType::AllocRecent, kind, address,
-                        m_recency ? m_recency->frees : nullptr, m_frees, m_freeBase);
+        RecencyTables::Pair* pair = recencyPair(address);
+        typeKindAddress(RecordType::Alloc, RecordType::AllocRecent, kind, address, pair ? &pair->free : nullptr, m_frees,
+                        m_freeBase);
         put(size);
         stack_(stack);
-        note(m_recency ? m_recency->allocs : nullptr, address, ++m_allocs);
+        if (pair) pair->alloc = RecencyTables::Slot{address, ++m_allocs};
+        else ++m_allocs;
     }
 
     void allocWeighted(AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack, uint64_t weight)
@@ -161,9 +168,11 @@ public:
 
     void free(AllocatorKind kind, uint64_t address)
     {
-        typeKindAddress(RecordType::Free, RecordType::FreeRecent, kind, address,
-                        m_recency ? m_recency->allocs : nullptr, m_allocs, m_allocBase);
-        note(m_recency ? m_recency->frees : nullptr, address, ++m_frees);
+        RecencyTables::Pair* pair = recencyPair(address);
+        typeKindAddress(RecordType::Free, RecordType::FreeRecent, kind, address, pair ? &pair->alloc : nullptr, m_allocs,
+                        m_allocBase);
+        if (pair) pair->free = RecencyTables::Slot{address, ++m_frees};
+        else ++m_frees;
     }
 
     // A resize: oldAddress (0 = none) is released and newAddress holds size bytes.
@@ -261,32 +270,29 @@ private:
     }
     // Whether `address` was carried by one of this chunk's last kRecencyWindow records counted
     // by `count` (numbers above `base`); if so, how many such records back (0 = the latest).
-    static bool recent(const RecencyTables::Slot* table, uint64_t address, uint64_t count, uint64_t base,
-                       uint64_t& distance)
+    RecencyTables::Pair* recencyPair(uint64_t address) const
     {
-        if (!table) return false;
-        const RecencyTables::Slot& slot = table[RecencyTables::slotOf(address)];
-        if (slot.address != address || slot.number <= base) return false;
-        distance = count - slot.number;
+        return m_recency ? &m_recency->slots[RecencyTables::slotOf(address)] : nullptr;
+    }
+    // `slot` is the address's slot of the other table (nullptr: no recency coding).
+    static bool recent(const RecencyTables::Slot* slot, uint64_t address, uint64_t count, uint64_t base, uint64_t& distance)
+    {
+        if (!slot || slot->address != address || slot->number <= base) return false;
+        distance = count - slot->number;
         return distance < kRecencyWindow;
     }
     // The type byte, the kind and the address: as a distance (recentType) if `table` says a
     // recent record carried it, else as an address delta (plainType).
     void typeKindAddress(RecordType plainType, RecordType recentType, AllocatorKind kind, uint64_t address,
-                         const RecencyTables::Slot* table, uint64_t count, uint64_t base)
+                         const RecencyTables::Slot* slot, uint64_t count, uint64_t base)
     {
         uint64_t distance;
-        const bool isRecent = recent(table, address, count, base, distance);
+        const bool isRecent = recent(slot, address, count, base, distance);
         type(isRecent ? recentType : plainType);
         byte(static_cast<uint8_t>(kind));
         if (isRecent) putAddressField(distance);
         else address_(address);
     }
-    static void note(RecencyTables::Slot* table, uint64_t address, uint64_t number)
-    {
-        if (table) table[RecencyTables::slotOf(address)] = RecencyTables::Slot{address, number};
-    }
-
     // Two varints: Realloc and Mremap carry two address fields.
     static constexpr size_t kMaxAddressBytes = 2 * varint::kMaxBytes;
 
