@@ -82,6 +82,8 @@ public:
         {
             if (timeUs > m.m_lastTimeUs) m.m_lastTimeUs = timeUs;
         }
+        bool prefetchPays() const { return m.m_heap.prefetchPays(); }
+        void prefetch(uint64_t address) const { m.m_heap.prefetch(address); }
         void alloc(format::AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack, uint32_t thread, uint64_t timeUs)
         {
             m.m_heap.alloc(kind, address, size, m.m_stacks.lookup(StackId{stack}), ThreadIndex{thread}, timeUs);

@@ -208,7 +208,9 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
     const bool recency = GENERATE(false, true);
     // With the address stream (version 3) and with address fields in place (older captures).
     const bool addressStream = GENERATE(true, false);
-    INFO("recency coding " << recency << ", address stream " << addressStream);
+    // A heap big enough that the hot loop works in prefetching batches (prefetchPays), and not.
+    const bool bigHeap = GENERATE(false, true);
+    INFO("recency coding " << recency << ", address stream " << addressStream << ", big heap " << bigHeap);
     auto tables = std::make_unique<format::RecencyTables>();
     std::vector<uint8_t> buffer(1 << 22);
     format::RecordEncoder e(buffer.data(), buffer.size(), addressStream);
@@ -225,8 +227,15 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
         const uint64_t r = next();
         if (r % 97 == 0) return 0;
         if (r % 89 == 0) return ~0ull;
-        return 0x555555550000ull + (r >> 20) % 3000 * 16;
+        return 0x555555550000ull + (r >> 20) % (bigHeap ? 40000 : 3000) * 16;
     };
+    if (bigHeap) {
+        for (uint64_t i = 0; i < 12000; ++i) {
+            const uint64_t a = 0x555555550000ull + i * 3 * 16;
+            e.alloc(AllocatorKind::Malloc, a, 64 + i % 500, 1 + i % 40);
+            live.push_back(a);
+        }
+    }
     for (int i = 0; i < 60000; ++i) {
         const uint64_t r = next();
         switch (r % 10) {
@@ -279,6 +288,7 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
     reader::CaptureModel plain, hot;
     applyPlain(payload, addressStream, plain);
     applyHot(payload, addressStream, hot);
+    REQUIRE(hot.heap().prefetchPays() == bigHeap);
     CHECK(plain.heap().anomalies() > 0);
     CHECK(plain.heap().temporary() > 0);
     CHECK(plain.heap().freesUnmatched() > 0);
