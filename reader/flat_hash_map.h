@@ -45,7 +45,9 @@ public:
     {
         const size_t i = home(key);
         prefetchLine(&m_keys[i]);
+        // And the line after the value's: an erase moves the next slots of the run back.
         prefetchLine(&m_values[i]);
+        prefetchLine(reinterpret_cast<const char*>(&m_values[i]) + 64);
     }
 
     // Inserts key -> value if absent. Returns the stored value and whether it was inserted.
