@@ -196,9 +196,12 @@ TEST_CASE("a header-only capture reads as empty, without an End record")
     CHECK_FALSE(c.model.end().has_value());
 }
 
-TEST_CASE("a version 1 capture (before recency coding) still reads")
+TEST_CASE("version 1 and 2 captures (address fields inside their records) still read")
 {
-    CaptureBuilder b(1);
+    // 1: before recency coding; 2: before the address stream (format.h, hasAddressStream).
+    const uint16_t version = GENERATE(uint16_t{1}, uint16_t{2});
+    INFO("version " << version);
+    CaptureBuilder b(version);
     b.records().time(3);
     b.records().thread(1);
     b.records().alloc(format::AllocatorKind::Malloc, 0x1000, 24, 0);
@@ -206,10 +209,11 @@ TEST_CASE("a version 1 capture (before recency coding) still reads")
     b.end();
     b.endChunk();
     test::LoadedCapture c;
-    test::load(b, "v1.mtrace", c);
+    test::load(b, "v" + std::to_string(version) + ".mtrace", c);
     CHECK(c.result.outcome == Outcome::Complete);
     CHECK(c.model.heap().allocations() == 1);
     CHECK(c.model.heap().frees() == 1);
+    CHECK(c.model.heap().freesUnmatched() == 0);  // the Free found the Alloc's address
 }
 
 TEST_CASE("a larger header is skipped")
