@@ -70,6 +70,7 @@ void RecordDecoder::reset(std::span<const uint8_t> payload, uint64_t startTimeUs
     }
     m_lastAddress = 0;
     m_lastStack = 0;
+    m_stackBases->reset();
     m_timeUs = startTimeUs;
     m_timeSet = false;
     m_thread = ~0u;
@@ -179,18 +180,27 @@ bool RecordDecoder::decodeCore(uint8_t type, Record& out)
         break;
     }
     case RecordType::Alloc:
-    case RecordType::AllocWeighted:
-        ok = in.byte(kind) && at.address(m_lastAddress, out.address) && in.varint(out.size) && stack(out.stack);
+    case RecordType::AllocWeighted: {
+        // The delta is from the stack's base in version 3 (format.h): read the stack first.
+        int64_t addressDelta = 0;
+        ok = in.byte(kind) && at.signedVarint(addressDelta) && in.varint(out.size) && stack(out.stack);
+        if (ok) {
+            const uint64_t base = m_split ? m_stackBases->baseFor(out.stack, m_lastAddress) : m_lastAddress;
+            out.address = m_lastAddress = base + static_cast<uint64_t>(addressDelta);
+            if (m_split) m_stackBases->note(out.stack, out.address);
+        }
         out.weight = 0;
         if (ok && type == static_cast<uint8_t>(RecordType::AllocWeighted)) ok = in.varint(out.weight);
         if (ok && type == static_cast<uint8_t>(RecordType::Alloc)) m_allocRing[m_allocCount++ & kRecencyMask] = out.address;
         break;
+    }
     case RecordType::AllocRecent: {
         uint64_t distance = 0;
         ok = in.byte(kind) && at.varint(distance) && recentAddress(m_freeRing, m_freeCount, distance, out.address) &&
              in.varint(out.size) && stack(out.stack);
         out.weight = 0;
         if (ok) m_allocRing[m_allocCount++ & kRecencyMask] = out.address;
+        if (ok && m_split) m_stackBases->note(out.stack, out.address);
         out.type = RecordType::Alloc;  // what it records; rawType keeps the encoding
         break;
     }

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -124,17 +125,19 @@ private:
             uint64_t size, stack;
             if (!varint::getUnchecked(at, v) || !varint::getUnchecked(p, size) || !varint::getUnchecked(p, stack))
                 return false;
+            const uint64_t stackId = m_lastStack + static_cast<uint64_t>(varint::unzigzag(stack));
             if (type == static_cast<uint8_t>(format::RecordType::Alloc)) {
-                m_lastAddress += static_cast<uint64_t>(varint::unzigzag(v));
+                m_lastAddress = allocBase<Split>(stackId, m_lastAddress) + static_cast<uint64_t>(varint::unzigzag(v));
                 out.address = m_lastAddress;
             } else if (!recentAddress(m_freeRing, m_freeCount, v, out.address)) {
                 return false;  // the checked path reports it
             }
-            m_lastStack += static_cast<uint64_t>(varint::unzigzag(stack));
+            m_lastStack = stackId;
             out.size = size;
             out.stack = m_lastStack;
             out.weight = 0;
             m_allocRing[m_allocCount++ & kRecencyMask] = out.address;
+            if constexpr (Split) m_stackBases->note(stackId, out.address);
             out.type = format::RecordType::Alloc;
             break;
         }
@@ -179,6 +182,14 @@ private:
     };
     static constexpr size_t kHotBatch = 16;
 
+    // The base an Alloc's address delta is from: its stack's (version 3) or the last address.
+    template <bool Split>
+    uint64_t allocBase(uint64_t stack, uint64_t lastAddress) const
+    {
+        if constexpr (Split) return m_stackBases->baseFor(stack, lastAddress);
+        else return lastAddress;
+    }
+
     // Recency coding (format.h): the address `distance` records back in `ring`, which has
     // seen `count` records in this chunk.
     static constexpr uint64_t kRecencyMask = format::kRecencyWindow - 1;
@@ -207,6 +218,8 @@ private:
     uint64_t m_timeUs = 0;
     bool m_timeSet = false;
     uint32_t m_thread = ~0u;
+    // Version 3: per-stack address bases (96 KiB: on the heap, decoders live on stacks).
+    std::unique_ptr<format::StackAddressBases> m_stackBases = std::make_unique<format::StackAddressBases>();
     std::vector<uint64_t> m_allocRing;  // addresses of this chunk's Alloc/AllocRecent records
     std::vector<uint64_t> m_freeRing;   // ... and of its Free/FreeRecent records
     uint64_t m_allocCount = 0;
@@ -260,15 +273,17 @@ void RecordDecoder::decodeHotRun(Events& events)
                     break;
                 }
                 const bool delta = type == static_cast<uint8_t>(format::RecordType::Alloc);
+                const uint64_t stackId = stack + static_cast<uint64_t>(varint::unzigzag(stackDelta));
                 if (delta) {
-                    address += static_cast<uint64_t>(varint::unzigzag(v));
+                    address = allocBase<Split>(stackId, address) + static_cast<uint64_t>(varint::unzigzag(v));
                     e.address = address;
                 } else if (!recentAddress(m_freeRing, m_freeCount, v, e.address)) {
                     a = aBefore;
                     more = false;
                     break;  // next() reports it
                 }
-                stack += static_cast<uint64_t>(varint::unzigzag(stackDelta));
+                stack = stackId;
+                if constexpr (Split) m_stackBases->note(stackId, e.address);
                 e.stack = stack;
                 e.thread = thread;
                 e.time = time;

@@ -23,7 +23,7 @@ namespace memtrace::format {
 // conversions (the PNG trick). 8 bytes.
 inline constexpr unsigned char kFileMagic[8] = {0x89, 'M', 'T', 'R', 'A', 'C', 'E', '\n'};
 // 2: AllocRecent / FreeRecent (recency coding) and ProcessInfo.time_resolution_us.
-// 3: the address stream (see hasAddressStream). A reader of version N reads every version up to N.
+// 3: the address stream and per-stack address bases (hasAddressStream, hasStackAddressBases). A reader of version N reads every version up to N.
 inline constexpr uint16_t kFormatVersion = 3;
 
 // From version 3 a chunk's payload is `u32 records_length, records, addresses`: every field
@@ -33,6 +33,37 @@ inline constexpr uint16_t kFormatVersion = 3;
 // Before version 3 the address fields sit inside their records.
 constexpr bool hasAddressStream(uint16_t version) { return version >= 3; }
 inline constexpr size_t kRecordsLengthBytes = 4;
+
+// Also from version 3, per-stack address bases: an Alloc or AllocWeighted in the delta form
+// codes its address against the address of the latest allocation record (Alloc, AllocRecent,
+// AllocWeighted) of the same stack id in this chunk, when StackAddressBases remembers one, and
+// against the last address otherwise. Allocators hand out fresh blocks of one size class one
+// after another, and one call site mostly asks for one size: the per-stack delta is small and
+// repeats where the delta from the previous record jumps between size classes.
+constexpr bool hasStackAddressBases(uint16_t version) { return version >= 3; }
+
+// The table both sides keep, exactly alike: kSlots direct-mapped slots by stack id, the latest
+// allocation wins a slot; reset per chunk (a generation count, so a reset costs nothing).
+struct StackAddressBases {
+    static constexpr uint32_t kSlots = 4096;
+    struct Slot {
+        uint64_t stack;
+        uint64_t address;
+        uint64_t generation;  // the chunk it was written in (0: never)
+    };
+
+    void reset() { ++m_generation; }
+    uint64_t baseFor(uint64_t stack, uint64_t fallback) const
+    {
+        const Slot& slot = m_slots[stack & (kSlots - 1)];
+        return slot.generation == m_generation && slot.stack == stack ? slot.address : fallback;
+    }
+    void note(uint64_t stack, uint64_t address) { m_slots[stack & (kSlots - 1)] = Slot{stack, address, m_generation}; }
+
+private:
+    Slot m_slots[kSlots] = {};
+    uint64_t m_generation = 1;
+};
 inline constexpr uint32_t kChunkMagic = 0x4b43544du;  // "MTCK" little-endian
 
 // Limits a reader enforces before trusting sizes found in a file (a corrupt size must never

@@ -3,7 +3,9 @@
 // mirror. Layouts are listed in format.h's RecordType and in docs/FORMAT.md.
 //
 // Worked example: an Alloc of 48 bytes by malloc at 0x5555_5555_92a0 with stack 7, when the
-// previous address in the chunk was 0x5555_5555_9260 and the previous stack 6:
+// previous address in the chunk was 0x5555_5555_9260, the previous stack 6, and no allocation
+// of stack 7 came before in the chunk (else the delta would be from that one's address:
+// format.h, StackAddressBases):
 //
 //   records:    03 00 30 02    type Alloc, kind malloc, size 48, zigzag(+1) = 2
 //   addresses:  80 01          zigzag(+0x40) = 0x80
@@ -11,7 +13,7 @@
 // Address fields go to a second stream (format.h, hasAddressStream): the buffer's second half
 // collects them while records fill the first, and payload() joins the two behind the records'
 // length. Built for an older version (addressStream = false), the address fields stay in place
-// inside their records (03 00 80 01 30 02 above).
+// inside their records (03 00 80 01 30 02 above) and every delta is from the last address.
 //
 // Allocation-free, exception-free, lock-free: safe on the shim's writer thread. The caller
 // checks fits() before each record; every method assumes the room is there.
@@ -82,6 +84,7 @@ public:
         m_thread = ~0u;
         m_allocBase = m_allocs;  // recency distances never reach into an earlier chunk
         m_freeBase = m_frees;
+        m_stackBases.reset();
     }
 
     // Turns recency coding on (AllocRecent / FreeRecent where they apply). `tables` must be
@@ -149,21 +152,23 @@ public:
     {
         RecencyTables::Pair* pair = recencyPair(address);
         typeKindAddress(RecordType::Alloc, RecordType::AllocRecent, kind, address, pair ? &pair->free : nullptr, m_frees,
-                        m_freeBase);
+                        m_freeBase, stack);
         put(size);
         stack_(stack);
         if (pair) pair->alloc = RecencyTables::Slot{address, ++m_allocs};
         else ++m_allocs;
+        if (m_split) m_stackBases.note(stack, address);
     }
 
     void allocWeighted(AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack, uint64_t weight)
     {
         type(RecordType::AllocWeighted);
         byte(static_cast<uint8_t>(kind));
-        address_(address);
+        allocAddress(address, stack);
         put(size);
         stack_(stack);
         put(weight);
+        if (m_split) m_stackBases.note(stack, address);
     }
 
     void free(AllocatorKind kind, uint64_t address)
@@ -258,6 +263,13 @@ private:
     uint8_t*& addressCursor() { return m_split ? m_addr : m_cur; }
     void putAddressField(uint64_t v) { addressCursor() = varint::put(addressCursor(), v); }
     void signedAddressField(int64_t v) { addressCursor() = varint::putSigned(addressCursor(), v); }
+    // An allocation's address in the delta form: against its stack's base (version 3).
+    void allocAddress(uint64_t address, uint64_t stack)
+    {
+        const uint64_t base = m_split ? m_stackBases.baseFor(stack, m_state.lastAddress) : m_state.lastAddress;
+        signedAddressField(static_cast<int64_t>(address - base));
+        m_state.lastAddress = address;
+    }
     void address_(uint64_t address)
     {
         signedAddressField(static_cast<int64_t>(address - m_state.lastAddress));
@@ -284,13 +296,14 @@ private:
     // The type byte, the kind and the address: as a distance (recentType) if `table` says a
     // recent record carried it, else as an address delta (plainType).
     void typeKindAddress(RecordType plainType, RecordType recentType, AllocatorKind kind, uint64_t address,
-                         const RecencyTables::Slot* slot, uint64_t count, uint64_t base)
+                         const RecencyTables::Slot* slot, uint64_t count, uint64_t base, uint64_t stack = 0)
     {
         uint64_t distance;
         const bool isRecent = recent(slot, address, count, base, distance);
         type(isRecent ? recentType : plainType);
         byte(static_cast<uint8_t>(kind));
         if (isRecent) putAddressField(distance);
+        else if (plainType == RecordType::Alloc) allocAddress(address, stack);
         else address_(address);
     }
     // Two varints: Realloc and Mremap carry two address fields.
@@ -308,6 +321,7 @@ private:
     uint8_t* m_lengthAt = nullptr;
     DeltaState m_state;
     RecencyTables* m_recency = nullptr;
+    StackAddressBases m_stackBases;  // version 3 (m_split)
     uint64_t m_allocs = 0;  // Alloc/AllocRecent records so far (all chunks)
     uint64_t m_frees = 0;   // Free/FreeRecent records so far
     uint64_t m_allocBase = 0;  // their values when this chunk began

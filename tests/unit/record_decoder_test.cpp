@@ -484,7 +484,8 @@ TEST_CASE("address stream: the version 3 layout decodes to the same records as t
 {
     const std::vector<uint8_t> split = everyCoreRecord(true);
     const std::vector<uint8_t> inPlace = everyCoreRecord(false);
-    CHECK(split.size() == inPlace.size() + format::kRecordsLengthBytes);  // same bytes, moved
+    // The same fields, moved; allocations' deltas from their stack's base (smaller here).
+    CHECK(split.size() < inPlace.size() + format::kRecordsLengthBytes);
     RecordDecoder::Step lastSplit, lastInPlace;
     const auto a = decodeAll(split, &lastSplit);
     const auto b = decodeLegacy(inPlace.data(), inPlace.size(), &lastInPlace);
@@ -505,6 +506,51 @@ TEST_CASE("address stream: the version 3 layout decodes to the same records as t
             ++recent;
     }
     CHECK(recent > 20);  // the recency forms were exercised
+}
+
+TEST_CASE("per-stack address bases: an allocation's delta is from its own stack's last allocation")
+{
+    std::vector<uint8_t> buffer(1 << 16);
+    format::RecordEncoder e(buffer.data(), buffer.size());
+    const uint64_t frames[] = {0x401000};
+    e.stack(1, frames, 1);
+    e.stack(2, frames, 1);
+    e.time(1);
+    e.thread(1);
+    // Two call sites, each handed the next block of its size class: +0x50 and +0x30.
+    for (uint64_t i = 0; i < 10; ++i) {
+        e.alloc(AllocatorKind::Malloc, 0x7f0000010000 + 0x50 * i, 68, 1);
+        e.alloc(AllocatorKind::Malloc, 0x7f0000090000 + 0x30 * i, 40, 2);
+    }
+    const std::span<const uint8_t> payload = e.payload();
+    uint32_t recordsLength = 0;
+    std::memcpy(&recordsLength, payload.data(), sizeof recordsLength);
+    const std::vector<uint8_t> addresses(payload.begin() + format::kRecordsLengthBytes + recordsLength, payload.end());
+    // After each stack's first allocation: zigzag(+0x50) = a0 01, zigzag(+0x30) = 60, in turn.
+    std::vector<uint8_t> tail;
+    for (int i = 1; i < 10; ++i) tail.insert(tail.end(), {0xa0, 0x01, 0x60});
+    REQUIRE(addresses.size() > tail.size());
+    CHECK(std::vector<uint8_t>(addresses.end() - static_cast<long>(tail.size()), addresses.end()) == tail);
+
+    RecordDecoder::Step last;
+    const auto records = decodeAll(payload, &last);
+    REQUIRE(last == RecordDecoder::Step::End);
+    std::vector<uint64_t> allocated;
+    for (const Record& r : records)
+        if (r.type == RecordType::Alloc) allocated.push_back(r.address);
+    REQUIRE(allocated.size() == 20);
+    for (uint64_t i = 0; i < 10; ++i) {
+        CHECK(allocated[2 * i] == 0x7f0000010000 + 0x50 * i);
+        CHECK(allocated[2 * i + 1] == 0x7f0000090000 + 0x30 * i);
+    }
+
+    // Chunks decode on their own: a new chunk forgets the bases.
+    e.reset();
+    e.alloc(AllocatorKind::Malloc, 0x7f0000010000, 68, 1);
+    const auto again = decodeAll(e.payload(), &last);
+    REQUIRE(last == RecordDecoder::Step::End);
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].address == 0x7f0000010000);
 }
 
 TEST_CASE("address stream: a bad records length, missing or extra address bytes are errors")
