@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ZSTD_STATIC_LINKING_ONLY  // ZSTD_createCCtx_advanced / ZSTD_customMem
@@ -11,6 +12,7 @@
 
 #include <cstring>
 
+#include "clock.h"
 #include "memtrace/format.h"
 #include "shim_descriptors.h"
 #include "sys_memory.h"
@@ -52,6 +54,14 @@ bool writeAll(int fd, const uint8_t* data, size_t size)
     return true;
 }
 
+// CPU time of the calling thread: what a compression cost, whatever else ran meanwhile.
+uint64_t threadCpuNs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
 void putLe32(uint8_t* p, uint32_t v)
 {
     for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
@@ -67,9 +77,9 @@ bool CaptureFile::initCompressor(size_t maxPayload)
     if (!m_out) return false;
     m_cctx = ZSTD_createCCtx_advanced(ZSTD_customMem{zstdAlloc, zstdFree, nullptr});
     if (!m_cctx) return false;
-    // Level 1: on alloc_bench's records it is ~2.5x faster than level 3 for a capture ~6%
-    // larger; the writer's CPU competes with the program's threads on small machines.
-    ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_compressionLevel, 1);
+    // The level is chosen per chunk (compression_budget.h); the fast level to begin with.
+    m_level = CompressionBudget::kFastLevel;
+    ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_compressionLevel, m_level);
     ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_checksumFlag, 1);
     ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_contentSizeFlag, 1);
     return true;
@@ -110,6 +120,7 @@ bool CaptureFile::create(const char* path, const char** error, uint16_t flags)
         return false;
     }
     m_complete = sizeof header;
+    m_budget.start(monotonicNs());  // a new capture (a followed fork child too) earns afresh
     return true;
 }
 
@@ -130,8 +141,19 @@ bool CaptureFile::writeChunk(const uint8_t* payload, size_t size, uint32_t seque
         *error = "the program closed or replaced the capture file descriptor";
         return false;
     }
+    const int level = m_budget.levelFor(size, monotonicNs());
+    if (level != m_level && !ZSTD_isError(ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_compressionLevel, level))) {
+        // Level 6's own tables for a 1 MiB chunk add ~3 MiB to the program's RSS; 2^16-entry
+        // tables add ~0.6 MiB and compressed sqlite3's capture as well. 0 = the level's own.
+        const bool thorough = level == CompressionBudget::kThoroughLevel;
+        ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_hashLog, thorough ? 16 : 0);
+        ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_chainLog, thorough ? 16 : 0);
+        m_level = level;
+    }
+    const uint64_t cpuBefore = threadCpuNs();
     const size_t compressed = ZSTD_compress2(m_cctx, m_out + sizeof(format::ChunkHeader),
                                              m_outCapacity - sizeof(format::ChunkHeader), payload, size);
+    m_budget.spent(m_level, size, threadCpuNs() - cpuBefore);
     if (ZSTD_isError(compressed)) {
         *error = "zstd compression failed";
         return false;

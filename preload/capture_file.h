@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "compression_budget.h"
 #include "config.h"
 
 struct ZSTD_CCtx_s;
@@ -24,7 +25,8 @@ public:
     // On failure returns false with *error set (errno is kept for the caller).
     bool create(const char* path, const char** error, uint16_t flags = 0);
 
-    // Compresses payload into one zstd frame and writes ChunkHeader + frame with one write loop.
+    // Compresses payload into one zstd frame, at the level m_budget chooses, and writes
+    // ChunkHeader + frame with one write loop.
     // On failure returns false with *error set; the file stays open (the caller closes it).
     bool writeChunk(const uint8_t* payload, size_t size, uint32_t sequence, const char** error);
 
@@ -40,6 +42,8 @@ private:
     ino_t m_inode = 0;
     off_t m_complete = 0;  // bytes of the file that hold the header and complete chunks
     ZSTD_CCtx_s* m_cctx = nullptr;
+    CompressionBudget m_budget;
+    int m_level = 0;  // the level m_cctx is set to
     uint8_t* m_out = nullptr;  // ChunkHeader + compressed frame
     size_t m_outCapacity = 0;
     char m_path[kPathMax] = {};

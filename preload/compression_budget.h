@@ -1,0 +1,82 @@
+// Which zstd level compresses the next chunk. Every chunk is its own zstd frame, so the level
+// is the writer's choice alone: the reader decodes any level, and the file format is unchanged.
+//
+// The thorough level makes real programs' captures much smaller (sqlite3: -25%), and costs
+// little when a program records few events per second; under an allocation storm it would
+// take more CPU than all the rest of the writer (alloc_bench: CPU ratio 3.6 -> 4.7). So the
+// thorough level is rationed: it earns credit at kShare of wall time (of one core), spends
+// what each thorough compression measured, and a chunk gets it only if the credit covers
+// what it is predicted to cost. A busy writer therefore adds at most ~kShare of a core over
+// the fast level, and an idle one compresses everything thoroughly.
+//
+// Pure arithmetic on times the caller measures: no clock, no allocation (unit-tested).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace memtrace::shim {
+
+class CompressionBudget {
+public:
+    static constexpr int kFastLevel = 1;
+    static constexpr int kThoroughLevel = 6;
+    static constexpr uint64_t kShareDivisor = 25;              // kShare = 1/25 = 4% of wall time
+    static constexpr uint64_t kCreditCapNs = 200'000'000;      // credit saved up: at most 200 ms
+    // Before a thorough compression was measured, it is predicted at kUnmeasuredFactor x the
+    // fast level's measured cost (the largest ratio seen here: ~7.5 on alloc_bench; sqlite3's
+    // records: 1.5), and at kUnmeasuredPsPerByte (8 ns a byte) before either was measured.
+    static constexpr uint64_t kUnmeasuredFactor = 8;
+    static constexpr uint64_t kUnmeasuredPsPerByte = 8'000;
+    // Smaller chunks (time-based flushes) cost mostly zstd's fixed set-up: not a rate.
+    static constexpr size_t kMeasureFrom = 64 << 10;
+
+    // Starts earning credit at `nowNs` (capture start).
+    void start(uint64_t nowNs)
+    {
+        m_lastNs = nowNs;
+        m_creditNs = 0;
+    }
+
+    // The level for a chunk of `bytes` about to be compressed at `nowNs`.
+    int levelFor(size_t bytes, uint64_t nowNs)
+    {
+        if (nowNs > m_lastNs) {
+            m_creditNs += static_cast<int64_t>((nowNs - m_lastNs) / kShareDivisor);
+            if (m_creditNs > static_cast<int64_t>(kCreditCapNs)) m_creditNs = kCreditCapNs;
+            m_lastNs = nowNs;
+        }
+        const uint64_t predictedNs = bytes * thoroughPsPerByte() / 1000;
+        return m_creditNs >= static_cast<int64_t>(predictedNs) ? kThoroughLevel : kFastLevel;
+    }
+
+    // What compressing `bytes` at `level` took (the compressing thread's CPU time).
+    void spent(int level, size_t bytes, uint64_t cpuNs)
+    {
+        if (level == kThoroughLevel) {
+            m_creditNs -= static_cast<int64_t>(cpuNs);
+            if (m_creditNs < -static_cast<int64_t>(kCreditCapNs)) m_creditNs = -static_cast<int64_t>(kCreditCapNs);
+        }
+        if (bytes < kMeasureFrom) return;
+        // The latest measurement counts half: the data's compressibility drifts slowly.
+        const uint64_t measured = cpuNs * 1000 / bytes + 1;
+        uint64_t& rate = level == kThoroughLevel ? m_thoroughPsPerByte : m_fastPsPerByte;
+        rate = rate ? (rate + measured) / 2 : measured;
+    }
+
+    int64_t creditNs() const { return m_creditNs; }
+
+private:
+    uint64_t thoroughPsPerByte() const
+    {
+        if (m_thoroughPsPerByte) return m_thoroughPsPerByte;
+        return m_fastPsPerByte ? m_fastPsPerByte * kUnmeasuredFactor : kUnmeasuredPsPerByte;
+    }
+
+    uint64_t m_lastNs = 0;
+    int64_t m_creditNs = 0;
+    uint64_t m_fastPsPerByte = 0;      // 0 = not measured yet
+    uint64_t m_thoroughPsPerByte = 0;  // 0 = not measured yet
+};
+
+}  // namespace memtrace::shim

@@ -1,0 +1,97 @@
+// CompressionBudget: the thorough zstd level is used only while its measured cost fits in
+// kShare of wall time; an idle writer gets it for every chunk.
+#include <catch2/catch.hpp>
+
+#include "compression_budget.h"
+
+using memtrace::shim::CompressionBudget;
+
+namespace {
+
+constexpr size_t kChunk = size_t{1} << 20;
+constexpr uint64_t kMs = 1000000;
+
+struct Outcome {
+    uint64_t thoroughChunks = 0;
+    uint64_t chunks = 0;
+    uint64_t thoroughCpuNs = 0;
+};
+
+// A writer that compresses a 1 MiB chunk every `intervalMs` for `seconds`, where the fast level
+// costs `fastNs` and the thorough one `thoroughNs`.
+Outcome simulate(uint64_t intervalMs, uint64_t fastNs, uint64_t thoroughNs, uint64_t seconds)
+{
+    CompressionBudget budget;
+    budget.start(0);
+    Outcome out;
+    for (uint64_t now = intervalMs * kMs; now <= seconds * 1000 * kMs; now += intervalMs * kMs) {
+        const int level = budget.levelFor(kChunk, now);
+        const uint64_t cost = level == CompressionBudget::kThoroughLevel ? thoroughNs : fastNs;
+        budget.spent(level, kChunk, cost);
+        ++out.chunks;
+        if (level == CompressionBudget::kThoroughLevel) {
+            ++out.thoroughChunks;
+            out.thoroughCpuNs += cost;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a capture starts at the fast level: there is no credit yet")
+{
+    CompressionBudget budget;
+    budget.start(1000);
+    CHECK(budget.levelFor(kChunk, 1000) == CompressionBudget::kFastLevel);
+}
+
+TEST_CASE("an idle writer compresses every chunk thoroughly once it has measured the cost")
+{
+    // sqlite3-like: a chunk every 500 ms, thorough 5 ms (1% of the interval).
+    const Outcome out = simulate(500, 1 * kMs, 5 * kMs, 60);
+    CHECK(out.chunks == 120);
+    CHECK(out.thoroughChunks >= out.chunks - 2);
+}
+
+TEST_CASE("a busy writer spends at most its share of wall time on the thorough level")
+{
+    // alloc_bench-like: a chunk every 30 ms, thorough 15 ms (half of the interval).
+    const uint64_t seconds = 100;
+    const Outcome out = simulate(30, 2 * kMs, 15 * kMs, seconds);
+    const uint64_t wallNs = seconds * 1000 * kMs;
+    const uint64_t share = wallNs / CompressionBudget::kShareDivisor;
+    CHECK(out.thoroughCpuNs <= share + CompressionBudget::kCreditCapNs);
+    CHECK(out.thoroughCpuNs >= share / 2);  // and it does use it: captures get smaller
+    CHECK(out.thoroughChunks < out.chunks / 4);
+}
+
+TEST_CASE("a thorough level that got too slow is tried again once the credit covers it")
+{
+    CompressionBudget budget;
+    budget.start(0);
+    uint64_t now = 0;
+    // Earn the cap, then one very slow thorough chunk (150 ms).
+    now += 10 * CompressionBudget::kCreditCapNs * CompressionBudget::kShareDivisor;
+    REQUIRE(budget.levelFor(kChunk, now) == CompressionBudget::kThoroughLevel);
+    budget.spent(CompressionBudget::kThoroughLevel, kChunk, 150 * kMs);
+    CHECK(budget.levelFor(kChunk, now) == CompressionBudget::kFastLevel);
+    // Credit is capped, so the prediction (150 ms) must fit under the cap to be tried again.
+    now += 10 * CompressionBudget::kCreditCapNs * CompressionBudget::kShareDivisor;
+    CHECK(budget.levelFor(kChunk, now) == CompressionBudget::kThoroughLevel);
+}
+
+TEST_CASE("small chunks pay for the thorough level but do not set its rate")
+{
+    CompressionBudget budget;
+    budget.start(0);
+    uint64_t now = 2 * CompressionBudget::kCreditCapNs * CompressionBudget::kShareDivisor;
+    // A big chunk measured at the fast level: thorough predicted at kUnmeasuredFactor x that.
+    budget.spent(CompressionBudget::kFastLevel, kChunk, 1 * kMs);
+    REQUIRE(budget.levelFor(kChunk, now) == CompressionBudget::kThoroughLevel);
+    const int64_t before = budget.creditNs();
+    // 1000 bytes taking 1 ms (zstd's set-up) would be 1 us a byte: 1 s for a 1 MiB chunk.
+    budget.spent(CompressionBudget::kThoroughLevel, 1000, 1 * kMs);
+    CHECK(budget.creditNs() == before - static_cast<int64_t>(1 * kMs));
+    CHECK(budget.levelFor(kChunk, now) == CompressionBudget::kThoroughLevel);
+}
