@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "memtrace/format.h"
 #include "shim_descriptors.h"
+#include "thread_ring.h"
 #include "sys_memory.h"
 
 namespace memtrace::shim {
@@ -120,7 +121,9 @@ bool CaptureFile::create(const char* path, const char** error, uint16_t flags)
         return false;
     }
     m_complete = sizeof header;
-    m_budget.start(monotonicNs());  // a new capture (a followed fork child too) earns afresh
+    // A new capture (a followed fork child too) earns afresh. Half a ring: see the budget.
+    m_budget.start(monotonicNs(), kRingEvents / 2);
+    m_idleCores.open();
     return true;
 }
 
@@ -131,7 +134,7 @@ bool CaptureFile::stillOurs() const
     return fstat(m_fd, &st) == 0 && st.st_dev == m_device && st.st_ino == m_inode;
 }
 
-bool CaptureFile::writeChunk(const uint8_t* payload, size_t size, uint32_t sequence, const char** error)
+bool CaptureFile::writeChunk(const uint8_t* payload, size_t size, uint64_t events, uint32_t sequence, const char** error)
 {
     if (m_fd < 0) {
         *error = "the capture file is closed";
@@ -141,7 +144,8 @@ bool CaptureFile::writeChunk(const uint8_t* payload, size_t size, uint32_t seque
         *error = "the program closed or replaced the capture file descriptor";
         return false;
     }
-    const int level = m_budget.levelFor(size, monotonicNs());
+    const uint64_t now = monotonicNs();
+    const int level = m_budget.levelFor(size, events, now, m_idleCores.idleCoreSeen(now));
     if (level != m_level && !ZSTD_isError(ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_compressionLevel, level))) {
         // Level 6's own tables for a 1 MiB chunk add ~3 MiB to the program's RSS; 2^16-entry
         // tables add ~0.6 MiB and compressed sqlite3's capture as well. 0 = the level's own.
@@ -182,6 +186,7 @@ void CaptureFile::close()
     const int fd = m_fd;
     __atomic_store_n(&m_fd, -1, __ATOMIC_RELEASE);  // unprotected before the number is free again
     if (fd >= 0) ::close(fd);
+    m_idleCores.close();
 }
 
 }  // namespace memtrace::shim

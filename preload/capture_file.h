@@ -10,6 +10,7 @@
 
 #include "compression_budget.h"
 #include "config.h"
+#include "idle_cores.h"
 
 struct ZSTD_CCtx_s;
 
@@ -28,7 +29,8 @@ public:
     // Compresses payload into one zstd frame, at the level m_budget chooses, and writes
     // ChunkHeader + frame with one write loop.
     // On failure returns false with *error set; the file stays open (the caller closes it).
-    bool writeChunk(const uint8_t* payload, size_t size, uint32_t sequence, const char** error);
+    // `events`: how many events the chunk holds (the budget's event rate).
+    bool writeChunk(const uint8_t* payload, size_t size, uint64_t events, uint32_t sequence, const char** error);
 
     void close();
     bool isOpen() const { return m_fd >= 0; }
@@ -43,6 +45,7 @@ private:
     off_t m_complete = 0;  // bytes of the file that hold the header and complete chunks
     ZSTD_CCtx_s* m_cctx = nullptr;
     CompressionBudget m_budget;
+    IdleCores m_idleCores;
     int m_level = 0;  // the level m_cctx is set to
     uint8_t* m_out = nullptr;  // ChunkHeader + compressed frame
     size_t m_outCapacity = 0;

@@ -79,6 +79,7 @@ bool CaptureWriter::startCapture(const char* path, const ProcessFacts& facts, ui
     m_writtenUpToUs = 0;
     m_moduleGeneration = 0;
     m_eventsWritten = 0;
+    m_eventsAtFlush = 0;
     m_exePath = facts.exePath;
     if (m_statmFd >= 0) ::close(m_statmFd);  // a fork child must read its own /proc/self
     m_statmFd = moveAboveProgramFds(::open("/proc/self/statm", O_RDONLY | O_CLOEXEC));
@@ -111,7 +112,8 @@ bool CaptureWriter::flush()
     if (m_enc->empty()) return true;
     const char* error = nullptr;
     const std::span<const uint8_t> payload = m_enc->payload();
-    const bool ok = m_file.writeChunk(payload.data(), payload.size(), m_sequence, &error);
+    const bool ok = m_file.writeChunk(payload.data(), payload.size(), m_eventsWritten - m_eventsAtFlush, m_sequence, &error);
+    m_eventsAtFlush = m_eventsWritten;
     m_enc->reset();
     m_lastFlushNs = nowNs();
     if (!ok) {

@@ -117,6 +117,7 @@ private:
     uint64_t m_writtenUpToUs = 0;
     uint64_t m_moduleGeneration = 0;
     uint64_t m_eventsWritten = 0;
+    uint64_t m_eventsAtFlush = 0;  // m_eventsWritten at the last chunk written
     int m_statmFd = -1;
     const char* m_exePath = nullptr;
     SoakAggregator m_soak;

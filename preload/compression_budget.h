@@ -7,7 +7,15 @@
 // thorough level is rationed: it earns credit at kShare of wall time (of one core), spends
 // what each thorough compression measured, and a chunk gets it only if the credit covers
 // what it is predicted to cost. A busy writer therefore adds at most ~kShare of a core over
-// the fast level, and an idle one compresses everything thoroughly.
+// the fast level, and an idle one compresses everything thoroughly. While the machine has an
+// idle core (idle_cores.h) the writer's work costs the program no wall time, and the share is
+// kIdleShare (sqlite3 needs ~10% of a core to compress every chunk at level 6).
+//
+// The writer compresses synchronously, and while it does, nobody empties the threads' rings:
+// a thread whose ring fills waits. So a chunk also gets the thorough level only if it is
+// predicted to take less than the time the program needs, at its latest event rate, for
+// `stallEvents` events (half a ring): alloc_bench's 1 MiB chunks take ~15 ms at level 6 while
+// one thread fills half a ring in ~1.5 ms (measured: fp wall ratio 2.27 -> 2.50 without this).
 //
 // Pure arithmetic on times the caller measures: no clock, no allocation (unit-tested).
 #pragma once
@@ -22,6 +30,7 @@ public:
     static constexpr int kFastLevel = 1;
     static constexpr int kThoroughLevel = 6;
     static constexpr uint64_t kShareDivisor = 25;              // kShare = 1/25 = 4% of wall time
+    static constexpr uint64_t kIdleShareDivisor = 8;           // kIdleShare = 1/8 = 12.5%
     static constexpr uint64_t kCreditCapNs = 200'000'000;      // credit saved up: at most 200 ms
     // Before a thorough compression was measured, it is predicted at kUnmeasuredFactor x the
     // fast level's measured cost (the largest ratio seen here: ~7.5 on alloc_bench; sqlite3's
@@ -32,22 +41,28 @@ public:
     static constexpr size_t kMeasureFrom = 64 << 10;
 
     // Starts earning credit at `nowNs` (capture start).
-    void start(uint64_t nowNs)
+    void start(uint64_t nowNs, uint64_t stallEvents)
     {
         m_lastNs = nowNs;
         m_creditNs = 0;
+        m_stallEvents = stallEvents;
     }
 
-    // The level for a chunk of `bytes` about to be compressed at `nowNs`.
-    int levelFor(size_t bytes, uint64_t nowNs)
+    // The level for a chunk of `bytes` holding `events` events (those since the previous
+    // chunk), about to be compressed at `nowNs`; `idleCore`: whether the machine had an idle
+    // core since the previous chunk.
+    int levelFor(size_t bytes, uint64_t events, uint64_t nowNs, bool idleCore = false)
     {
-        if (nowNs > m_lastNs) {
-            m_creditNs += static_cast<int64_t>((nowNs - m_lastNs) / kShareDivisor);
-            if (m_creditNs > static_cast<int64_t>(kCreditCapNs)) m_creditNs = kCreditCapNs;
-            m_lastNs = nowNs;
-        }
+        const uint64_t elapsedNs = nowNs > m_lastNs ? nowNs - m_lastNs : 0;
+        m_creditNs += static_cast<int64_t>(elapsedNs / (idleCore ? kIdleShareDivisor : kShareDivisor));
+        if (m_creditNs > static_cast<int64_t>(kCreditCapNs)) m_creditNs = kCreditCapNs;
+        m_lastNs = nowNs > m_lastNs ? nowNs : m_lastNs;
         const uint64_t predictedNs = bytes * thoroughPsPerByte() / 1000;
-        return m_creditNs >= static_cast<int64_t>(predictedNs) ? kThoroughLevel : kFastLevel;
+        if (m_creditNs < static_cast<int64_t>(predictedNs)) return kFastLevel;
+        // predicted < elapsed x stallEvents / events, without dividing.
+        const unsigned __int128 stallBound = static_cast<unsigned __int128>(elapsedNs) * m_stallEvents;
+        if (static_cast<unsigned __int128>(predictedNs) * events >= stallBound && events > 0) return kFastLevel;
+        return kThoroughLevel;
     }
 
     // What compressing `bytes` at `level` took (the compressing thread's CPU time).
@@ -75,6 +90,7 @@ private:
 
     uint64_t m_lastNs = 0;
     int64_t m_creditNs = 0;
+    uint64_t m_stallEvents = 0;
     uint64_t m_fastPsPerByte = 0;      // 0 = not measured yet
     uint64_t m_thoroughPsPerByte = 0;  // 0 = not measured yet
 };

@@ -3,13 +3,18 @@
 #include <catch2/catch.hpp>
 
 #include "compression_budget.h"
+#include "idle_cores.h"
 
 using memtrace::shim::CompressionBudget;
+using memtrace::shim::IdleCores;
 
 namespace {
 
 constexpr size_t kChunk = size_t{1} << 20;
 constexpr uint64_t kMs = 1000000;
+constexpr uint64_t kStallEvents = 8192;
+// Few enough events per chunk that half a ring takes longer than any compression below.
+constexpr uint64_t kEventsPerChunk = 100;
 
 struct Outcome {
     uint64_t thoroughChunks = 0;
@@ -22,10 +27,10 @@ struct Outcome {
 Outcome simulate(uint64_t intervalMs, uint64_t fastNs, uint64_t thoroughNs, uint64_t seconds)
 {
     CompressionBudget budget;
-    budget.start(0);
+    budget.start(0, kStallEvents);
     Outcome out;
     for (uint64_t now = intervalMs * kMs; now <= seconds * 1000 * kMs; now += intervalMs * kMs) {
-        const int level = budget.levelFor(kChunk, now);
+        const int level = budget.levelFor(kChunk, kEventsPerChunk, now);
         const uint64_t cost = level == CompressionBudget::kThoroughLevel ? thoroughNs : fastNs;
         budget.spent(level, kChunk, cost);
         ++out.chunks;
@@ -42,8 +47,8 @@ Outcome simulate(uint64_t intervalMs, uint64_t fastNs, uint64_t thoroughNs, uint
 TEST_CASE("a capture starts at the fast level: there is no credit yet")
 {
     CompressionBudget budget;
-    budget.start(1000);
-    CHECK(budget.levelFor(kChunk, 1000) == CompressionBudget::kFastLevel);
+    budget.start(1000, kStallEvents);
+    CHECK(budget.levelFor(kChunk, kEventsPerChunk, 1000) == CompressionBudget::kFastLevel);
 }
 
 TEST_CASE("an idle writer compresses every chunk thoroughly once it has measured the cost")
@@ -69,29 +74,73 @@ TEST_CASE("a busy writer spends at most its share of wall time on the thorough l
 TEST_CASE("a thorough level that got too slow is tried again once the credit covers it")
 {
     CompressionBudget budget;
-    budget.start(0);
+    budget.start(0, kStallEvents);
     uint64_t now = 0;
     // Earn the cap, then one very slow thorough chunk (150 ms).
     now += 10 * CompressionBudget::kCreditCapNs * CompressionBudget::kShareDivisor;
-    REQUIRE(budget.levelFor(kChunk, now) == CompressionBudget::kThoroughLevel);
+    REQUIRE(budget.levelFor(kChunk, kEventsPerChunk, now) == CompressionBudget::kThoroughLevel);
     budget.spent(CompressionBudget::kThoroughLevel, kChunk, 150 * kMs);
-    CHECK(budget.levelFor(kChunk, now) == CompressionBudget::kFastLevel);
+    CHECK(budget.levelFor(kChunk, kEventsPerChunk, now) == CompressionBudget::kFastLevel);
     // Credit is capped, so the prediction (150 ms) must fit under the cap to be tried again.
     now += 10 * CompressionBudget::kCreditCapNs * CompressionBudget::kShareDivisor;
-    CHECK(budget.levelFor(kChunk, now) == CompressionBudget::kThoroughLevel);
+    CHECK(budget.levelFor(kChunk, kEventsPerChunk, now) == CompressionBudget::kThoroughLevel);
 }
 
 TEST_CASE("small chunks pay for the thorough level but do not set its rate")
 {
     CompressionBudget budget;
-    budget.start(0);
+    budget.start(0, kStallEvents);
     uint64_t now = 2 * CompressionBudget::kCreditCapNs * CompressionBudget::kShareDivisor;
     // A big chunk measured at the fast level: thorough predicted at kUnmeasuredFactor x that.
     budget.spent(CompressionBudget::kFastLevel, kChunk, 1 * kMs);
-    REQUIRE(budget.levelFor(kChunk, now) == CompressionBudget::kThoroughLevel);
+    REQUIRE(budget.levelFor(kChunk, kEventsPerChunk, now) == CompressionBudget::kThoroughLevel);
     const int64_t before = budget.creditNs();
     // 1000 bytes taking 1 ms (zstd's set-up) would be 1 us a byte: 1 s for a 1 MiB chunk.
     budget.spent(CompressionBudget::kThoroughLevel, 1000, 1 * kMs);
     CHECK(budget.creditNs() == before - static_cast<int64_t>(1 * kMs));
-    CHECK(budget.levelFor(kChunk, now) == CompressionBudget::kThoroughLevel);
+    CHECK(budget.levelFor(kChunk, kEventsPerChunk, now + 1000 * kMs) == CompressionBudget::kThoroughLevel);
+}
+
+TEST_CASE("with an idle core the thorough level may take kIdleShare of wall time")
+{
+    // A chunk every 50 ms whose thorough compression takes 5 ms (10%): over kShare, under kIdleShare.
+    auto thoroughChunks = [](bool idleCore) {
+        CompressionBudget budget;
+        budget.start(0, kStallEvents);
+        uint64_t count = 0;
+        for (uint64_t now = 50 * kMs; now <= 60'000 * kMs; now += 50 * kMs) {
+            const int level = budget.levelFor(kChunk, kEventsPerChunk, now, idleCore);
+            budget.spent(level, kChunk, level == CompressionBudget::kThoroughLevel ? 5 * kMs : 1 * kMs);
+            count += level == CompressionBudget::kThoroughLevel;
+        }
+        return count;
+    };
+    const uint64_t busy = thoroughChunks(false), idle = thoroughChunks(true);
+    CHECK(idle >= 1195);  // of 1200
+    CHECK(busy < 600);    // 4% of 60 s = 2.4 s = at most ~480 chunks of 5 ms, plus the cap
+}
+
+TEST_CASE("/proc/stat's first line gives idle + iowait ticks")
+{
+    uint64_t idle = 0;
+    REQUIRE(IdleCores::parseIdleTicks("cpu  4705 356 584 3699176 23 0 127 0 0 0\ncpu0 1 2 3 4 5\n", idle));
+    CHECK(idle == 3699176 + 23);
+    CHECK_FALSE(IdleCores::parseIdleTicks("cpu0 1 2 3 4 5\n", idle));
+    CHECK_FALSE(IdleCores::parseIdleTicks("cpu  1 2 3\n", idle));
+    CHECK_FALSE(IdleCores::parseIdleTicks("intr 1 2 3 4 5\n", idle));
+}
+
+TEST_CASE("no thorough chunk that would stall the program's threads on a full ring")
+{
+    CompressionBudget budget;
+    budget.start(0, kStallEvents);
+    // Plenty of credit; a chunk every 30 ms with 300 000 events: half a ring fills in 0.8 ms.
+    uint64_t now = 2 * CompressionBudget::kCreditCapNs * CompressionBudget::kShareDivisor;
+    budget.levelFor(kChunk, kEventsPerChunk, now);
+    budget.spent(CompressionBudget::kThoroughLevel, kChunk, 5 * kMs);  // measured: 5 ms
+    now += 30 * kMs;
+    CHECK(budget.levelFor(kChunk, 300000, now) == CompressionBudget::kFastLevel);
+    // The same chunk with 30 000 events: half a ring takes 8.2 ms, more than the 5 ms.
+    now += 30 * kMs;
+    CHECK(budget.levelFor(kChunk, 30000, now) == CompressionBudget::kThoroughLevel);
 }
