@@ -26,7 +26,8 @@
 namespace memtrace::shim {
 namespace {
 
-constexpr int kMaxSlots = 4;
+// Today: the capture file, /proc/self/statm, /proc/stat (idle_cores.h), the control socket.
+constexpr int kMaxSlots = 8;
 constinit std::atomic<int*> g_slots[kMaxSlots] = {};
 
 int loadFd(int* slot) { return __atomic_load_n(slot, __ATOMIC_ACQUIRE); }

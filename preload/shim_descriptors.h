@@ -1,4 +1,5 @@
-// Descriptors the shim owns inside the traced process (the capture file, /proc/self/statm).
+// Descriptors the shim owns inside the traced process (the capture file, /proc/self/statm,
+// /proc/stat, the control socket).
 // Daemons close every descriptor, or dup2 /dev/null over them; the fd hooks (hooks_fd.cpp)
 // keep such a program from taking ours: close/close_range/closefrom skip them as if they were
 // not open, and a dup2/dup3 onto one first moves ours to another number >= kLowestShimFd.
