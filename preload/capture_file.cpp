@@ -15,8 +15,8 @@
 #include "clock.h"
 #include "memtrace/format.h"
 #include "shim_descriptors.h"
-#include "thread_ring.h"
 #include "sys_memory.h"
+#include "thread_ring.h"
 
 namespace memtrace::shim {
 namespace {
@@ -183,9 +183,7 @@ bool CaptureFile::writeChunk(const uint8_t* payload, size_t size, uint64_t event
 
 void CaptureFile::close()
 {
-    const int fd = m_fd;
-    __atomic_store_n(&m_fd, -1, __ATOMIC_RELEASE);  // unprotected before the number is free again
-    if (fd >= 0) ::close(fd);
+    closeProtectedDescriptor(&m_fd);
     m_idleCores.close();
 }
 

@@ -2,14 +2,15 @@
 // is the writer's choice alone: the reader decodes any level, and the file format is unchanged.
 //
 // The thorough level makes real programs' captures much smaller (sqlite3 -25% and redis-server
-// -20% when every chunk gets it), and costs little when a program records few events a second; under an allocation storm it would
-// take more CPU than all the rest of the writer (alloc_bench: CPU ratio 3.6 -> 4.7). So the
-// thorough level is rationed: it earns credit at kShare of wall time (of one core), spends
-// what each thorough compression measured, and a chunk gets it only if the credit covers
-// what it is predicted to cost. A busy writer therefore adds at most ~kShare of a core over
-// the fast level, and an idle one compresses everything thoroughly. While the machine has an
-// idle core (idle_cores.h) the writer's work costs the program no wall time, and the share is
-// kIdleShare (sqlite3 would need ~10% of a core to compress every chunk at level 6).
+// -20% when every chunk gets it), and costs little when a program records few events a second;
+// under an allocation storm it would take more CPU than all the rest of the writer
+// (alloc_bench: CPU ratio 3.6 -> 4.7). So the thorough level is rationed: it earns credit at
+// kShare of wall time (of one core), spends what each thorough compression measured, and a
+// chunk gets it only if the credit covers what it is predicted to cost. A busy writer therefore
+// adds at most ~kShare of a core over the fast level, and an idle one compresses everything
+// thoroughly. While the machine has an idle core (idle_cores.h) the writer's work costs the
+// program no wall time, and the share is kIdleShare (sqlite3 would need ~10% of a core to
+// compress every chunk at level 6).
 //
 // The writer compresses synchronously, and while it does, nobody empties the threads' rings:
 // a thread whose ring fills waits. So a chunk also gets the thorough level only if it is
@@ -62,7 +63,7 @@ public:
         if (m_creditNs < static_cast<int64_t>(predictedNs)) return kFastLevel;
         // predicted < elapsed x stallEvents / events, without dividing.
         const unsigned __int128 stallBound = static_cast<unsigned __int128>(elapsedNs) * m_stallEvents;
-        if (static_cast<unsigned __int128>(predictedNs) * events >= stallBound && events > 0) return kFastLevel;
+        if (events > 0 && static_cast<unsigned __int128>(predictedNs) * events >= stallBound) return kFastLevel;
         return kThoroughLevel;
     }
 

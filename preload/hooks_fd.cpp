@@ -145,6 +145,13 @@ void protectDescriptor(int* fd)
     }
 }
 
+void closeProtectedDescriptor(int* fd)
+{
+    const int number = *fd;
+    __atomic_store_n(fd, -1, __ATOMIC_RELEASE);
+    if (number >= 0) ::close(number);
+}
+
 int moveAboveProgramFds(int fd)
 {
     if (fd < 0) return fd;

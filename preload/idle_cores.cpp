@@ -18,12 +18,7 @@ void IdleCores::open()
     m_idleCore = false;
 }
 
-void IdleCores::close()
-{
-    const int fd = m_fd;
-    __atomic_store_n(&m_fd, -1, __ATOMIC_RELEASE);  // unprotected before the number is free again
-    if (fd >= 0) ::close(fd);
-}
+void IdleCores::close() { closeProtectedDescriptor(&m_fd); }
 
 bool IdleCores::idleCoreSeen(uint64_t nowNs)
 {

@@ -16,6 +16,10 @@ constexpr int kLowestShimFd = 1000;
 // Not hook-reachable (writer side, init, fork child). Idempotent; at most a handful of slots.
 void protectDescriptor(int* fd);
 
+// Closes the protected descriptor in *fd and sets *fd to -1 - in that order of visibility:
+// *fd reads -1 (unprotected) before the number is free for the program to get again.
+void closeProtectedDescriptor(int* fd);
+
 // Moves fd to the lowest free number >= kLowestShimFd (close-on-exec) and closes the old one,
 // out of the way of programs that dup2 over low numbers. Returns the new number, or fd itself
 // if it cannot be moved (or is negative).
