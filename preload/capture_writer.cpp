@@ -80,6 +80,7 @@ bool CaptureWriter::startCapture(const char* path, const ProcessFacts& facts, ui
     m_moduleGeneration = 0;
     m_eventsWritten = 0;
     m_eventsAtFlush = 0;
+    m_pausedFromKey = UINT64_MAX;
     m_exePath = facts.exePath;
     if (m_statmFd >= 0) ::close(m_statmFd);  // a fork child must read its own /proc/self
     m_statmFd = moveAboveProgramFds(::open("/proc/self/statm", O_RDONLY | O_CLOEXEC));
@@ -230,6 +231,20 @@ uint64_t CaptureWriter::conflictingReleaseTime(const RawEvent& resize, size_t se
 
 void CaptureWriter::emitOrFold(const RawEvent& ev, uint64_t key)
 {
+    // Stamped after a Pause record: the hook checked the pause flag just before it was set
+    // (control.cpp). It is recorded as a paused hook would have: no allocation, the release
+    // of a realloc's old block kept.
+    if (key >= m_pausedFromKey) [[unlikely]] {
+        if (ev.type == EventType::Alloc || ev.type == EventType::Mmap) return;
+        if (ev.type == EventType::Realloc) {
+            if (ev.oldAddr == 0) return;
+            RawEvent release = ev;
+            release.type = EventType::Free;
+            release.kind = format::AllocatorKind::Free;
+            release.addr = ev.oldAddr;
+            return emitOrFold(release, key);
+        }
+    }
     if (g_config.soakIntervalMs == 0 || !m_soak.take(ev)) emitEvent(ev, key);
     else ++m_eventsWritten;  // folded into the next snapshot
 }
@@ -470,6 +485,8 @@ void CaptureWriter::writeTrackingStopped(const char* reason)
 
 void CaptureWriter::writeControl(format::RecordType type, const char* label, size_t length, uint64_t atTicks)
 {
+    if (type == format::RecordType::Pause) m_pausedFromKey = atTicks;
+    if (type == format::RecordType::Resume) m_pausedFromKey = UINT64_MAX;
     if (!m_file.isOpen()) return;
     ensureRoom(32 + length);
     const uint64_t us = toUs(atTicks);

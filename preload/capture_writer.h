@@ -118,6 +118,8 @@ private:
     uint64_t m_moduleGeneration = 0;
     uint64_t m_eventsWritten = 0;
     uint64_t m_eventsAtFlush = 0;  // m_eventsWritten at the last chunk written
+    // The key of the latest Pause record while paused, else UINT64_MAX (emitOrFold).
+    uint64_t m_pausedFromKey = UINT64_MAX;
     int m_statmFd = -1;
     const char* m_exePath = nullptr;
     SoakAggregator m_soak;
