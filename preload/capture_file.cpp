@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_createCCtx_advanced / ZSTD_customMem
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_createCCtx_advanced, ZSTD_customMem, stable buffers
 #include <zstd.h>
 
 #include <cstring>
@@ -83,6 +83,11 @@ bool CaptureFile::initCompressor(size_t maxPayload)
     ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_compressionLevel, m_level);
     ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_checksumFlag, 1);
     ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_contentSizeFlag, 1);
+    // Sliced compression reads the payload and writes m_out in place, as one-shot compression
+    // does: without these zstd would copy the input into a window buffer of its own (up to
+    // 2 MiB more in the program). Should a libzstd refuse them, it buffers: same frames.
+    ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_stableInBuffer, 1);
+    ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_stableOutBuffer, 1);
     return true;
 }
 
@@ -122,7 +127,7 @@ bool CaptureFile::create(const char* path, const char** error, uint16_t flags)
     }
     m_complete = sizeof header;
     // A new capture (a followed fork child too) earns afresh. Half a ring: see the budget.
-    m_budget.start(monotonicNs(), kRingEvents / 2);
+    m_budget.start(monotonicNs(), kRingEvents / 2, kCompressionSliceBytes);
     m_idleCores.open();
     return true;
 }
@@ -134,7 +139,7 @@ bool CaptureFile::stillOurs() const
     return fstat(m_fd, &st) == 0 && st.st_dev == m_device && st.st_ino == m_inode;
 }
 
-bool CaptureFile::writeChunk(const uint8_t* payload, size_t size, uint64_t events, uint32_t sequence, const char** error)
+bool CaptureFile::beginChunk(const uint8_t* payload, size_t size, uint64_t events, uint32_t sequence, const char** error)
 {
     if (m_fd < 0) {
         *error = "the capture file is closed";
@@ -154,19 +159,52 @@ bool CaptureFile::writeChunk(const uint8_t* payload, size_t size, uint64_t event
         ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_chainLog, thorough ? 16 : 0);
         m_level = level;
     }
+    // A new frame that knows its size (the frame one-shot compression would write).
+    ZSTD_CCtx_reset(m_cctx, ZSTD_reset_session_only);
+    ZSTD_CCtx_setPledgedSrcSize(m_cctx, size);
+    m_chunk = ChunkInProgress{};
+    m_chunk.payload = payload;
+    m_chunk.size = size;
+    m_chunk.sequence = sequence;
+    return true;
+}
+
+CaptureFile::Progress CaptureFile::continueChunk(size_t bytes, const char** error)
+{
+    if (!m_chunk.payload) return Progress::Done;
     const uint64_t cpuBefore = threadCpuNs();
-    const size_t compressed = ZSTD_compress2(m_cctx, m_out + sizeof(format::ChunkHeader),
-                                             m_outCapacity - sizeof(format::ChunkHeader), payload, size);
-    m_budget.spent(m_level, size, threadCpuNs() - cpuBefore);
-    if (ZSTD_isError(compressed)) {
+    // The input grows by a slice per call (stableInBuffer allows that; src stays the same).
+    m_chunk.fed = bytes >= m_chunk.size - m_chunk.fed ? m_chunk.size : m_chunk.fed + bytes;
+    const bool last = m_chunk.fed == m_chunk.size;
+    // pos is zstd's to advance: each call resumes where the previous slice stopped.
+    ZSTD_inBuffer in{m_chunk.payload, m_chunk.fed, m_chunk.inPos};
+    ZSTD_outBuffer out{m_out + sizeof(format::ChunkHeader), m_outCapacity - sizeof(format::ChunkHeader), m_chunk.produced};
+    size_t remaining;
+    do {
+        remaining = ZSTD_compressStream2(m_cctx, &out, &in, last ? ZSTD_e_end : ZSTD_e_continue);
+    } while (!ZSTD_isError(remaining) && last && remaining != 0);
+    m_chunk.inPos = in.pos;
+    m_chunk.produced = out.pos;
+    m_chunk.cpuNs += threadCpuNs() - cpuBefore;
+    if (ZSTD_isError(remaining)) {
+        abandonChunk();
         *error = "zstd compression failed";
-        return false;
+        return Progress::Failed;
     }
+    if (!last) return Progress::More;
+
+    m_budget.spent(m_level, m_chunk.size, m_chunk.cpuNs);
+    const size_t compressed = m_chunk.produced;
     putLe32(m_out, format::kChunkMagic);
     putLe32(m_out + 4, static_cast<uint32_t>(compressed));
-    putLe32(m_out + 8, static_cast<uint32_t>(size));
-    putLe32(m_out + 12, sequence);
+    putLe32(m_out + 8, static_cast<uint32_t>(m_chunk.size));
+    putLe32(m_out + 12, m_chunk.sequence);
+    m_chunk = ChunkInProgress{};
     const size_t total = sizeof(format::ChunkHeader) + compressed;
+    if (!stillOurs()) {
+        *error = "the program closed or replaced the capture file descriptor";
+        return Progress::Failed;
+    }
     if (!writeAll(m_fd, m_out, total)) {
         const int writeErrno = errno;
         const char* name = strerrorname_np(writeErrno);  // static string, no allocation
@@ -175,14 +213,26 @@ bool CaptureFile::writeChunk(const uint8_t* payload, size_t size, uint64_t event
         // ends with its last complete chunk, as if tracking had stopped just before.
         (void)ftruncate(m_fd, m_complete);
         errno = writeErrno;
-        return false;
+        return Progress::Failed;
     }
     m_complete += static_cast<off_t>(total);
-    return true;
+    return Progress::Done;
+}
+
+void CaptureFile::abandonChunk()
+{
+    if (m_cctx) ZSTD_CCtx_reset(m_cctx, ZSTD_reset_session_only);
+    m_chunk = ChunkInProgress{};
+}
+
+bool CaptureFile::writeChunk(const uint8_t* payload, size_t size, uint64_t events, uint32_t sequence, const char** error)
+{
+    return beginChunk(payload, size, events, sequence, error) && continueChunk(SIZE_MAX, error) == Progress::Done;
 }
 
 void CaptureFile::close()
 {
+    abandonChunk();
     closeProtectedDescriptor(&m_fd);
     m_idleCores.close();
 }

@@ -16,6 +16,11 @@ struct ZSTD_CCtx_s;
 
 namespace memtrace::shim {
 
+// What the writer thread compresses between two drains: zstd's block size, ~0.75 ms of
+// level-1 work on alloc_bench's payloads, ~1.7 ms at level 6 (a thread of alloc_bench fills
+// its ring of 16384 events in ~3 ms).
+inline constexpr size_t kCompressionSliceBytes = size_t{128} << 10;
+
 class CaptureFile {
 public:
     // Maps the output buffer and creates the compression context (its memory from mmap).
@@ -26,10 +31,21 @@ public:
     // On failure returns false with *error set (errno is kept for the caller).
     bool create(const char* path, const char** error, uint16_t flags = 0);
 
-    // Compresses payload into one zstd frame, at the level m_budget chooses, and writes
-    // ChunkHeader + frame with one write loop.
-    // On failure returns false with *error set; the file stays open (the caller closes it).
+    // A chunk is compressed into one zstd frame, at the level m_budget chooses, and written as
+    // ChunkHeader + frame with one write loop. It can be compressed in slices: beginChunk, then
+    // continueChunk until it says Done; the payload must stay unchanged (and mapped) until
+    // then. The writer drains the rings between slices, so that threads do not wait for room
+    // while a whole chunk is compressed (PERFORMANCE.md, session 6). One chunk at a time.
+    // On failure: false / Failed with *error set; the file stays open (the caller closes it).
     // `events`: how many events the chunk holds (the budget's event rate).
+    bool beginChunk(const uint8_t* payload, size_t size, uint64_t events, uint32_t sequence, const char** error);
+    enum class Progress { More, Done, Failed };
+    // Compresses about `bytes` more of the chunk begun (all of it: SIZE_MAX); writes it when done.
+    Progress continueChunk(size_t bytes, const char** error);
+    bool chunkInProgress() const { return m_chunk.payload != nullptr; }
+    // Forgets the chunk begun, writing nothing (a fork child: it belongs to the parent's file).
+    void abandonChunk();
+    // beginChunk and continueChunk(SIZE_MAX).
     bool writeChunk(const uint8_t* payload, size_t size, uint64_t events, uint32_t sequence, const char** error);
 
     void close();
@@ -48,6 +64,16 @@ private:
     IdleCores m_idleCores;
     int m_level = 0;  // the level m_cctx is set to
     uint8_t* m_out = nullptr;  // ChunkHeader + compressed frame
+    struct ChunkInProgress {
+        const uint8_t* payload = nullptr;  // nullptr: none
+        size_t size = 0;
+        size_t fed = 0;       // bytes handed to zstd so far (the input's size)
+        size_t inPos = 0;     // of those, what zstd consumed
+        size_t produced = 0;  // bytes of frame in m_out so far (after the ChunkHeader)
+        uint32_t sequence = 0;
+        uint64_t cpuNs = 0;   // the compressing thread's CPU time, all slices
+    };
+    ChunkInProgress m_chunk;
     size_t m_outCapacity = 0;
     char m_path[kPathMax] = {};
 };

@@ -51,10 +51,15 @@ public:
 
     // cutLimit: emit nothing stamped at or after it (control records, control.h).
     void drain(DrainMode mode, uint64_t cutLimit = UINT64_MAX);
-    // Writes the chunk if the payload is nearly full or the flush interval has passed.
+    // Seals the chunk if the payload is nearly full or the flush interval has passed.
     void maybeFlush(uint64_t now);
-    // Compresses and writes the pending payload as one chunk (nothing if empty).
+    // Compresses and writes every pending chunk (the one being compressed, then what is
+    // encoded so far) before returning.
     bool flush();
+    // The sealed chunk is compressed in slices (capture_file.h) between drains: the writer
+    // thread compresses about `bytes` of it per turn while compressing() says so.
+    bool compressing() const { return m_file.chunkInProgress(); }
+    bool compressSlice(size_t bytes);
 
     void writeEnd(format::EndReason reason);
     void writeTrackingStopped(const char* reason);
@@ -77,6 +82,11 @@ private:
     };
 
     void ensureRoom(size_t bytes);
+    // Hands the chunk being filled to the compressor and starts the next one in the other buffer.
+    bool seal();
+    bool finishCompression() { return compressSlice(SIZE_MAX); }
+    // Closes the capture after a failed chunk; returns false.
+    bool failed(const char* error);
     void publishConsumed();
     // Event ticks (clock.h) -> µs since the capture started.
     uint64_t toUs(uint64_t ticks) const { return m_clock.toNsSinceStart(ticks) / 1000; }
@@ -100,7 +110,8 @@ private:
 
     CaptureFile m_file;
     std::optional<format::RecordEncoder> m_enc;
-    uint8_t* m_payload = nullptr;
+    uint8_t* m_payload[2] = {};  // one fills while the other is compressed
+    int m_filling = 0;
     Pending* m_pending = nullptr;
     size_t m_pendingCapacity = 0;
     size_t m_merging = 0;  // rings in the merge under way (publishConsumed)
@@ -115,6 +126,7 @@ private:
     uint64_t m_lastRssNs = 0;
     uint64_t m_currentUs = 0;
     uint64_t m_writtenUpToUs = 0;
+    uint64_t m_sealedUpToUs = 0;  // m_currentUs when the chunk being compressed was sealed
     uint64_t m_moduleGeneration = 0;
     uint64_t m_eventsWritten = 0;
     uint64_t m_eventsAtFlush = 0;  // m_eventsWritten at the last chunk written

@@ -12,12 +12,13 @@
 // program no wall time, and the share is kIdleShare (sqlite3 would need ~10% of a core to
 // compress every chunk at level 6).
 //
-// The writer compresses synchronously, and while it does, nobody empties the threads' rings:
-// a thread whose ring fills waits. So a chunk also gets the thorough level only if it is
+// The writer compresses a chunk in slices of `sliceBytes` and drains the rings between them
+// (capture_file.h); while it compresses a slice, nobody empties the threads' rings, and a
+// thread whose ring fills waits. So a chunk also gets the thorough level only if one slice is
 // predicted to take less than the time the program needs, at its latest event rate, for
-// `stallEvents` events (half a ring): alloc_bench's 1 MiB chunks take ~15 ms at level 6 while
-// one thread fills half a ring in ~1.5 ms (measured: fp wall ratio 2.27 -> 2.50 without this).
-// sqlite3, at up to 4.8 M events/s, stays at the fast level for the same reason.
+// `stallEvents` events (half a ring). Session 5 compressed whole chunks: alloc_bench's 1 MiB
+// took ~15 ms at level 6 while one thread fills half a ring in ~1.5 ms (fp wall ratio
+// 2.27 -> 2.50 without the bound), and sqlite3 (4.8 M events/s at its peak) never got level 6.
 //
 // Pure arithmetic on times the caller measures: no clock, no allocation (unit-tested).
 #pragma once
@@ -42,12 +43,14 @@ public:
     // Smaller chunks (time-based flushes) cost mostly zstd's fixed set-up: not a rate.
     static constexpr size_t kMeasureFrom = 64 << 10;
 
-    // Starts earning credit at `nowNs` (capture start).
-    void start(uint64_t nowNs, uint64_t stallEvents)
+    // Starts earning credit at `nowNs` (capture start). `sliceBytes`: what the writer
+    // compresses between two drains (SIZE_MAX: whole chunks).
+    void start(uint64_t nowNs, uint64_t stallEvents, size_t sliceBytes = SIZE_MAX)
     {
         m_lastNs = nowNs;
         m_creditNs = 0;
         m_stallEvents = stallEvents;
+        m_sliceBytes = sliceBytes;
     }
 
     // The level for a chunk of `bytes` holding `events` events (those since the previous
@@ -61,9 +64,10 @@ public:
         m_lastNs = nowNs > m_lastNs ? nowNs : m_lastNs;
         const uint64_t predictedNs = bytes * thoroughPsPerByte() / 1000;
         if (m_creditNs < static_cast<int64_t>(predictedNs)) return kFastLevel;
-        // predicted < elapsed x stallEvents / events, without dividing.
+        // One slice's predicted time < elapsed x stallEvents / events, without dividing.
+        const uint64_t sliceNs = (bytes < m_sliceBytes ? bytes : m_sliceBytes) * thoroughPsPerByte() / 1000;
         const unsigned __int128 stallBound = static_cast<unsigned __int128>(elapsedNs) * m_stallEvents;
-        if (events > 0 && static_cast<unsigned __int128>(predictedNs) * events >= stallBound) return kFastLevel;
+        if (events > 0 && static_cast<unsigned __int128>(sliceNs) * events >= stallBound) return kFastLevel;
         return kThoroughLevel;
     }
 
@@ -93,6 +97,7 @@ private:
     uint64_t m_lastNs = 0;
     int64_t m_creditNs = 0;
     uint64_t m_stallEvents = 0;
+    size_t m_sliceBytes = SIZE_MAX;
     uint64_t m_fastPsPerByte = 0;      // 0 = not measured yet
     uint64_t m_thoroughPsPerByte = 0;  // 0 = not measured yet
 };

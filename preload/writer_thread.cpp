@@ -31,8 +31,11 @@ void* writerMain(void*)
     const uint32_t intervalMs =
         g_config.rssIntervalMs < g_config.flushIntervalMs ? g_config.rssIntervalMs : g_config.flushIntervalMs;
     for (;;) {
-        const uint32_t seen = g_wakeWord.load(std::memory_order_acquire);
-        futexWait(g_wakeWord, seen, uint64_t{intervalMs} * 1000000ull);
+        // A chunk half compressed: no sleep, a drain between slices (capture_writer.h).
+        if (!g_writer.compressing()) {
+            const uint32_t seen = g_wakeWord.load(std::memory_order_acquire);
+            futexWait(g_wakeWord, seen, uint64_t{intervalMs} * 1000000ull);
+        }
         pollControlChannel();  // `memtrace ctl` requests; takes the drain lock per request
         DrainLockScope lock(g_drainLock);
         const ShimState state = g_state.load(std::memory_order_acquire);
@@ -44,6 +47,7 @@ void* writerMain(void*)
         }
         g_writer.drain(DrainMode::Periodic);
         g_writer.maybeFlush(nowNs());
+        g_writer.compressSlice(kCompressionSliceBytes);
         if (samplingEnabled()) g_sampledBlocks.maintain();
     }
     closeControlChannel();

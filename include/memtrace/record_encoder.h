@@ -56,21 +56,17 @@ constexpr size_t stackRecordBound(size_t depth) { return 1 + 2 * varint::kMaxByt
 
 class RecordEncoder {
 public:
-    RecordEncoder(uint8_t* buffer, size_t capacity, bool addressStream = true)
-        : m_begin(buffer), m_split(addressStream)
+    RecordEncoder(uint8_t* buffer, size_t capacity, bool addressStream = true) : m_split(addressStream)
     {
-        if (m_split) {
-            const size_t half = (capacity - kRecordsLengthBytes) / 2;
-            m_recordsBegin = buffer + kRecordsLengthBytes;
-            m_recordsEnd = m_recordsBegin + half;
-            m_addressesBegin = m_recordsEnd;
-            m_addressesEnd = buffer + capacity;
-        } else {
-            m_recordsBegin = buffer;
-            m_recordsEnd = m_addressesBegin = m_addressesEnd = buffer + capacity;
-        }
-        m_cur = m_recordsBegin;
-        m_addr = m_addressesBegin;
+        bind(buffer, capacity);
+    }
+
+    // Starts a new chunk in another buffer (the previous one may still be read: the shim
+    // compresses it while this one fills). What spans chunks (the recency counts) carries on.
+    void rebind(uint8_t* buffer, size_t capacity)
+    {
+        bind(buffer, capacity);
+        reset();
     }
 
     // Starts a new chunk: empties the buffer and resets the delta state.
@@ -87,9 +83,36 @@ public:
         m_stackBases.reset();
     }
 
+private:
+    void bind(uint8_t* buffer, size_t capacity)
+    {
+        m_begin = buffer;
+        if (m_split) {
+            const size_t half = (capacity - kRecordsLengthBytes) / 2;
+            m_recordsBegin = buffer + kRecordsLengthBytes;
+            m_recordsEnd = m_recordsBegin + half;
+            m_addressesBegin = m_recordsEnd;
+            m_addressesEnd = buffer + capacity;
+        } else {
+            m_recordsBegin = buffer;
+            m_recordsEnd = m_addressesBegin = m_addressesEnd = buffer + capacity;
+        }
+        m_cur = m_recordsBegin;
+        m_addr = m_addressesBegin;
+    }
+
+public:
+
     // Turns recency coding on (AllocRecent / FreeRecent where they apply). `tables` must be
     // zeroed and outlive the encoder. Without it every Alloc and Free carries its address.
     void enableRecency(RecencyTables* tables) { m_recency = tables; }
+
+    // A hint that an Alloc or Free of `address` follows soon: starts loading its recency slot
+    // (1 MiB of table, a cache miss per event otherwise; PERFORMANCE.md, session 6).
+    void prefetch(uint64_t address) const
+    {
+        if (m_recency) __builtin_prefetch(&m_recency->slots[RecencyTables::slotOf(address)], 1);
+    }
 
     // Bytes of the chunk's payload so far (what payload() will return).
     size_t size() const
@@ -131,6 +154,9 @@ public:
     // delta from 0).
     void time(uint64_t absUs)
     {
+        // Within the current time's tick (it is a multiple of the resolution): nothing to
+        // write, and no 64-bit division (the writer calls this once per event).
+        if (m_timeWritten && absUs < m_state.timeUs + m_resolutionUs) return;
         if (m_resolutionUs > 1) absUs -= absUs % m_resolutionUs;
         if (m_timeWritten && absUs <= m_state.timeUs) return;
         type(RecordType::Time);

@@ -99,6 +99,13 @@ TEST_CASE("handoff_pingpong: addresses crossing threads within one time tick kee
     CHECK(number(capture.data, "frees_unmatched") == 0);
     CHECK(leaksFrom(capture.data, "produce").empty());
     CHECK(run.process.out == "handoff_pingpong: 200000 blocks handed over\n");
+    // Several chunks, each compressed in slices between drains while the next one filled
+    // (capture_file.h): the exact counts above hold across their boundaries.
+    const ProcessResult stats = runCommand({memtraceBinary(), "dump", "--stats", run.capture});
+    REQUIRE(stats.status == 0);
+    const size_t at = stats.out.find("chunks ");
+    REQUIRE(at != std::string::npos);
+    CHECK(std::stoul(stats.out.substr(at + 7)) >= 2);
 }
 
 TEST_CASE("realloc_chain: realloc(NULL, n), growth, realloc(p, 0) and shrink", "[heap][realloc]")

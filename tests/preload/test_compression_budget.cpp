@@ -144,3 +144,18 @@ TEST_CASE("no thorough chunk that would stall the program's threads on a full ri
     now += 30 * kMs;
     CHECK(budget.levelFor(kChunk, 30000, now) == CompressionBudget::kThoroughLevel);
 }
+
+TEST_CASE("compressed in slices, the stall bound is one slice's time")
+{
+    CompressionBudget budget;
+    budget.start(0, kStallEvents, kChunk / 8);
+    uint64_t now = 2 * CompressionBudget::kCreditCapNs * CompressionBudget::kShareDivisor;
+    budget.levelFor(kChunk, kEventsPerChunk, now);
+    budget.spent(CompressionBudget::kThoroughLevel, kChunk, 8 * kMs);  // 1 ms a slice
+    // 30 ms, 100 000 events: half a ring fills in 2.5 ms, longer than a slice, not the chunk.
+    now += 30 * kMs;
+    CHECK(budget.levelFor(kChunk, 100000, now) == CompressionBudget::kThoroughLevel);
+    // 400 000 events: 0.6 ms, shorter than a slice.
+    now += 30 * kMs;
+    CHECK(budget.levelFor(kChunk, 400000, now) == CompressionBudget::kFastLevel);
+}
