@@ -32,33 +32,43 @@ StackId captureStack(ThreadRing& ring);
 // writer makes no progress for a second (it is blocked on a lock this thread holds).
 void pushEvent(ThreadRing& ring, const RawEvent& event);
 
+void wakeWriter();  // writer_thread.h
+
+// pushEvent of the event `make()` returns, built in place in the ring's next slot when there is
+// one (make() may then run after the ring was found to have room: it takes the timestamp).
+// Built on the stack and copied, the copy's 16-byte loads each spanned several of the
+// fields' smaller stores, a store-forwarding stall: ~70% of pushEvent's samples (perf, fp).
+template <class Make>
+inline void pushMade(ThreadRing& ring, Make&& make)
+{
+    if (RawEvent* slot = ring.tryReserve()) [[likely]] {
+        if (ring.writerStalled) [[unlikely]] ring.writerStalled = false;
+        *slot = make();
+        if (ring.commit()) wakeWriter();
+        return;
+    }
+    pushEvent(ring, make());
+}
+
 // Stamps and commits an allocation the real call just returned. weight: the bytes a sampled
 // block stands for (the writer then emits AllocWeighted), 0 when every allocation is recorded.
 inline void pushAllocation(ThreadRing& ring, format::AllocatorKind kind, void* p, size_t size, StackId stack,
                            uint64_t weight = 0)
 {
-    RawEvent ev{};
-    ev.ts = hookTicks();
-    ev.type = EventType::Alloc;
-    ev.kind = kind;
-    ev.addr = reinterpret_cast<uintptr_t>(p);
-    ev.size = size;
-    ev.aux = weight;
-    ev.stack = static_cast<uint32_t>(stack);
-    ev.thread = ring.threadIndex;
-    pushEvent(ring, ev);
+    pushMade(ring, [&] {
+        return RawEvent{.ts = hookTicks(), .ts2 = 0, .addr = reinterpret_cast<uintptr_t>(p), .oldAddr = 0, .size = size,
+                        .aux = weight, .stack = static_cast<uint32_t>(stack), .thread = ring.threadIndex,
+                        .type = EventType::Alloc, .kind = kind};
+    });
 }
 
 // Stamps and commits a release, BEFORE the real call releases the block.
 inline void pushRelease(ThreadRing& ring, format::AllocatorKind kind, void* p)
 {
-    RawEvent ev{};
-    ev.ts = hookTicks();
-    ev.type = EventType::Free;
-    ev.kind = kind;
-    ev.addr = reinterpret_cast<uintptr_t>(p);
-    ev.thread = ring.threadIndex;
-    pushEvent(ring, ev);
+    pushMade(ring, [&] {
+        return RawEvent{.ts = hookTicks(), .ts2 = 0, .addr = reinterpret_cast<uintptr_t>(p), .oldAddr = 0, .size = 0,
+                        .aux = 0, .stack = 0, .thread = ring.threadIndex, .type = EventType::Free, .kind = kind};
+    });
 }
 
 // Brackets a real realloc/mremap/munmap: while set, the writer emits nothing at or after
