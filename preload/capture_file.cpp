@@ -68,6 +68,12 @@ void putLe32(uint8_t* p, uint32_t v)
     for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
+// The fast level matches runs of 5 bytes instead of its default 6-7: a hot record (type,
+// kind, size, stack delta) is 4-6 bytes. On payloads of session 6's captures, compressed
+// chunk by chunk with the zstd CLI: alloc_bench -12% at the same speed, sqlite3 +3% and
+// redis-server +1.4% (those are mostly compressed at the thorough level, unchanged).
+constexpr int kFastMinMatch = 5;
+
 }  // namespace
 
 bool CaptureFile::initCompressor(size_t maxPayload)
@@ -81,6 +87,7 @@ bool CaptureFile::initCompressor(size_t maxPayload)
     // The level is chosen per chunk (compression_budget.h); the fast level to begin with.
     m_level = CompressionBudget::kFastLevel;
     ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_compressionLevel, m_level);
+    ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_minMatch, kFastMinMatch);
     ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_checksumFlag, 1);
     ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_contentSizeFlag, 1);
     // Sliced compression reads the payload and writes m_out in place, as one-shot compression
@@ -157,6 +164,7 @@ bool CaptureFile::beginChunk(const uint8_t* payload, size_t size, uint64_t event
         const bool thorough = level == CompressionBudget::kThoroughLevel;
         ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_hashLog, thorough ? 16 : 0);
         ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_chainLog, thorough ? 16 : 0);
+        ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_minMatch, thorough ? 0 : kFastMinMatch);
         m_level = level;
     }
     // A new frame that knows its size (the frame one-shot compression would write).
