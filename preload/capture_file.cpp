@@ -201,7 +201,7 @@ CaptureFile::Progress CaptureFile::continueChunk(size_t bytes, const char** erro
     }
     if (!last) return Progress::More;
 
-    m_budget.spent(m_level, m_chunk.size, m_chunk.cpuNs);
+    m_budget.spent(m_level, m_chunk.size, m_chunk.cpuNs, m_chunk.produced);
     const size_t compressed = m_chunk.produced;
     putLe32(m_out, format::kChunkMagic);
     putLe32(m_out + 4, static_cast<uint32_t>(compressed));

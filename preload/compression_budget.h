@@ -20,7 +20,12 @@
 // took ~15 ms at level 6 while one thread fills half a ring in ~1.5 ms (fp wall ratio
 // 2.27 -> 2.50 without the bound), and sqlite3 (4.8 M events/s at its peak) never got level 6.
 //
-// Pure arithmetic on times the caller measures: no clock, no allocation (unit-tested).
+// The thorough level must also pay: when it made chunks less than kMinGainPercent smaller
+// than the fast level did (alloc_bench: 2% since the fast level's minMatch is 5, at 4x the
+// CPU; sqlite3 22%, redis-server 19%), chunks stay at the fast level, and only every
+// kProbeInterval-th chunk tries the thorough level again to follow the data.
+//
+// Pure arithmetic on times and sizes the caller measures: no clock, no allocation (unit-tested).
 #pragma once
 
 #include <cstddef>
@@ -42,6 +47,8 @@ public:
     static constexpr uint64_t kUnmeasuredPsPerByte = 8'000;
     // Smaller chunks (time-based flushes) cost mostly zstd's fixed set-up: not a rate.
     static constexpr size_t kMeasureFrom = 64 << 10;
+    static constexpr uint64_t kMinGainPercent = 5;
+    static constexpr uint32_t kProbeInterval = 32;
 
     // Starts earning credit at `nowNs` (capture start). `sliceBytes`: what the writer
     // compresses between two drains (SIZE_MAX: whole chunks).
@@ -51,6 +58,7 @@ public:
         m_creditNs = 0;
         m_stallEvents = stallEvents;
         m_sliceBytes = sliceBytes;
+        m_chunksSinceThorough = 0;
     }
 
     // The level for a chunk of `bytes` holding `events` events (those since the previous
@@ -62,17 +70,20 @@ public:
         m_creditNs += static_cast<int64_t>(elapsedNs / (idleCore ? kIdleShareDivisor : kShareDivisor));
         if (m_creditNs > static_cast<int64_t>(kCreditCapNs)) m_creditNs = kCreditCapNs;
         m_lastNs = nowNs > m_lastNs ? nowNs : m_lastNs;
+        if (!thoroughPays() && m_chunksSinceThorough < kProbeInterval) return fast();
         const uint64_t predictedNs = bytes * thoroughPsPerByte() / 1000;
-        if (m_creditNs < static_cast<int64_t>(predictedNs)) return kFastLevel;
+        if (m_creditNs < static_cast<int64_t>(predictedNs)) return fast();
         // One slice's predicted time < elapsed x stallEvents / events, without dividing.
         const uint64_t sliceNs = (bytes < m_sliceBytes ? bytes : m_sliceBytes) * thoroughPsPerByte() / 1000;
         const unsigned __int128 stallBound = static_cast<unsigned __int128>(elapsedNs) * m_stallEvents;
-        if (events > 0 && static_cast<unsigned __int128>(sliceNs) * events >= stallBound) return kFastLevel;
+        if (events > 0 && static_cast<unsigned __int128>(sliceNs) * events >= stallBound) return fast();
+        m_chunksSinceThorough = 0;
         return kThoroughLevel;
     }
 
-    // What compressing `bytes` at `level` took (the compressing thread's CPU time).
-    void spent(int level, size_t bytes, uint64_t cpuNs)
+    // What compressing `bytes` at `level` took (the compressing thread's CPU time) and gave
+    // (`compressedBytes`; 0: not known).
+    void spent(int level, size_t bytes, uint64_t cpuNs, size_t compressedBytes = 0)
     {
         if (level == kThoroughLevel) {
             m_creditNs -= static_cast<int64_t>(cpuNs);
@@ -80,14 +91,32 @@ public:
         }
         if (bytes < kMeasureFrom) return;
         // The latest measurement counts half: the data's compressibility drifts slowly.
+        const bool thorough = level == kThoroughLevel;
         const uint64_t measured = cpuNs * 1000 / bytes + 1;
-        uint64_t& rate = level == kThoroughLevel ? m_thoroughPsPerByte : m_fastPsPerByte;
+        uint64_t& rate = thorough ? m_thoroughPsPerByte : m_fastPsPerByte;
         rate = rate ? (rate + measured) / 2 : measured;
+        if (compressedBytes == 0) return;
+        const uint64_t size = compressedBytes * kRatioUnit / bytes + 1;
+        uint64_t& ratio = thorough ? m_thoroughRatio : m_fastRatio;
+        ratio = ratio ? (ratio + size) / 2 : size;
     }
 
     int64_t creditNs() const { return m_creditNs; }
 
 private:
+    static constexpr uint64_t kRatioUnit = 1 << 16;  // compressed size per kRatioUnit input bytes
+
+    int fast()
+    {
+        ++m_chunksSinceThorough;
+        return kFastLevel;
+    }
+    // Unknown until both levels were measured: then it is tried.
+    bool thoroughPays() const
+    {
+        return m_fastRatio == 0 || m_thoroughRatio == 0 ||
+               m_thoroughRatio * 100 <= m_fastRatio * (100 - kMinGainPercent);
+    }
     uint64_t thoroughPsPerByte() const
     {
         if (m_thoroughPsPerByte) return m_thoroughPsPerByte;
@@ -100,6 +129,9 @@ private:
     size_t m_sliceBytes = SIZE_MAX;
     uint64_t m_fastPsPerByte = 0;      // 0 = not measured yet
     uint64_t m_thoroughPsPerByte = 0;  // 0 = not measured yet
+    uint64_t m_fastRatio = 0;          // 0 = not measured yet
+    uint64_t m_thoroughRatio = 0;
+    uint32_t m_chunksSinceThorough = 0;
 };
 
 }  // namespace memtrace::shim

@@ -159,3 +159,29 @@ TEST_CASE("compressed in slices, the stall bound is one slice's time")
     now += 30 * kMs;
     CHECK(budget.levelFor(kChunk, 400000, now) == CompressionBudget::kFastLevel);
 }
+
+TEST_CASE("a thorough level that hardly compresses better is only probed now and then")
+{
+    CompressionBudget budget;
+    budget.start(0, kStallEvents);
+    uint64_t now = 2 * CompressionBudget::kCreditCapNs * CompressionBudget::kShareDivisor;
+    // Plenty of credit and time: every chunk could be thorough, but it gives 2% only.
+    auto chunk = [&](size_t fastBytes, size_t thoroughBytes) {
+        now += 1000 * kMs;
+        const int level = budget.levelFor(kChunk, kEventsPerChunk, now);
+        const bool thorough = level == CompressionBudget::kThoroughLevel;
+        budget.spent(level, kChunk, thorough ? 4 * kMs : 1 * kMs, thorough ? thoroughBytes : fastBytes);
+        return level;
+    };
+    budget.spent(CompressionBudget::kFastLevel, kChunk, 1 * kMs, 600000);
+    REQUIRE(chunk(600000, 588000) == CompressionBudget::kThoroughLevel);  // not measured yet: tried
+    int thorough = 0;
+    for (uint32_t i = 0; i < 4 * (CompressionBudget::kProbeInterval + 1); ++i)
+        thorough += chunk(600000, 588000) == CompressionBudget::kThoroughLevel;
+    CHECK(thorough == 4);  // one probe after every kProbeInterval fast chunks
+    // The data changes: the probe finds a 20% gain, and the thorough level is used again.
+    int afterChange = 0;
+    for (uint32_t i = 0; i < CompressionBudget::kProbeInterval + 9; ++i)
+        afterChange += chunk(600000, 480000) == CompressionBudget::kThoroughLevel;
+    CHECK(afterChange >= 8);
+}
