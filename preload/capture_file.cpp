@@ -233,11 +233,6 @@ void CaptureFile::abandonChunk()
     m_chunk = ChunkInProgress{};
 }
 
-bool CaptureFile::writeChunk(const uint8_t* payload, size_t size, uint64_t events, uint32_t sequence, const char** error)
-{
-    return beginChunk(payload, size, events, sequence, error) && continueChunk(SIZE_MAX, error) == Progress::Done;
-}
-
 void CaptureFile::close()
 {
     abandonChunk();

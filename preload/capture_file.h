@@ -45,8 +45,6 @@ public:
     bool chunkInProgress() const { return m_chunk.payload != nullptr; }
     // Forgets the chunk begun, writing nothing (a fork child: it belongs to the parent's file).
     void abandonChunk();
-    // beginChunk and continueChunk(SIZE_MAX).
-    bool writeChunk(const uint8_t* payload, size_t size, uint64_t events, uint32_t sequence, const char** error);
 
     void close();
     bool isOpen() const { return m_fd >= 0; }

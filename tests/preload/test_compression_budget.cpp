@@ -2,6 +2,10 @@
 // kShare of wall time; an idle writer gets it for every chunk.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <initializer_list>
+#include <vector>
+
 #include "compression_budget.h"
 #include "idle_cores.h"
 
@@ -130,34 +134,36 @@ TEST_CASE("/proc/stat's first line gives idle + iowait ticks")
     CHECK_FALSE(IdleCores::parseIdleTicks("intr 1 2 3 4 5\n", idle));
 }
 
-TEST_CASE("no thorough chunk that would stall the program's threads on a full ring")
+// A budget with plenty of credit whose thorough level was measured at `thoroughNs` a chunk;
+// then, for each entry of `eventsPerChunk`, the level of a chunk 30 ms later holding that many.
+static std::vector<int> levelsAfterMeasuring(uint64_t thoroughNs, size_t sliceBytes, std::initializer_list<uint64_t> eventsPerChunk)
 {
     CompressionBudget budget;
-    budget.start(0, kStallEvents);
-    // Plenty of credit; a chunk every 30 ms with 300 000 events: half a ring fills in 0.8 ms.
+    budget.start(0, kStallEvents, sliceBytes);
     uint64_t now = 2 * CompressionBudget::kCreditCapNs * CompressionBudget::kShareDivisor;
     budget.levelFor(kChunk, kEventsPerChunk, now);
-    budget.spent(CompressionBudget::kThoroughLevel, kChunk, 5 * kMs);  // measured: 5 ms
-    now += 30 * kMs;
-    CHECK(budget.levelFor(kChunk, 300000, now) == CompressionBudget::kFastLevel);
-    // The same chunk with 30 000 events: half a ring takes 8.2 ms, more than the 5 ms.
-    now += 30 * kMs;
-    CHECK(budget.levelFor(kChunk, 30000, now) == CompressionBudget::kThoroughLevel);
+    budget.spent(CompressionBudget::kThoroughLevel, kChunk, thoroughNs);
+    std::vector<int> levels;
+    for (const uint64_t events : eventsPerChunk) {
+        now += 30 * kMs;
+        levels.push_back(budget.levelFor(kChunk, events, now));
+    }
+    return levels;
+}
+
+TEST_CASE("no thorough chunk that would stall the program's threads on a full ring")
+{
+    // Measured 5 ms. 300 000 events in 30 ms: half a ring fills in 0.8 ms; 30 000: in 8.2 ms.
+    const std::vector<int> levels = levelsAfterMeasuring(5 * kMs, SIZE_MAX, {300000, 30000});
+    CHECK(levels == std::vector<int>{CompressionBudget::kFastLevel, CompressionBudget::kThoroughLevel});
 }
 
 TEST_CASE("compressed in slices, the stall bound is one slice's time")
 {
-    CompressionBudget budget;
-    budget.start(0, kStallEvents, kChunk / 8);
-    uint64_t now = 2 * CompressionBudget::kCreditCapNs * CompressionBudget::kShareDivisor;
-    budget.levelFor(kChunk, kEventsPerChunk, now);
-    budget.spent(CompressionBudget::kThoroughLevel, kChunk, 8 * kMs);  // 1 ms a slice
-    // 30 ms, 100 000 events: half a ring fills in 2.5 ms, longer than a slice, not the chunk.
-    now += 30 * kMs;
-    CHECK(budget.levelFor(kChunk, 100000, now) == CompressionBudget::kThoroughLevel);
-    // 400 000 events: 0.6 ms, shorter than a slice.
-    now += 30 * kMs;
-    CHECK(budget.levelFor(kChunk, 400000, now) == CompressionBudget::kFastLevel);
+    // 8 ms a chunk, 1 ms a slice. 100 000 events in 30 ms: half a ring fills in 2.5 ms, longer
+    // than a slice (not the chunk); 400 000: in 0.6 ms, shorter than a slice.
+    const std::vector<int> levels = levelsAfterMeasuring(8 * kMs, kChunk / 8, {100000, 400000});
+    CHECK(levels == std::vector<int>{CompressionBudget::kThoroughLevel, CompressionBudget::kFastLevel});
 }
 
 TEST_CASE("a thorough level that hardly compresses better is only probed now and then")
