@@ -51,9 +51,9 @@ AppendOutcome appendExitStatus(const std::string& capturePath, int waitStatus)
         return AppendOutcome::CaptureCut;
     }
 
-    uint8_t payload[64];
+    uint8_t payload[192];  // split in up to three stream regions (record_encoder.h)
     // The chunk's layout must be the file's (an older shim may have written it).
-    format::RecordEncoder encoder(payload, sizeof(payload), format::hasAddressStream(header.version));
+    format::RecordEncoder encoder(payload, sizeof(payload), format::payloadLayout(header.version));
     encoder.beginExtension(format::RecordType::ExitStatus);
     if (WIFSIGNALED(waitStatus)) {
         encoder.fieldByte(static_cast<uint8_t>(format::ExitKind::Signaled));

@@ -20,9 +20,9 @@ namespace {
 
 constexpr size_t kPayloadFlushAt = size_t{1} << 20;           // write a chunk past 1 MiB
 constexpr size_t kRecordsCapacity = kPayloadFlushAt + (256u << 10);  // room for one big record
-// The encoder's buffer holds the records and, in its second half, the address stream
-// (record_encoder.h), each up to kRecordsCapacity.
-constexpr size_t kPayloadCapacity = format::kRecordsLengthBytes + 2 * kRecordsCapacity;
+// The encoder's buffer holds the records, the address stream and the resize stream
+// (record_encoder.h), each up to kRecordsCapacity. Pages are touched only as streams fill.
+constexpr size_t kPayloadCapacity = format::kRecordsLengthBytes + format::kAddressesLengthBytes + 3 * kRecordsCapacity;
 constexpr size_t kEventRoom = format::kMaxCoreRecord + 32 + 2 * varint::kMaxBytes;
 
 static_assert(kPayloadCapacity <= format::kMaxChunkPayload);

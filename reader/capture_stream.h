@@ -55,7 +55,7 @@ StreamResult streamCaptureTo(const std::string& path, Sink& sink)
         return result;
     }
     sink.onHeader(file.header());
-    const bool addressStream = format::hasAddressStream(file.header().version);
+    const format::PayloadLayout layout = format::payloadLayout(file.header().version);
 
     ChunkPipeline pipeline(file);
     RecordDecoder decoder;
@@ -79,7 +79,7 @@ StreamResult streamCaptureTo(const std::string& path, Sink& sink)
             return result;
         }
         sink.onChunk(*chunk);
-        decoder.reset(chunk->records(), result.lastTimeUs, addressStream);
+        decoder.reset(chunk->records(), result.lastTimeUs, layout);
         for (;;) {
             if constexpr (requires { sink.hotEvents(); }) {
                 auto events = sink.hotEvents();

@@ -47,28 +47,48 @@ RecordDecoder::RecordDecoder()
 {
 }
 
-void RecordDecoder::reset(std::span<const uint8_t> payload, uint64_t startTimeUs, bool addressStream)
+namespace {
+
+uint64_t readLength(const uint8_t* at)
 {
+    uint64_t length = 0;
+    for (size_t i = 0; i < format::kRecordsLengthBytes; ++i) length |= uint64_t{at[i]} << (8 * i);
+    return length;
+}
+
+}  // namespace
+
+void RecordDecoder::reset(std::span<const uint8_t> payload, uint64_t startTimeUs, format::PayloadLayout layout)
+{
+    const uint8_t* const end = payload.data() + payload.size();
     m_begin = m_p = payload.data();
-    m_end = m_a = m_aEnd = payload.data() + payload.size();
-    m_split = addressStream;
+    m_end = m_a = m_aEnd = m_r = m_rEnd = end;
+    m_split = layout != format::PayloadLayout::OneStream;
+    m_resizeSplit = layout == format::PayloadLayout::ResizeStream;
     m_layoutError = nullptr;
     if (m_split) {
-        uint64_t records = 0;
-        if (payload.size() < format::kRecordsLengthBytes) {
-            m_layoutError = "payload shorter than its records length field";
+        // u32 records length [, u32 addresses length], records, addresses [, resizes]
+        const size_t lengths = m_resizeSplit ? format::kRecordsLengthBytes + format::kAddressesLengthBytes : format::kRecordsLengthBytes;
+        uint64_t records = 0, addresses = 0;
+        if (payload.size() < lengths) {
+            m_layoutError = "payload shorter than its stream length fields";
         } else {
-            for (size_t i = 0; i < format::kRecordsLengthBytes; ++i) records |= uint64_t{payload[i]} << (8 * i);
-            if (records > payload.size() - format::kRecordsLengthBytes) m_layoutError = "records length past the end of the payload";
+            records = readLength(payload.data());
+            if (m_resizeSplit) addresses = readLength(payload.data() + format::kRecordsLengthBytes);
+            if (records > payload.size() - lengths) m_layoutError = "records length past the end of the payload";
+            else if (m_resizeSplit && addresses > payload.size() - lengths - records)
+                m_layoutError = "address stream length past the end of the payload";
         }
         if (m_layoutError) {
-            m_end = m_a = m_p;  // next() reports it
+            m_end = m_a = m_aEnd = m_r = m_p;  // next() reports it
         } else {
-            m_p += format::kRecordsLengthBytes;
+            m_p += lengths;
             m_end = m_a = m_p + records;
+            if (m_resizeSplit) m_aEnd = m_r = m_a + addresses;
         }
     }
     m_lastAddress = 0;
+    m_lastResizeAddress = 0;
     m_lastStack = 0;
     m_stackBases->reset();
     m_timeUs = startTimeUs;
@@ -89,19 +109,29 @@ RecordDecoder::Step RecordDecoder::fail(size_t offset, const char* what, uint8_t
     m_errorOffset = offset;
     m_p = m_end;
     m_a = m_aEnd;
+    m_r = m_rEnd;
     return Step::Error;
 }
 
-// The records are all read: the address stream must be too.
+// The records are all read: the address and resize streams must be too.
 RecordDecoder::Step RecordDecoder::endOfRecords()
 {
     const char* what = m_layoutError;
-    if (!what && m_split && m_a != m_aEnd) what = "address stream longer than its records need";
+    const uint8_t* where = m_p;
+    if (!what && m_split && m_a != m_aEnd) {
+        what = "address stream longer than its records need";
+        where = m_a;
+    }
+    if (!what && m_resizeSplit && m_r != m_rEnd) {
+        what = "resize stream longer than its records need";
+        where = m_r;
+    }
     if (!what) return Step::End;
     m_error = std::string("malformed chunk payload: ") + what;
-    m_errorOffset = static_cast<size_t>((m_layoutError ? m_p : m_a) - m_begin);
+    m_errorOffset = static_cast<size_t>(where - m_begin);
     m_layoutError = nullptr;
     m_a = m_aEnd;  // reported once; End after this
+    m_r = m_rEnd;
     return Step::Error;
 }
 
@@ -125,6 +155,7 @@ RecordDecoder::Step RecordDecoder::nextChecked(Record& out)
             m_errorOffset = offset;
             m_p = m_end;
             m_a = m_aEnd;
+            m_r = m_rEnd;
             return Step::Error;
         }
         if (!decodeCore(type, out)) return fail(offset, "malformed or truncated fields", type);
@@ -146,7 +177,9 @@ bool RecordDecoder::decodeCore(uint8_t type, Record& out)
 {
     ByteCursor in{m_p, m_end};
     ByteCursor addressStream{m_a, m_aEnd};
+    ByteCursor resizeStream{m_r, m_rEnd};
     ByteCursor& at = m_split ? addressStream : in;  // where the address fields are
+    ByteCursor& resizeAt = m_resizeSplit ? resizeStream : at;  // ... and those of Realloc and Mremap
     uint8_t kind = 0;
     int64_t delta = 0;
     auto stack = [&](uint64_t& field) {
@@ -155,11 +188,14 @@ bool RecordDecoder::decodeCore(uint8_t type, Record& out)
         m_lastStack = field;
         return true;
     };
-    // For Realloc and Mremap: new = old + zz delta, and the new address becomes "last".
+    // Realloc and Mremap: the old address, then new = old + zz delta, and the new address
+    // becomes the last (resize) address.
+    uint64_t& lastResize = m_resizeSplit ? m_lastResizeAddress : m_lastAddress;
+    auto oldAddress = [&](uint64_t& field) { return resizeAt.address(lastResize, field); };
     auto newAddress = [&](uint64_t old, uint64_t& field) {
-        if (!at.signedVarint(delta)) return false;
+        if (!resizeAt.signedVarint(delta)) return false;
         field = old + static_cast<uint64_t>(delta);
-        m_lastAddress = field;
+        lastResize = field;
         return true;
     };
 
@@ -216,8 +252,8 @@ bool RecordDecoder::decodeCore(uint8_t type, Record& out)
         break;
     }
     case RecordType::Realloc:
-        ok = in.byte(kind) && at.address(m_lastAddress, out.address) && newAddress(out.address, out.newAddress) &&
-             in.varint(out.size) && stack(out.stack);
+        ok = in.byte(kind) && oldAddress(out.address) && newAddress(out.address, out.newAddress) && in.varint(out.size) &&
+             stack(out.stack);
         break;
     case RecordType::Mmap:
         ok = in.byte(kind) && at.address(m_lastAddress, out.address) && in.varint(out.size) && in.varint(out.prot) &&
@@ -229,7 +265,7 @@ bool RecordDecoder::decodeCore(uint8_t type, Record& out)
         break;
     case RecordType::Mremap:
         kind = static_cast<uint8_t>(format::AllocatorKind::Mremap);
-        ok = at.address(m_lastAddress, out.address) && in.varint(out.oldSize) && newAddress(out.address, out.newAddress) &&
+        ok = oldAddress(out.address) && in.varint(out.oldSize) && newAddress(out.address, out.newAddress) &&
              in.varint(out.size) && stack(out.stack);
         break;
     case RecordType::Stack: {
@@ -251,6 +287,7 @@ bool RecordDecoder::decodeCore(uint8_t type, Record& out)
     out.kind = static_cast<format::AllocatorKind>(kind);
     m_p = in.p;
     if (m_split) m_a = addressStream.p;
+    if (m_resizeSplit) m_r = resizeStream.p;
     return ok;
 }
 

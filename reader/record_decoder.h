@@ -1,7 +1,7 @@
 // Decodes one chunk's payload into Records: the mirror of format::RecordEncoder.
 //
 //   RecordDecoder decoder;
-//   decoder.reset(payload, timeUsAtChunkStart, format::hasAddressStream(fileVersion));
+//   decoder.reset(payload, timeUsAtChunkStart, format::payloadLayout(fileVersion));
 //   Record r;
 //   while (decoder.next(r) == RecordDecoder::Step::Record) { ... }
 //
@@ -10,9 +10,10 @@
 // time). Core records are decoded field by field; extension records are cut by their length,
 // the known ones decoded from the front of their payload (extra trailing bytes are ignored),
 // unknown ones handed out with known = false. An unknown core type, a varint running past the
-// end or a field out of its limits stops the chunk with Step::Error and a message. In a
-// version 3 payload the address fields come from the address stream (format.h); records'
-// offsets are payload offsets, and address bytes left over after the last record are an error.
+// end or a field out of its limits stops the chunk with Step::Error and a message. From
+// version 3 the address fields come from the address stream, and from version 4 those of
+// Realloc and Mremap from the resize stream (format.h); records' offsets are payload offsets,
+// and stream bytes left over after the last record are an error.
 //
 // The loop allocates nothing: Records point into the payload and into a frame buffer owned by
 // the decoder (valid until the next call).
@@ -36,8 +37,9 @@ public:
 
     RecordDecoder();
 
-    // addressStream: the payload's layout, format::hasAddressStream(the file's version).
-    void reset(std::span<const uint8_t> payload, uint64_t startTimeUs = 0, bool addressStream = true);
+    // layout: the payload's, format::payloadLayout(the file's version).
+    void reset(std::span<const uint8_t> payload, uint64_t startTimeUs = 0,
+               format::PayloadLayout layout = format::payloadLayout(format::kFormatVersion));
 
     // The hot records (Time, Alloc, Free: ~all of a capture) are decoded inline without a
     // bounds check per byte while a whole record's worth of bytes remains; everything else,
@@ -211,9 +213,13 @@ private:
     const uint8_t* m_end = nullptr;
     const uint8_t* m_a = nullptr;  // address stream (version 3), else unused
     const uint8_t* m_aEnd = nullptr;
+    const uint8_t* m_r = nullptr;  // resize stream (version 4), else unused
+    const uint8_t* m_rEnd = nullptr;
     bool m_split = true;
+    bool m_resizeSplit = true;
     const char* m_layoutError = nullptr;  // a payload too short for its records' length
     uint64_t m_lastAddress = 0;
+    uint64_t m_lastResizeAddress = 0;  // version 4
     uint64_t m_lastStack = 0;
     uint64_t m_timeUs = 0;
     bool m_timeSet = false;

@@ -10,10 +10,11 @@
 //   records:    03 00 30 02    type Alloc, kind malloc, size 48, zigzag(+1) = 2
 //   addresses:  80 01          zigzag(+0x40) = 0x80
 //
-// Address fields go to a second stream (format.h, hasAddressStream): the buffer's second half
-// collects them while records fill the first, and payload() joins the two behind the records'
-// length. Built for an older version (addressStream = false), the address fields stay in place
-// inside their records (03 00 80 01 30 02 above) and every delta is from the last address.
+// Address fields go to a second stream (format.h, hasAddressStream), and from version 4 those
+// of Realloc and Mremap to a third (hasResizeStream): each stream fills its own region of the
+// buffer, and payload() joins them behind their lengths. Built for version 1 or 2
+// (PayloadLayout::OneStream), the address fields stay in place inside their records
+// (03 00 80 01 30 02 above) and every delta is from the last address.
 //
 // Allocation-free, exception-free, lock-free: safe on the shim's writer thread. The caller
 // checks fits() before each record; every method assumes the room is there.
@@ -56,7 +57,8 @@ constexpr size_t stackRecordBound(size_t depth) { return 1 + 2 * varint::kMaxByt
 
 class RecordEncoder {
 public:
-    RecordEncoder(uint8_t* buffer, size_t capacity, bool addressStream = true) : m_split(addressStream)
+    RecordEncoder(uint8_t* buffer, size_t capacity, PayloadLayout layout = payloadLayout(kFormatVersion))
+        : m_split(layout != PayloadLayout::OneStream), m_resizeSplit(layout == PayloadLayout::ResizeStream)
     {
         bind(buffer, capacity);
     }
@@ -74,6 +76,7 @@ public:
     {
         m_cur = m_recordsBegin;
         m_addr = m_addressesBegin;
+        m_resize = m_resizesBegin;
         m_joined = false;
         m_state = DeltaState{};
         m_timeWritten = false;
@@ -84,21 +87,30 @@ public:
     }
 
 private:
+    // Each stream gets an equal region: the records the first, the address stream the second,
+    // the resize stream the third. A chunk ends when any of them is full (fits()).
     void bind(uint8_t* buffer, size_t capacity)
     {
         m_begin = buffer;
-        if (m_split) {
+        if (m_resizeSplit) {
+            const size_t third = (capacity - kLengthsBytes) / 3;
+            m_recordsBegin = buffer + kLengthsBytes;
+            m_recordsEnd = m_addressesBegin = m_recordsBegin + third;
+            m_addressesEnd = m_resizesBegin = m_addressesBegin + third;
+            m_resizesEnd = buffer + capacity;
+        } else if (m_split) {
             const size_t half = (capacity - kRecordsLengthBytes) / 2;
             m_recordsBegin = buffer + kRecordsLengthBytes;
             m_recordsEnd = m_recordsBegin + half;
             m_addressesBegin = m_recordsEnd;
-            m_addressesEnd = buffer + capacity;
+            m_addressesEnd = m_resizesBegin = m_resizesEnd = buffer + capacity;
         } else {
             m_recordsBegin = buffer;
-            m_recordsEnd = m_addressesBegin = m_addressesEnd = buffer + capacity;
+            m_recordsEnd = m_addressesBegin = m_addressesEnd = m_resizesBegin = m_resizesEnd = buffer + capacity;
         }
         m_cur = m_recordsBegin;
         m_addr = m_addressesBegin;
+        m_resize = m_resizesBegin;
     }
 
 public:
@@ -118,26 +130,33 @@ public:
     size_t size() const
     {
         const size_t records = static_cast<size_t>(m_cur - m_recordsBegin);
-        return m_split ? kRecordsLengthBytes + records + static_cast<size_t>(m_addr - m_addressesBegin) : records;
+        if (!m_split) return records;
+        return lengthsBytes() + records + static_cast<size_t>(m_addr - m_addressesBegin) +
+               static_cast<size_t>(m_resize - m_resizesBegin);
     }
-    // Room for a record of `bytes` (its address fields included) in both streams.
+    // Room for a record of `bytes` (its address fields included) in every stream.
     bool fits(size_t bytes) const
     {
         return static_cast<size_t>(m_recordsEnd - m_cur) >= bytes &&
-               (!m_split || static_cast<size_t>(m_addressesEnd - m_addr) >= kMaxAddressBytes);
+               (!m_split || static_cast<size_t>(m_addressesEnd - m_addr) >= kMaxAddressBytes) &&
+               (!m_resizeSplit || static_cast<size_t>(m_resizesEnd - m_resize) >= kMaxAddressBytes);
     }
-    bool empty() const { return m_cur == m_recordsBegin && m_addr == m_addressesBegin; }
+    bool empty() const { return m_cur == m_recordsBegin && m_addr == m_addressesBegin && m_resize == m_resizesBegin; }
     // The largest record that fits in an empty chunk.
     size_t recordCapacity() const { return static_cast<size_t>(m_recordsEnd - m_recordsBegin); }
 
-    // The chunk's payload, ready to compress: the records' length, the records, the address
-    // stream moved down behind them. Ends the chunk: reset() before writing more.
+    // The chunk's payload, ready to compress: the streams' lengths, the records, the address
+    // stream moved down behind them, the resize stream behind that. Ends the chunk: reset()
+    // before writing more.
     std::span<const uint8_t> payload()
     {
         if (m_split && !m_joined) {
             const size_t records = static_cast<size_t>(m_cur - m_recordsBegin);
-            for (size_t i = 0; i < kRecordsLengthBytes; ++i) m_begin[i] = static_cast<uint8_t>(records >> (8 * i));
-            std::memmove(m_cur, m_addressesBegin, static_cast<size_t>(m_addr - m_addressesBegin));
+            const size_t addresses = static_cast<size_t>(m_addr - m_addressesBegin);
+            putLength(m_begin, records);
+            if (m_resizeSplit) putLength(m_begin + kRecordsLengthBytes, addresses);
+            std::memmove(m_cur, m_addressesBegin, addresses);
+            if (m_resizeSplit) std::memmove(m_cur + addresses, m_resizesBegin, static_cast<size_t>(m_resize - m_resizesBegin));
             m_joined = true;
         }
         return {m_begin, size()};
@@ -211,9 +230,7 @@ public:
     {
         type(RecordType::Realloc);
         byte(static_cast<uint8_t>(kind));
-        address_(oldAddress);
-        signedAddressField(static_cast<int64_t>(newAddress - oldAddress));
-        m_state.lastAddress = newAddress;
+        resizeAddresses(oldAddress, newAddress);
         put(size);
         stack_(stack);
     }
@@ -239,10 +256,15 @@ public:
     void mremap(uint64_t oldAddress, uint64_t oldLength, uint64_t newAddress, uint64_t newLength, uint64_t stack)
     {
         type(RecordType::Mremap);
-        address_(oldAddress);
-        put(oldLength);
-        signedAddressField(static_cast<int64_t>(newAddress - oldAddress));
-        m_state.lastAddress = newAddress;
+        if (m_resizeSplit) {
+            resizeAddresses(oldAddress, newAddress);
+            put(oldLength);
+        } else {
+            address_(oldAddress);
+            put(oldLength);
+            signedAddressField(static_cast<int64_t>(newAddress - oldAddress));
+            m_state.lastAddress = newAddress;
+        }
         put(newLength);
         stack_(stack);
     }
@@ -301,6 +323,26 @@ private:
         signedAddressField(static_cast<int64_t>(address - m_state.lastAddress));
         m_state.lastAddress = address;
     }
+    // A Realloc's or Mremap's two address fields: to the resize stream from version 4 (the old
+    // address from the last resize's new address), else in the address stream or in place (the
+    // old address from the last address, which becomes the new address).
+    void resizeAddresses(uint64_t oldAddress, uint64_t newAddress)
+    {
+        if (m_resizeSplit) {
+            m_resize = varint::putSigned(m_resize, static_cast<int64_t>(oldAddress - m_state.lastResizeAddress));
+            m_resize = varint::putSigned(m_resize, static_cast<int64_t>(newAddress - oldAddress));
+            m_state.lastResizeAddress = newAddress;
+            return;
+        }
+        address_(oldAddress);
+        signedAddressField(static_cast<int64_t>(newAddress - oldAddress));
+        m_state.lastAddress = newAddress;
+    }
+    size_t lengthsBytes() const { return m_resizeSplit ? kLengthsBytes : kRecordsLengthBytes; }
+    static void putLength(uint8_t* at, size_t length)
+    {
+        for (size_t i = 0; i < kRecordsLengthBytes; ++i) at[i] = static_cast<uint8_t>(length >> (8 * i));
+    }
     void stack_(uint64_t stack)
     {
         signed_(static_cast<int64_t>(stack - m_state.lastStack));
@@ -334,9 +376,11 @@ private:
     }
     // Two varints: Realloc and Mremap carry two address fields.
     static constexpr size_t kMaxAddressBytes = 2 * varint::kMaxBytes;
+    static constexpr size_t kLengthsBytes = kRecordsLengthBytes + kAddressesLengthBytes;  // version 4
 
     uint8_t* m_begin;
-    bool m_split;
+    bool m_split;        // address fields in the address stream (version 3 on)
+    bool m_resizeSplit;  // Realloc/Mremap address fields in the resize stream (version 4 on)
     bool m_joined = false;
     uint8_t* m_recordsBegin;
     uint8_t* m_cur;  // records
@@ -344,6 +388,9 @@ private:
     uint8_t* m_addressesBegin;
     uint8_t* m_addr;  // address fields (version 3)
     uint8_t* m_addressesEnd;
+    uint8_t* m_resizesBegin;
+    uint8_t* m_resize;  // Realloc/Mremap address fields (version 4)
+    uint8_t* m_resizesEnd;
     uint8_t* m_lengthAt = nullptr;
     DeltaState m_state;
     RecencyTables* m_recency = nullptr;

@@ -205,7 +205,7 @@ TEST_CASE("FORMAT.md's worked Snapshot example decodes as documented")
         0x02, 0x00, 0x05, 0xe0, 0x03, 0x20, 0x03, 0xa0, 0x02,         // kinds
         0x01, 0x03, 0x00, 0xc0, 0x01, 0x02, 0x05, 0xe0, 0x03, 0x03, 0x01};
     memtrace::reader::RecordDecoder decoder;
-    decoder.reset({payload.data(), payload.size()}, 0, false);  // one record: no address stream
+    decoder.reset({payload.data(), payload.size()}, 0, memtrace::format::PayloadLayout::OneStream);  // one record, one stream
     memtrace::reader::Record r;
     REQUIRE(decoder.next(r) == memtrace::reader::RecordDecoder::Step::Record);
     REQUIRE(r.type == memtrace::format::RecordType::Snapshot);
@@ -239,6 +239,6 @@ TEST_CASE("FORMAT.md's worked Snapshot example decodes as documented")
     // Cut one byte off the payload (length fixed up): the decoder reports a malformed record.
     std::vector<uint8_t> cut(payload.begin(), payload.end() - 1);
     cut[1] = 0xa3;
-    decoder.reset({cut.data(), cut.size()}, 0, false);
+    decoder.reset({cut.data(), cut.size()}, 0, memtrace::format::PayloadLayout::OneStream);
     CHECK(decoder.next(r) == memtrace::reader::RecordDecoder::Step::Error);
 }

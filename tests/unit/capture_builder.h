@@ -40,7 +40,7 @@ struct ModuleSpec {
 
 class CaptureBuilder {
 public:
-    explicit CaptureBuilder(uint16_t version = format::kFormatVersion, uint16_t flags = 0) : m_buffer(8u << 20), m_encoder(m_buffer.data(), m_buffer.size(), format::hasAddressStream(version))
+    explicit CaptureBuilder(uint16_t version = format::kFormatVersion, uint16_t flags = 0) : m_buffer(8u << 20), m_encoder(m_buffer.data(), m_buffer.size(), format::payloadLayout(version))
     {
         for (unsigned char c : format::kFileMagic) m_file.push_back(c);
         put16(version);

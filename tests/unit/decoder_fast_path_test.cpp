@@ -95,7 +95,7 @@ TEST_CASE("the fast path rejects an over-long varint in a hot record")
         payload[0] = static_cast<uint8_t>(RecordType::Free);
         payload[1] = 32;  // kind
         for (int i = 2; i < 13; ++i) payload[i] = 0xff;  // 11 continuation bytes: not a 64-bit varint
-        decoder.reset({payload.data(), payload.size()}, 0, false);
+        decoder.reset({payload.data(), payload.size()}, 0, format::PayloadLayout::OneStream);
         CHECK(decoder.next(r) == RecordDecoder::Step::Error);
         CHECK(decoder.errorOffset() == 0);
     }
@@ -106,7 +106,7 @@ TEST_CASE("the fast path rejects an over-long varint in a hot record")
         for (int i = 0; i < 11; ++i) payload.insert(payload.end(), {static_cast<uint8_t>(RecordType::Time), 0});
         for (int i = 0; i < 11; ++i) payload.push_back(0xff);
         payload.resize(payload.size() + 20, 0);
-        decoder.reset(payload);
+        decoder.reset(payload, 0, format::PayloadLayout::AddressStream);
         CHECK(decoder.next(r) == RecordDecoder::Step::Error);
         CHECK(decoder.errorOffset() == format::kRecordsLengthBytes);
     }
@@ -117,19 +117,19 @@ TEST_CASE("the fast path rejects an over-long varint in a hot record")
 // next() + apply() builds, record by record, on every kind of sequence it can meet.
 namespace {
 
-void applyPlain(std::span<const uint8_t> payload, bool addressStream, reader::CaptureModel& model)
+void applyPlain(std::span<const uint8_t> payload, format::PayloadLayout layout, reader::CaptureModel& model)
 {
     RecordDecoder decoder;
-    decoder.reset(payload, 0, addressStream);
+    decoder.reset(payload, 0, layout);
     Record r;
     while (decoder.next(r) == RecordDecoder::Step::Record) model.apply(r);
     model.finish();
 }
 
-void applyHot(std::span<const uint8_t> payload, bool addressStream, reader::CaptureModel& model)
+void applyHot(std::span<const uint8_t> payload, format::PayloadLayout layout, reader::CaptureModel& model)
 {
     RecordDecoder decoder;
-    decoder.reset(payload, 0, addressStream);
+    decoder.reset(payload, 0, layout);
     Record r;
     for (;;) {
         auto events = model.hotEvents();
@@ -206,14 +206,16 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
 {
     // With recency coding (AllocRecent / FreeRecent, format.h) and without.
     const bool recency = GENERATE(false, true);
-    // With the address stream (version 3) and with address fields in place (older captures).
-    const bool addressStream = GENERATE(true, false);
+    // With the resize stream (version 4), the address stream alone (version 3) and with address
+    // fields in place (older captures).
+    const auto layout = GENERATE(format::PayloadLayout::ResizeStream, format::PayloadLayout::AddressStream,
+                                 format::PayloadLayout::OneStream);
     // A heap big enough that the hot loop works in prefetching batches (prefetchPays), and not.
     const bool bigHeap = GENERATE(false, true);
-    INFO("recency coding " << recency << ", address stream " << addressStream << ", big heap " << bigHeap);
+    INFO("recency coding " << recency << ", layout " << static_cast<int>(layout) << ", big heap " << bigHeap);
     auto tables = std::make_unique<format::RecencyTables>();
     std::vector<uint8_t> buffer(1 << 22);
-    format::RecordEncoder e(buffer.data(), buffer.size(), addressStream);
+    format::RecordEncoder e(buffer.data(), buffer.size(), layout);
     if (recency) e.enableRecency(tables.get());
     uint64_t state = 0x2545F4914F6CDD1Dull, time = 3;
     auto next = [&] { state ^= state >> 12; state ^= state << 25; state ^= state >> 27; return state * 0x2545F4914F6CDD1DULL; };
@@ -278,7 +280,7 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
     if (recency) {  // the recency forms are there to be checked
         size_t recent = 0;
         RecordDecoder decoder;
-        decoder.reset(payload, 0, addressStream);
+        decoder.reset(payload, 0, layout);
         Record r;
         while (decoder.next(r) == RecordDecoder::Step::Record)
             recent += r.rawType == static_cast<uint8_t>(RecordType::AllocRecent) ||
@@ -286,8 +288,8 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
         CHECK(recent > 10000);
     }
     reader::CaptureModel plain, hot;
-    applyPlain(payload, addressStream, plain);
-    applyHot(payload, addressStream, hot);
+    applyPlain(payload, layout, plain);
+    applyHot(payload, layout, hot);
     REQUIRE(hot.heap().prefetchPays() == bigHeap);
     CHECK(plain.heap().anomalies() > 0);
     CHECK(plain.heap().temporary() > 0);
@@ -298,22 +300,24 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
     // short of the end the same way.
     for (size_t cut = payload.size() - 200; cut < payload.size(); cut += 7) {
         reader::CaptureModel a, b;
-        applyPlain(payload.first(cut), addressStream, a);
-        applyHot(payload.first(cut), addressStream, b);
+        applyPlain(payload.first(cut), layout, a);
+        applyHot(payload.first(cut), layout, b);
         requireSameModel(a, b);
     }
     // With the address stream, cuts of the records too (their length field says so).
-    if (addressStream) {
+    if (layout != format::PayloadLayout::OneStream) {
+        const size_t lengths = format::kRecordsLengthBytes +
+                               (layout == format::PayloadLayout::ResizeStream ? format::kAddressesLengthBytes : 0);
         uint32_t records = 0;
         std::memcpy(&records, payload.data(), sizeof records);
         for (uint32_t cut = records - 200; cut < records; cut += 7) {
             std::vector<uint8_t> shorter(payload.begin(), payload.end());
             std::memcpy(shorter.data(), &cut, sizeof cut);
-            shorter.erase(shorter.begin() + format::kRecordsLengthBytes + cut,
-                          shorter.begin() + format::kRecordsLengthBytes + records);
+            shorter.erase(shorter.begin() + static_cast<std::ptrdiff_t>(lengths + cut),
+                          shorter.begin() + static_cast<std::ptrdiff_t>(lengths + records));
             reader::CaptureModel a, b;
-            applyPlain(shorter, addressStream, a);
-            applyHot(shorter, addressStream, b);
+            applyPlain(shorter, layout, a);
+            applyHot(shorter, layout, b);
             requireSameModel(a, b);
         }
     }

@@ -20,10 +20,11 @@ using reader::RecordDecoder;
 namespace {
 
 std::vector<Record> decodeAll(std::span<const uint8_t> payload, RecordDecoder::Step* last = nullptr,
-                              std::string* error = nullptr, bool addressStream = true)
+                              std::string* error = nullptr,
+                              format::PayloadLayout layout = format::payloadLayout(format::kFormatVersion))
 {
     RecordDecoder decoder;
-    decoder.reset(payload, 0, addressStream);
+    decoder.reset(payload, 0, layout);
     std::vector<Record> out;
     Record r;
     RecordDecoder::Step step;
@@ -37,7 +38,7 @@ std::vector<Record> decodeAll(std::span<const uint8_t> payload, RecordDecoder::S
 std::vector<Record> decodeLegacy(const uint8_t* data, size_t size, RecordDecoder::Step* last = nullptr,
                                  std::string* error = nullptr)
 {
-    return decodeAll({data, size}, last, error, false);
+    return decodeAll({data, size}, last, error, format::PayloadLayout::OneStream);
 }
 
 }  // namespace
@@ -140,7 +141,7 @@ TEST_CASE("stack frames decode innermost first")
     REQUIRE(decoder.next(r) == RecordDecoder::Step::Record);
     REQUIRE(r.frames.size() == 4);
     for (size_t i = 0; i < 4; ++i) CHECK(r.frames[i] == frames[i]);
-    CHECK(r.length == e.size() - format::kRecordsLengthBytes);
+    CHECK(r.length == e.size() - format::kRecordsLengthBytes - format::kAddressesLengthBytes);
     CHECK(decoder.next(r) == RecordDecoder::Step::End);
 }
 
@@ -220,7 +221,7 @@ TEST_CASE("an unknown core type stops with 'needs a newer memtrace'")
 TEST_CASE("every truncation of a record is an error, never a crash")
 {
     std::vector<uint8_t> buffer(4096);
-    format::RecordEncoder e(buffer.data(), buffer.size(), false);  // cut anywhere: one stream
+    format::RecordEncoder e(buffer.data(), buffer.size(), format::PayloadLayout::OneStream);  // cut anywhere: one stream
     const uint64_t frames[] = {0x1000, 0x2000};
     e.time(1);
     e.stack(1, frames, 2);
@@ -418,7 +419,7 @@ TEST_CASE("recency coding: AllocRecent and FreeRecent decode to the addresses th
 TEST_CASE("recency coding: a distance past the chunk's records is an error, never a guess")
 {
     std::vector<uint8_t> buffer(64);
-    format::RecordEncoder e(buffer.data(), buffer.size(), false);  // records appended by hand below
+    format::RecordEncoder e(buffer.data(), buffer.size(), format::PayloadLayout::OneStream);  // records appended by hand below
     e.time(1);
     e.thread(1);
     e.alloc(format::AllocatorKind::Malloc, 0x1000, 8, 1);
@@ -468,26 +469,43 @@ void encodeEveryCoreRecord(format::RecordEncoder& e, format::RecencyTables& tabl
     }
 }
 
-std::vector<uint8_t> everyCoreRecord(bool addressStream)
+std::vector<uint8_t> everyCoreRecord(format::PayloadLayout layout)
 {
     std::vector<uint8_t> buffer(1 << 16);
     auto tables = std::make_unique<format::RecencyTables>();
-    format::RecordEncoder e(buffer.data(), buffer.size(), addressStream);
+    format::RecordEncoder e(buffer.data(), buffer.size(), layout);
     encodeEveryCoreRecord(e, *tables);
     const std::span<const uint8_t> payload = e.payload();
     return {payload.begin(), payload.end()};
 }
 
+// A version 4 payload cut into its three streams.
+struct Streams {
+    std::vector<uint8_t> records, addresses, resizes;
+};
+Streams streamsOf(std::span<const uint8_t> payload)
+{
+    uint32_t records = 0, addresses = 0;
+    std::memcpy(&records, payload.data(), sizeof records);
+    std::memcpy(&addresses, payload.data() + format::kRecordsLengthBytes, sizeof addresses);
+    const auto at = payload.begin() + format::kRecordsLengthBytes + format::kAddressesLengthBytes;
+    REQUIRE(payload.size() >= format::kRecordsLengthBytes + format::kAddressesLengthBytes + records + addresses);
+    return {{at, at + records}, {at + records, at + records + addresses}, {at + records + addresses, payload.end()}};
+}
+
 }  // namespace
 
-TEST_CASE("address stream: the version 3 layout decodes to the same records as the older one")
+TEST_CASE("address and resize streams: versions 3 and 4 decode to the same records as the older layout")
 {
-    const std::vector<uint8_t> split = everyCoreRecord(true);
-    const std::vector<uint8_t> inPlace = everyCoreRecord(false);
-    // The same fields, moved; allocations' deltas from their stack's base (smaller here).
-    CHECK(split.size() < inPlace.size() + format::kRecordsLengthBytes);
+    const auto layout = GENERATE(format::PayloadLayout::AddressStream, format::PayloadLayout::ResizeStream);
+    INFO("layout " << static_cast<int>(layout));
+    const std::vector<uint8_t> split = everyCoreRecord(layout);
+    const std::vector<uint8_t> inPlace = everyCoreRecord(format::PayloadLayout::OneStream);
+    // The same fields, moved; allocations' deltas from their stack's base (smaller here). (Not
+    // so for version 4 here: its resizes alternate between heap and mappings, as few programs do.)
+    if (layout == format::PayloadLayout::AddressStream) CHECK(split.size() < inPlace.size() + format::kRecordsLengthBytes);
     RecordDecoder::Step lastSplit, lastInPlace;
-    const auto a = decodeAll(split, &lastSplit);
+    const auto a = decodeAll(split, &lastSplit, nullptr, layout);
     const auto b = decodeLegacy(inPlace.data(), inPlace.size(), &lastInPlace);
     REQUIRE(lastSplit == RecordDecoder::Step::End);
     REQUIRE(lastInPlace == RecordDecoder::Step::End);
@@ -499,6 +517,7 @@ TEST_CASE("address stream: the version 3 layout decodes to the same records as t
         CHECK(a[i].address == b[i].address);
         CHECK(a[i].newAddress == b[i].newAddress);
         CHECK(a[i].size == b[i].size);
+        CHECK(a[i].oldSize == b[i].oldSize);
         CHECK(a[i].stack == b[i].stack);
         CHECK(a[i].timeUs == b[i].timeUs);
         if (a[i].rawType == static_cast<uint8_t>(RecordType::FreeRecent) ||
@@ -523,9 +542,7 @@ TEST_CASE("per-stack address bases: an allocation's delta is from its own stack'
         e.alloc(AllocatorKind::Malloc, 0x7f0000090000 + 0x30 * i, 40, 2);
     }
     const std::span<const uint8_t> payload = e.payload();
-    uint32_t recordsLength = 0;
-    std::memcpy(&recordsLength, payload.data(), sizeof recordsLength);
-    const std::vector<uint8_t> addresses(payload.begin() + format::kRecordsLengthBytes + recordsLength, payload.end());
+    const std::vector<uint8_t> addresses = streamsOf(payload).addresses;
     // After each stack's first allocation: zigzag(+0x50) = a0 01, zigzag(+0x30) = 60, in turn.
     std::vector<uint8_t> tail;
     for (int i = 1; i < 10; ++i) tail.insert(tail.end(), {0xa0, 0x01, 0x60});
@@ -555,7 +572,10 @@ TEST_CASE("per-stack address bases: an allocation's delta is from its own stack'
 
 TEST_CASE("address stream: a bad records length, missing or extra address bytes are errors")
 {
-    const std::vector<uint8_t> good = everyCoreRecord(true);
+    const std::vector<uint8_t> good = everyCoreRecord(format::PayloadLayout::AddressStream);
+    auto decodeAll = [](std::span<const uint8_t> payload, RecordDecoder::Step* last, std::string* error) {
+        return ::decodeAll(payload, last, error, format::PayloadLayout::AddressStream);
+    };
     uint32_t recordsLength = 0;
     std::memcpy(&recordsLength, good.data(), sizeof recordsLength);
     REQUIRE(recordsLength + format::kRecordsLengthBytes < good.size());
@@ -594,5 +614,81 @@ TEST_CASE("address stream: a bad records length, missing or extra address bytes 
         decodeAll(bad, &last, &error);
         CHECK(last == RecordDecoder::Step::Error);
         CHECK_THAT(error, Catch::Contains("address stream longer"));
+    }
+}
+
+TEST_CASE("resize stream: Realloc and Mremap address fields go to it, old addresses from the last resize")
+{
+    std::vector<uint8_t> buffer(1 << 16);
+    format::RecordEncoder e(buffer.data(), buffer.size());
+    const uint64_t frames[] = {0x401000};
+    e.stack(1, frames, 1);
+    e.time(1);
+    e.thread(1);
+    e.alloc(AllocatorKind::Malloc, 0x1000, 16, 1);
+    e.realloc(AllocatorKind::Realloc, 0x1000, 0x2000, 32, 1);  // moved: old from 0 (no resize yet)
+    e.realloc(AllocatorKind::Realloc, 0x2000, 0x2000, 48, 1);  // grew in place: old = last resize's new
+    e.free(AllocatorKind::Free, 0x2000);                       // from the last address, 0x1000
+    e.mremap(0x7f0000000000, 4096, 0x7f0000010000, 8192, 1);
+    const std::span<const uint8_t> payload = e.payload();
+    const Streams streams = streamsOf(payload);
+    // zigzag(+0x1000) = 80 40, twice; then 00 00; then the mremap's old from 0x2000, new - old.
+    const std::vector<uint8_t> resizeHead = {0x80, 0x40, 0x80, 0x40, 0x00, 0x00};
+    REQUIRE(streams.resizes.size() > resizeHead.size());
+    CHECK(std::vector<uint8_t>(streams.resizes.begin(), streams.resizes.begin() + 6) == resizeHead);
+    // The address stream: the Alloc's delta (zigzag(+0x1000) from 0) and the Free's, nothing else.
+    CHECK(streams.addresses == std::vector<uint8_t>({0x80, 0x40, 0x80, 0x40}));
+
+    RecordDecoder::Step last;
+    const auto records = decodeAll(payload, &last);
+    REQUIRE(last == RecordDecoder::Step::End);
+    std::vector<std::pair<uint64_t, uint64_t>> got;
+    for (const Record& r : records)
+        if (r.type == RecordType::Realloc || r.type == RecordType::Mremap || r.type == RecordType::Free)
+            got.emplace_back(r.address, r.type == RecordType::Free ? 0 : r.newAddress);
+    const std::vector<std::pair<uint64_t, uint64_t>> want = {
+        {0x1000, 0x2000}, {0x2000, 0x2000}, {0x2000, 0}, {0x7f0000000000, 0x7f0000010000}};
+    CHECK(got == want);
+}
+
+TEST_CASE("resize stream: bad lengths, missing or extra resize bytes are errors")
+{
+    const std::vector<uint8_t> good = everyCoreRecord(format::PayloadLayout::ResizeStream);
+    const Streams streams = streamsOf(good);
+    REQUIRE(!streams.resizes.empty());
+    std::string error;
+    RecordDecoder::Step last;
+
+    SECTION("payload shorter than the length fields")
+    {
+        decodeAll(std::span<const uint8_t>(good.data(), 7), &last, &error);
+        CHECK(last == RecordDecoder::Step::Error);
+        CHECK_THAT(error, Catch::Contains("malformed chunk payload"));
+    }
+    SECTION("address stream length past the end")
+    {
+        std::vector<uint8_t> bad = good;
+        const uint32_t tooLong = static_cast<uint32_t>(streams.addresses.size() + streams.resizes.size() + 1);
+        std::memcpy(bad.data() + format::kRecordsLengthBytes, &tooLong, sizeof tooLong);
+        const auto records = decodeAll(bad, &last, &error);
+        CHECK(records.empty());
+        CHECK(last == RecordDecoder::Step::Error);
+        CHECK_THAT(error, Catch::Contains("address stream length past the end"));
+    }
+    SECTION("every cut of the resize stream")
+    {
+        for (size_t keep = 0; keep < streams.resizes.size(); ++keep) {
+            const std::vector<uint8_t> cut(good.begin(), good.end() - static_cast<std::ptrdiff_t>(streams.resizes.size() - keep));
+            decodeAll(cut, &last, &error);
+            CHECK(last == RecordDecoder::Step::Error);
+        }
+    }
+    SECTION("resize bytes left over")
+    {
+        std::vector<uint8_t> bad = good;
+        bad.push_back(0);
+        decodeAll(bad, &last, &error);
+        CHECK(last == RecordDecoder::Step::Error);
+        CHECK_THAT(error, Catch::Contains("resize stream longer"));
     }
 }
