@@ -254,6 +254,11 @@ bool RecordDecoder::decodeCore(uint8_t type, Record& out)
     case RecordType::Realloc:
         ok = in.byte(kind) && oldAddress(out.address) && newAddress(out.address, out.newAddress) && in.varint(out.size) &&
              stack(out.stack);
+        if (ok && m_resizeSplit) {  // version 4: a release and an allocation for recency coding and the bases
+            m_freeRing[m_freeCount++ & kRecencyMask] = out.address;
+            m_allocRing[m_allocCount++ & kRecencyMask] = out.newAddress;
+            m_stackBases->note(out.stack, out.newAddress);
+        }
         break;
     case RecordType::Mmap:
         ok = in.byte(kind) && at.address(m_lastAddress, out.address) && in.varint(out.size) && in.varint(out.prot) &&

@@ -24,7 +24,8 @@ namespace memtrace::format {
 inline constexpr unsigned char kFileMagic[8] = {0x89, 'M', 'T', 'R', 'A', 'C', 'E', '\n'};
 // 2: AllocRecent / FreeRecent (recency coding) and ProcessInfo.time_resolution_us.
 // 3: the address stream and per-stack address bases (hasAddressStream, hasStackAddressBases).
-// 4: the resize stream (hasResizeStream). A reader of version N reads every version up to N.
+// 4: the resize stream (hasResizeStream); a Realloc counts as a release and an allocation for
+// recency coding and for the per-stack bases. A reader of version N reads every version up to N.
 inline constexpr uint16_t kFormatVersion = 4;
 
 // From version 3 a chunk's payload is `u32 records_length, records, addresses`: every field
@@ -59,8 +60,8 @@ constexpr PayloadLayout payloadLayout(uint16_t version)
 
 // Also from version 3, per-stack address bases: an Alloc or AllocWeighted in the delta form
 // codes its address against the address of the latest allocation record (Alloc, AllocRecent,
-// AllocWeighted) of the same stack id in this chunk, when StackAddressBases remembers one, and
-// against the last address otherwise. Allocators hand out fresh blocks of one size class one
+// AllocWeighted; from version 4 Realloc too, with its new address) of the same stack id in
+// this chunk, when StackAddressBases remembers one, and against the last address otherwise. Allocators hand out fresh blocks of one size class one
 // after another, and one call site mostly asks for one size: the per-stack delta is small and
 // repeats where the delta from the previous record jumps between size classes.
 constexpr bool hasStackAddressBases(uint16_t version) { return version >= 3; }
@@ -288,9 +289,10 @@ enum class ExitKind : uint8_t {
 
 // The per-chunk delta state. Both the encoder and the decoder reset it at each chunk start.
 // Recency coding: a reader keeps the addresses of a chunk's last kRecencyWindow Alloc/AllocRecent
-// records and of its last kRecencyWindow Free/FreeRecent records (AllocWeighted, Realloc and the
-// mmap family do not count), and resolves the distances of AllocRecent and FreeRecent against
-// them. Blocks are mostly freed soon after they were allocated, and allocators hand out the
+// records and of its last kRecencyWindow Free/FreeRecent records (AllocWeighted and the mmap
+// family do not count; from version 4 a Realloc counts in both, its old address as a release
+// and its new address as an allocation), and resolves the distances of AllocRecent and
+// FreeRecent against them. Blocks are mostly freed soon after they were allocated, and allocators hand out the
 // block freed last: a distance is a byte or two where an address delta is three, and the
 // same pattern of distances repeats where addresses never do, so zstd finds it.
 inline constexpr uint32_t kRecencyWindow = 1u << 16;

@@ -200,8 +200,7 @@ public:
                         m_freeBase, stack);
         put(size);
         stack_(stack);
-        if (pair) pair->alloc = RecencyTables::Slot{address, ++m_allocs};
-        else ++m_allocs;
+        noteAllocation(pair, address);
         if (m_split) m_stackBases.note(stack, address);
     }
 
@@ -221,11 +220,13 @@ public:
         RecencyTables::Pair* pair = recencyPair(address);
         typeKindAddress(RecordType::Free, RecordType::FreeRecent, kind, address, pair ? &pair->alloc : nullptr, m_allocs,
                         m_allocBase);
-        if (pair) pair->free = RecencyTables::Slot{address, ++m_frees};
-        else ++m_frees;
+        noteRelease(pair, address);
     }
 
-    // A resize: oldAddress (0 = none) is released and newAddress holds size bytes.
+    // A resize: oldAddress (0 = none) is released and newAddress holds size bytes. From
+    // version 4 it also counts as a release of the old address and an allocation of the new
+    // one, in the recency lists and in the per-stack bases (format.h, kRecencyWindow), so that
+    // the Free of a block a realloc returned can be FreeRecent, not an address delta.
     void realloc(AllocatorKind kind, uint64_t oldAddress, uint64_t newAddress, uint64_t size, uint64_t stack)
     {
         type(RecordType::Realloc);
@@ -233,6 +234,10 @@ public:
         resizeAddresses(oldAddress, newAddress);
         put(size);
         stack_(stack);
+        if (!m_resizeSplit) return;
+        noteRelease(recencyPair(oldAddress), oldAddress);
+        noteAllocation(recencyPair(newAddress), newAddress);
+        m_stackBases.note(stack, newAddress);
     }
 
     void mmap(AllocatorKind kind, uint64_t address, uint64_t length, uint32_t prot, uint32_t flags, uint64_t stack)
@@ -353,6 +358,18 @@ private:
     RecencyTables::Pair* recencyPair(uint64_t address) const
     {
         return m_recency ? &m_recency->slots[RecencyTables::slotOf(address)] : nullptr;
+    }
+    // Counts an allocation (or a release) record of `address` in the recency lists; `pair` is
+    // the address's slot pair (nullptr: no recency coding).
+    void noteAllocation(RecencyTables::Pair* pair, uint64_t address)
+    {
+        if (pair) pair->alloc = RecencyTables::Slot{address, ++m_allocs};
+        else ++m_allocs;
+    }
+    void noteRelease(RecencyTables::Pair* pair, uint64_t address)
+    {
+        if (pair) pair->free = RecencyTables::Slot{address, ++m_frees};
+        else ++m_frees;
     }
     // `slot` is the address's slot of the other table (nullptr: no recency coding).
     static bool recent(const RecencyTables::Slot* slot, uint64_t address, uint64_t count, uint64_t base, uint64_t& distance)

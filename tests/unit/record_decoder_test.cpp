@@ -692,3 +692,51 @@ TEST_CASE("resize stream: bad lengths, missing or extra resize bytes are errors"
         CHECK_THAT(error, Catch::Contains("resize stream longer"));
     }
 }
+
+TEST_CASE("version 4: a Realloc counts as a release and an allocation for recency coding and the bases")
+{
+    std::vector<uint8_t> buffer(1 << 16);
+    auto tables = std::make_unique<format::RecencyTables>();
+    format::RecordEncoder e(buffer.data(), buffer.size());
+    e.enableRecency(tables.get());
+    const uint64_t frames[] = {0x401000};
+    e.stack(1, frames, 1);
+    e.stack(2, frames, 1);
+    e.time(1);
+    e.thread(1);
+    e.alloc(AllocatorKind::Malloc, 0x1000, 16, 1);
+    e.realloc(AllocatorKind::Realloc, 0x1000, 0x2000, 32, 2);  // releases 0x1000, allocates 0x2000 (stack 2)
+    e.alloc(AllocatorKind::Malloc, 0x1000, 16, 1);              // the block the realloc released: AllocRecent
+    e.alloc(AllocatorKind::Malloc, 0x2040, 16, 2);              // delta from stack 2's base, the realloc's block
+    e.free(AllocatorKind::Free, 0x2000);                        // the realloc's block: FreeRecent, 2 back
+    const std::span<const uint8_t> payload = e.payload();
+
+    RecordDecoder::Step last;
+    const auto records = decodeAll(payload, &last);
+    REQUIRE(last == RecordDecoder::Step::End);
+    std::vector<std::pair<uint8_t, uint64_t>> got;
+    for (const Record& r : records)
+        if (r.type == RecordType::Alloc || r.type == RecordType::Free) got.emplace_back(r.rawType, r.address);
+    const std::vector<std::pair<uint8_t, uint64_t>> want = {
+        {static_cast<uint8_t>(RecordType::Alloc), 0x1000},
+        {static_cast<uint8_t>(RecordType::AllocRecent), 0x1000},
+        {static_cast<uint8_t>(RecordType::Alloc), 0x2040},
+        {static_cast<uint8_t>(RecordType::FreeRecent), 0x2000}};
+    CHECK(got == want);
+    // The address stream: the first Alloc's delta 80 40, the AllocRecent's distance 00 (the
+    // realloc's release is the latest), the Alloc's zigzag(+0x40) 80 01, the FreeRecent's 02.
+    CHECK(streamsOf(payload).addresses == std::vector<uint8_t>({0x80, 0x40, 0x00, 0x80, 0x01, 0x02}));
+
+    // Version 3 keeps the older rule: the same events, every Realloc outside the lists.
+    format::RecordEncoder v3(buffer.data(), buffer.size(), format::PayloadLayout::AddressStream);
+    auto tables3 = std::make_unique<format::RecencyTables>();
+    v3.enableRecency(tables3.get());
+    v3.alloc(AllocatorKind::Malloc, 0x1000, 16, 1);
+    v3.realloc(AllocatorKind::Realloc, 0x1000, 0x2000, 32, 2);
+    v3.free(AllocatorKind::Free, 0x2000);
+    const auto old = decodeAll(v3.payload(), &last, nullptr, format::PayloadLayout::AddressStream);
+    REQUIRE(last == RecordDecoder::Step::End);
+    REQUIRE(old.size() == 3);
+    CHECK(old[2].rawType == static_cast<uint8_t>(RecordType::Free));
+    CHECK(old[2].address == 0x2000);
+}
