@@ -20,9 +20,10 @@ namespace {
 
 constexpr size_t kPayloadFlushAt = size_t{1} << 20;           // write a chunk past 1 MiB
 constexpr size_t kRecordsCapacity = kPayloadFlushAt + (256u << 10);  // room for one big record
-// The encoder's buffer holds the records, the address stream and the resize stream
+// The encoder's buffer holds the records, the address, resize and time streams
 // (record_encoder.h), each up to kRecordsCapacity. Pages are touched only as streams fill.
-constexpr size_t kPayloadCapacity = format::kRecordsLengthBytes + format::kAddressesLengthBytes + 3 * kRecordsCapacity;
+constexpr size_t kPayloadCapacity =
+    format::kRecordsLengthBytes + format::kAddressesLengthBytes + format::kResizesLengthBytes + 4 * kRecordsCapacity;
 constexpr size_t kEventRoom = format::kMaxCoreRecord + 32 + 2 * varint::kMaxBytes;
 
 static_assert(kPayloadCapacity <= format::kMaxChunkPayload);

@@ -62,31 +62,45 @@ void RecordDecoder::reset(std::span<const uint8_t> payload, uint64_t startTimeUs
 {
     const uint8_t* const end = payload.data() + payload.size();
     m_begin = m_p = payload.data();
-    m_end = m_a = m_aEnd = m_r = m_rEnd = end;
+    m_end = m_a = m_aEnd = m_r = m_rEnd = m_t = m_tEnd = end;
     m_split = layout != format::PayloadLayout::OneStream;
     m_resizeSplit = layout == format::PayloadLayout::ResizeStream;
     m_layoutError = nullptr;
     if (m_split) {
-        // u32 records length [, u32 addresses length], records, addresses [, resizes]
-        const size_t lengths = m_resizeSplit ? format::kRecordsLengthBytes + format::kAddressesLengthBytes : format::kRecordsLengthBytes;
-        uint64_t records = 0, addresses = 0;
+        // u32 records length [, u32 addresses length, u32 resizes length], records, addresses
+        // [, resizes, times]
+        const size_t lengths = m_resizeSplit
+                                   ? format::kRecordsLengthBytes + format::kAddressesLengthBytes + format::kResizesLengthBytes
+                                   : format::kRecordsLengthBytes;
+        uint64_t records = 0, addresses = 0, resizes = 0;
         if (payload.size() < lengths) {
             m_layoutError = "payload shorter than its stream length fields";
         } else {
             records = readLength(payload.data());
-            if (m_resizeSplit) addresses = readLength(payload.data() + format::kRecordsLengthBytes);
-            if (records > payload.size() - lengths) m_layoutError = "records length past the end of the payload";
-            else if (m_resizeSplit && addresses > payload.size() - lengths - records)
-                m_layoutError = "address stream length past the end of the payload";
+            if (m_resizeSplit) {
+                addresses = readLength(payload.data() + format::kRecordsLengthBytes);
+                resizes = readLength(payload.data() + format::kRecordsLengthBytes + format::kAddressesLengthBytes);
+            }
+            const uint64_t left = payload.size() - lengths;
+            if (records > left) m_layoutError = "records length past the end of the payload";
+            else if (addresses > left - records) m_layoutError = "address stream length past the end of the payload";
+            else if (resizes > left - records - addresses) m_layoutError = "resize stream length past the end of the payload";
         }
         if (m_layoutError) {
-            m_end = m_a = m_aEnd = m_r = m_p;  // next() reports it
+            m_end = m_a = m_aEnd = m_r = m_rEnd = m_t = m_tEnd = m_p;  // next() reports it
         } else {
             m_p += lengths;
             m_end = m_a = m_p + records;
-            if (m_resizeSplit) m_aEnd = m_r = m_a + addresses;
+            if (m_resizeSplit) {
+                m_aEnd = m_r = m_a + addresses;
+                m_rEnd = m_t = m_r + resizes;
+            }
         }
     }
+    m_recordsToTime = ~0ull;
+    m_timeChangePending = false;
+    m_timeStreamBroken = false;
+    if (m_resizeSplit && !readTimeChange()) m_recordsToTime = 0;  // next() reports it
     m_lastAddress = 0;
     m_lastResizeAddress = 0;
     m_lastStack = 0;
@@ -100,6 +114,55 @@ void RecordDecoder::reset(std::span<const uint8_t> payload, uint64_t startTimeUs
     m_errorOffset = 0;
 }
 
+// Reads the time stream's next change (version 4): how many records come before it, and its dt.
+bool RecordDecoder::readTimeChange()
+{
+    m_timeChangePending = false;
+    m_recordsToTime = ~0ull;
+    if (m_t == m_tEnd) return true;
+    ByteCursor in{m_t, m_tEnd};
+    uint64_t before = 0;
+    if (!in.varint(before) || !in.varint(m_nextDt) || before >= ~0ull) {
+        m_timeStreamBroken = true;
+        return false;
+    }
+    m_t = in.p;
+    m_recordsToTime = before;
+    m_timeChangePending = true;
+    return true;
+}
+
+// A time change of the time stream, handed out as a Time record in its place.
+RecordDecoder::Step RecordDecoder::timeChange(Record& out)
+{
+    const size_t offset = static_cast<size_t>(m_p - m_begin);
+    if (m_timeStreamBroken || !m_timeChangePending) {
+        m_error = "malformed time stream at payload offset " + std::to_string(m_t - m_begin);
+        m_errorOffset = static_cast<size_t>(m_t - m_begin);
+        m_p = m_end;
+        m_a = m_aEnd;
+        m_r = m_rEnd;
+        m_t = m_tEnd;
+        m_timeStreamBroken = false;
+        m_recordsToTime = ~0ull;
+        return Step::Error;
+    }
+    m_timeUs = m_timeSet ? m_timeUs + m_nextDt : m_nextDt;
+    m_timeSet = true;
+    out.rawType = static_cast<uint8_t>(RecordType::Time);
+    out.type = RecordType::Time;
+    out.known = true;
+    out.kind = format::AllocatorKind{};
+    out.value = m_nextDt;
+    out.offset = static_cast<uint32_t>(offset);
+    out.length = 0;
+    out.timeUs = m_timeUs;
+    out.thread = m_thread;
+    readTimeChange();  // a broken rest is reported by the next call
+    if (m_timeStreamBroken) m_recordsToTime = 0;
+    return Step::Record;
+}
+
 RecordDecoder::Step RecordDecoder::fail(size_t offset, const char* what, uint8_t type)
 {
     char buffer[160];
@@ -110,6 +173,9 @@ RecordDecoder::Step RecordDecoder::fail(size_t offset, const char* what, uint8_t
     m_p = m_end;
     m_a = m_aEnd;
     m_r = m_rEnd;
+    m_t = m_tEnd;
+    m_recordsToTime = ~0ull;
+    m_timeChangePending = false;
     return Step::Error;
 }
 
@@ -126,17 +192,24 @@ RecordDecoder::Step RecordDecoder::endOfRecords()
         what = "resize stream longer than its records need";
         where = m_r;
     }
+    if (!what && m_timeChangePending) {
+        what = "time stream longer than its records need";
+        where = m_t;
+    }
     if (!what) return Step::End;
     m_error = std::string("malformed chunk payload: ") + what;
     m_errorOffset = static_cast<size_t>(where - m_begin);
     m_layoutError = nullptr;
     m_a = m_aEnd;  // reported once; End after this
     m_r = m_rEnd;
+    m_t = m_tEnd;
+    m_timeChangePending = false;
     return Step::Error;
 }
 
 RecordDecoder::Step RecordDecoder::nextChecked(Record& out)
 {
+    if (m_recordsToTime == 0) return timeChange(out);
     if (m_p == m_end) return endOfRecords();
     const size_t offset = static_cast<size_t>(m_p - m_begin);
     const uint8_t type = *m_p++;
@@ -156,6 +229,9 @@ RecordDecoder::Step RecordDecoder::nextChecked(Record& out)
             m_p = m_end;
             m_a = m_aEnd;
             m_r = m_rEnd;
+            m_t = m_tEnd;
+            m_recordsToTime = ~0ull;
+            m_timeChangePending = false;
             return Step::Error;
         }
         if (!decodeCore(type, out)) return fail(offset, "malformed or truncated fields", type);
@@ -170,6 +246,7 @@ RecordDecoder::Step RecordDecoder::nextChecked(Record& out)
     out.length = static_cast<uint32_t>(static_cast<size_t>(m_p - m_begin) - offset);
     out.timeUs = m_timeUs;
     out.thread = m_thread;
+    --m_recordsToTime;
     return Step::Record;
 }
 

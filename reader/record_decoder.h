@@ -44,12 +44,16 @@ public:
     // The hot records (Time, Alloc, Free: ~all of a capture) are decoded inline without a
     // bounds check per byte while a whole record's worth of bytes remains; everything else,
     // and the last bytes of a chunk, take the checked path. Both fill the same fields.
+    // In a version 4 payload the time stream's changes come out as Time records (length 0) at
+    // their places among the records.
     Step next(Record& out)
     {
-        if (m_split) {
-            if (roomForHot<true>(m_p, m_a) && decodeHot<true>(out)) [[likely]] return Step::Record;
-        } else {
-            if (roomForHot<false>(m_p, m_a) && decodeHot<false>(out)) [[likely]] return Step::Record;
+        if (m_recordsToTime != 0) [[likely]] {
+            if (m_split) {
+                if (roomForHot<true>(m_p, m_a) && decodeHot<true>(out)) [[likely]] return Step::Record;
+            } else {
+                if (roomForHot<false>(m_p, m_a) && decodeHot<false>(out)) [[likely]] return Step::Record;
+            }
         }
         return nextChecked(out);
     }
@@ -166,6 +170,7 @@ private:
         out.thread = m_thread;
         m_p = p;
         m_a = a;
+        --m_recordsToTime;
         return true;
     }
 
@@ -203,6 +208,8 @@ private:
     }
 
     Step nextChecked(Record& out);
+    Step timeChange(Record& out);
+    bool readTimeChange();
     bool decodeCore(uint8_t type, Record& out);
     bool decodeExtension(uint8_t type, std::span<const uint8_t> payload, Record& out);
     Step fail(size_t offset, const char* what, uint8_t type);
@@ -215,6 +222,13 @@ private:
     const uint8_t* m_aEnd = nullptr;
     const uint8_t* m_r = nullptr;  // resize stream (version 4), else unused
     const uint8_t* m_rEnd = nullptr;
+    const uint8_t* m_t = nullptr;  // time stream (version 4), else unused
+    const uint8_t* m_tEnd = nullptr;
+    // Version 4: records to decode before the next time change (the largest value: none).
+    uint64_t m_recordsToTime = ~0ull;
+    bool m_timeChangePending = false;  // m_nextDt is read and waits for its place
+    bool m_timeStreamBroken = false;
+    uint64_t m_nextDt = 0;
     bool m_split = true;
     bool m_resizeSplit = true;
     const char* m_layoutError = nullptr;  // a payload too short for its records' length
@@ -249,6 +263,7 @@ void RecordDecoder::decodeHotRun(Events& events)
     bool timeSet = m_timeSet;
     uint32_t thread = m_thread;
     uint64_t records = 0;
+    uint64_t untilTime = m_recordsToTime;  // records before the next time change (version 4)
     // Two batches in flight: while batch k+1 is decoded (and its slots prefetched), batch k
     // is applied, so that each prefetch has a whole batch's work to complete in.
     HotEvent batches[2][Batch];
@@ -259,7 +274,7 @@ void RecordDecoder::decodeHotRun(Events& events)
         HotEvent* batch = batches[current];
         size_t n = 0;
         while (more && n < Batch) {
-            if (!roomForHot<Split>(p, a)) [[unlikely]] {
+            if (!roomForHot<Split>(p, a) || untilTime == 0) [[unlikely]] {  // next() hands out the time change
                 more = false;
                 break;
             }
@@ -299,7 +314,7 @@ void RecordDecoder::decodeHotRun(Events& events)
                 // Its address field is one zero byte: q[2] in place, a[0] in the address stream.
                 const bool freeFits = Split ? static_cast<size_t>(m_end - q) >= 2 && a != m_aEnd
                                             : static_cast<size_t>(m_end - q) >= 3;
-                if (freeFits && (Split ? a[0] : q[2]) == 0 &&
+                if (freeFits && untilTime > 1 && (Split ? a[0] : q[2]) == 0 &&
                     (q[0] == static_cast<uint8_t>(format::RecordType::FreeRecent) ||
                      (delta && q[0] == static_cast<uint8_t>(format::RecordType::Free)))) {
                     e.op = HotEvent::AllocFree;
@@ -308,6 +323,7 @@ void RecordDecoder::decodeHotRun(Events& events)
                     q += 2;
                     at += 1;
                     ++records;
+                    --untilTime;
                 } else {
                     e.op = HotEvent::Alloc;
                 }
@@ -354,6 +370,7 @@ void RecordDecoder::decodeHotRun(Events& events)
             }
             p = q;
             ++records;
+            --untilTime;
         }
         if constexpr (Batch > 1) {
             for (size_t i = 0; i < n; ++i) events.prefetch(batch[i].address);
@@ -378,6 +395,7 @@ void RecordDecoder::decodeHotRun(Events& events)
     }
     m_p = p;
     m_a = a;
+    m_recordsToTime = untilTime;
     m_lastAddress = address;
     m_lastStack = stack;
     m_timeUs = time;

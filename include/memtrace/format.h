@@ -37,13 +37,20 @@ constexpr bool hasAddressStream(uint16_t version) { return version >= 3; }
 inline constexpr size_t kRecordsLengthBytes = 4;
 
 // From version 4 the address fields of Realloc and Mremap go to a third stream of their own,
-// the resize stream: `u32 records_length, u32 addresses_length, records, addresses, resizes`.
+// the resize stream, and time changes to a fourth, the time stream: `u32 records_length,
+// u32 addresses_length, u32 resizes_length, records, addresses, resizes, times`.
 // Their old address is a delta from the previous resize's new address, not from the last
 // address. A program that grows buffers reallocs the block it got from its last realloc, so
 // apart from the other addresses those fields repeat (sqlite3: 0.153 -> 0.133 B/event,
 // docs/FORMAT.md).
+// The time stream replaces Time records: pairs `varint records_before, varint dt_us`, time
+// advancing by dt_us before the record that follows records_before more records (of any type)
+// since the previous change (or the chunk's start). A Time record interleaved with the events
+// breaks the repeats zstd finds in them (sqlite3 -12%, docs/FORMAT.md); a reader hands the
+// changes out as Time records, so what it decodes is the same as from an older layout.
 constexpr bool hasResizeStream(uint16_t version) { return version >= 4; }
 inline constexpr size_t kAddressesLengthBytes = 4;
+inline constexpr size_t kResizesLengthBytes = 4;
 
 // A chunk payload's layout, by file version.
 enum class PayloadLayout : uint8_t {

@@ -77,6 +77,8 @@ public:
         m_cur = m_recordsBegin;
         m_addr = m_addressesBegin;
         m_resize = m_resizesBegin;
+        m_time = m_timesBegin;
+        m_recordsSinceTime = 0;
         m_joined = false;
         m_state = DeltaState{};
         m_timeWritten = false;
@@ -87,30 +89,33 @@ public:
     }
 
 private:
-    // Each stream gets an equal region: the records the first, the address stream the second,
-    // the resize stream the third. A chunk ends when any of them is full (fits()).
+    // Each stream gets an equal region, in payload order: records, addresses, resizes, times.
+    // A chunk ends when any of them is full (fits()).
     void bind(uint8_t* buffer, size_t capacity)
     {
         m_begin = buffer;
         if (m_resizeSplit) {
-            const size_t third = (capacity - kLengthsBytes) / 3;
+            const size_t quarter = (capacity - kLengthsBytes) / 4;
             m_recordsBegin = buffer + kLengthsBytes;
-            m_recordsEnd = m_addressesBegin = m_recordsBegin + third;
-            m_addressesEnd = m_resizesBegin = m_addressesBegin + third;
-            m_resizesEnd = buffer + capacity;
+            m_recordsEnd = m_addressesBegin = m_recordsBegin + quarter;
+            m_addressesEnd = m_resizesBegin = m_addressesBegin + quarter;
+            m_resizesEnd = m_timesBegin = m_resizesBegin + quarter;
+            m_timesEnd = buffer + capacity;
         } else if (m_split) {
             const size_t half = (capacity - kRecordsLengthBytes) / 2;
             m_recordsBegin = buffer + kRecordsLengthBytes;
             m_recordsEnd = m_recordsBegin + half;
             m_addressesBegin = m_recordsEnd;
-            m_addressesEnd = m_resizesBegin = m_resizesEnd = buffer + capacity;
+            m_addressesEnd = m_resizesBegin = m_resizesEnd = m_timesBegin = m_timesEnd = buffer + capacity;
         } else {
             m_recordsBegin = buffer;
-            m_recordsEnd = m_addressesBegin = m_addressesEnd = m_resizesBegin = m_resizesEnd = buffer + capacity;
+            m_recordsEnd = m_addressesBegin = m_addressesEnd = m_resizesBegin = m_resizesEnd = m_timesBegin = m_timesEnd =
+                buffer + capacity;
         }
         m_cur = m_recordsBegin;
         m_addr = m_addressesBegin;
         m_resize = m_resizesBegin;
+        m_time = m_timesBegin;
     }
 
 public:
@@ -132,31 +137,40 @@ public:
         const size_t records = static_cast<size_t>(m_cur - m_recordsBegin);
         if (!m_split) return records;
         return lengthsBytes() + records + static_cast<size_t>(m_addr - m_addressesBegin) +
-               static_cast<size_t>(m_resize - m_resizesBegin);
+               static_cast<size_t>(m_resize - m_resizesBegin) + static_cast<size_t>(m_time - m_timesBegin);
     }
     // Room for a record of `bytes` (its address fields included) in every stream.
     bool fits(size_t bytes) const
     {
         return static_cast<size_t>(m_recordsEnd - m_cur) >= bytes &&
                (!m_split || static_cast<size_t>(m_addressesEnd - m_addr) >= kMaxAddressBytes) &&
-               (!m_resizeSplit || static_cast<size_t>(m_resizesEnd - m_resize) >= kMaxAddressBytes);
+               (!m_resizeSplit || (static_cast<size_t>(m_resizesEnd - m_resize) >= kMaxAddressBytes &&
+                                   static_cast<size_t>(m_timesEnd - m_time) >= kMaxTimeBytes));
     }
-    bool empty() const { return m_cur == m_recordsBegin && m_addr == m_addressesBegin && m_resize == m_resizesBegin; }
+    bool empty() const
+    {
+        return m_cur == m_recordsBegin && m_addr == m_addressesBegin && m_resize == m_resizesBegin && m_time == m_timesBegin;
+    }
     // The largest record that fits in an empty chunk.
     size_t recordCapacity() const { return static_cast<size_t>(m_recordsEnd - m_recordsBegin); }
 
-    // The chunk's payload, ready to compress: the streams' lengths, the records, the address
-    // stream moved down behind them, the resize stream behind that. Ends the chunk: reset()
-    // before writing more.
+    // The chunk's payload, ready to compress: the streams' lengths, the records, then the
+    // address, resize and time streams moved down behind them. Ends the chunk: reset() before
+    // writing more.
     std::span<const uint8_t> payload()
     {
         if (m_split && !m_joined) {
             const size_t records = static_cast<size_t>(m_cur - m_recordsBegin);
             const size_t addresses = static_cast<size_t>(m_addr - m_addressesBegin);
+            const size_t resizes = static_cast<size_t>(m_resize - m_resizesBegin);
             putLength(m_begin, records);
-            if (m_resizeSplit) putLength(m_begin + kRecordsLengthBytes, addresses);
             std::memmove(m_cur, m_addressesBegin, addresses);
-            if (m_resizeSplit) std::memmove(m_cur + addresses, m_resizesBegin, static_cast<size_t>(m_resize - m_resizesBegin));
+            if (m_resizeSplit) {
+                putLength(m_begin + kRecordsLengthBytes, addresses);
+                putLength(m_begin + kRecordsLengthBytes + kAddressesLengthBytes, resizes);
+                std::memmove(m_cur + addresses, m_resizesBegin, resizes);
+                std::memmove(m_cur + addresses + resizes, m_timesBegin, static_cast<size_t>(m_time - m_timesBegin));
+            }
             m_joined = true;
         }
         return {m_begin, size()};
@@ -178,8 +192,15 @@ public:
         if (m_timeWritten && absUs < m_state.timeUs + m_resolutionUs) return;
         if (m_resolutionUs > 1) absUs -= absUs % m_resolutionUs;
         if (m_timeWritten && absUs <= m_state.timeUs) return;
-        type(RecordType::Time);
-        put(absUs - (m_timeWritten ? m_state.timeUs : 0));
+        const uint64_t dt = absUs - (m_timeWritten ? m_state.timeUs : 0);
+        if (m_resizeSplit) {  // version 4: to the time stream, with the records since the last change
+            m_time = varint::put(m_time, m_recordsSinceTime);
+            m_time = varint::put(m_time, dt);
+            m_recordsSinceTime = 0;
+        } else {
+            type(RecordType::Time);
+            put(dt);
+        }
         m_state.timeUs = absUs;
         m_timeWritten = true;
     }
@@ -308,7 +329,11 @@ public:
     void fieldString(const char* s) { fieldString(s, s ? std::strlen(s) : 0); }
 
 private:
-    void type(RecordType t) { *m_cur++ = static_cast<uint8_t>(t); }
+    void type(RecordType t)
+    {
+        *m_cur++ = static_cast<uint8_t>(t);
+        ++m_recordsSinceTime;
+    }
     void byte(uint8_t v) { *m_cur++ = v; }
     void put(uint64_t v) { m_cur = varint::put(m_cur, v); }
     void signed_(int64_t v) { m_cur = varint::putSigned(m_cur, v); }
@@ -393,7 +418,8 @@ private:
     }
     // Two varints: Realloc and Mremap carry two address fields.
     static constexpr size_t kMaxAddressBytes = 2 * varint::kMaxBytes;
-    static constexpr size_t kLengthsBytes = kRecordsLengthBytes + kAddressesLengthBytes;  // version 4
+    static constexpr size_t kLengthsBytes = kRecordsLengthBytes + kAddressesLengthBytes + kResizesLengthBytes;  // version 4
+    static constexpr size_t kMaxTimeBytes = 2 * varint::kMaxBytes;
 
     uint8_t* m_begin;
     bool m_split;        // address fields in the address stream (version 3 on)
@@ -408,6 +434,10 @@ private:
     uint8_t* m_resizesBegin;
     uint8_t* m_resize;  // Realloc/Mremap address fields (version 4)
     uint8_t* m_resizesEnd;
+    uint8_t* m_timesBegin;
+    uint8_t* m_time;  // time changes (version 4)
+    uint8_t* m_timesEnd;
+    uint64_t m_recordsSinceTime = 0;
     uint8_t* m_lengthAt = nullptr;
     DeltaState m_state;
     RecencyTables* m_recency = nullptr;

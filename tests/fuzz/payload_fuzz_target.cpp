@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     memtrace::reader::Record record;
     memtrace::reader::CaptureModel model;
     // Three passes, as three chunks: the delta state must reset and the model must carry over.
-    // The bytes are read as a version 4 payload (address and resize streams), as a version 3
+    // The bytes are read as a version 4 payload (address, resize and time streams), as a version 3
     // one (address stream) and as an older one (one stream).
     using memtrace::format::PayloadLayout;
     const PayloadLayout layouts[] = {PayloadLayout::ResizeStream, PayloadLayout::AddressStream, PayloadLayout::OneStream};

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include <cstring>
@@ -141,7 +142,7 @@ TEST_CASE("stack frames decode innermost first")
     REQUIRE(decoder.next(r) == RecordDecoder::Step::Record);
     REQUIRE(r.frames.size() == 4);
     for (size_t i = 0; i < 4; ++i) CHECK(r.frames[i] == frames[i]);
-    CHECK(r.length == e.size() - format::kRecordsLengthBytes - format::kAddressesLengthBytes);
+    CHECK(r.length == e.size() - format::kRecordsLengthBytes - format::kAddressesLengthBytes - format::kResizesLengthBytes);
     CHECK(decoder.next(r) == RecordDecoder::Step::End);
 }
 
@@ -479,18 +480,29 @@ std::vector<uint8_t> everyCoreRecord(format::PayloadLayout layout)
     return {payload.begin(), payload.end()};
 }
 
-// A version 4 payload cut into its three streams.
+// A version 4 payload cut into its four streams, and joined again.
 struct Streams {
-    std::vector<uint8_t> records, addresses, resizes;
+    std::vector<uint8_t> records, addresses, resizes, times;
 };
+constexpr size_t kV4Lengths = format::kRecordsLengthBytes + format::kAddressesLengthBytes + format::kResizesLengthBytes;
 Streams streamsOf(std::span<const uint8_t> payload)
 {
-    uint32_t records = 0, addresses = 0;
+    uint32_t records = 0, addresses = 0, resizes = 0;
     std::memcpy(&records, payload.data(), sizeof records);
-    std::memcpy(&addresses, payload.data() + format::kRecordsLengthBytes, sizeof addresses);
-    const auto at = payload.begin() + format::kRecordsLengthBytes + format::kAddressesLengthBytes;
-    REQUIRE(payload.size() >= format::kRecordsLengthBytes + format::kAddressesLengthBytes + records + addresses);
-    return {{at, at + records}, {at + records, at + records + addresses}, {at + records + addresses, payload.end()}};
+    std::memcpy(&addresses, payload.data() + 4, sizeof addresses);
+    std::memcpy(&resizes, payload.data() + 8, sizeof resizes);
+    REQUIRE(payload.size() >= kV4Lengths + records + addresses + resizes);
+    const auto a = payload.begin() + kV4Lengths, b = a + records, c = b + addresses, d = c + resizes;
+    return {{a, b}, {b, c}, {c, d}, {d, payload.end()}};
+}
+std::vector<uint8_t> join(const Streams& s)
+{
+    std::vector<uint8_t> out(kV4Lengths);
+    const uint32_t lengths[3] = {static_cast<uint32_t>(s.records.size()), static_cast<uint32_t>(s.addresses.size()),
+                                 static_cast<uint32_t>(s.resizes.size())};
+    std::memcpy(out.data(), lengths, sizeof lengths);
+    for (const auto* part : {&s.records, &s.addresses, &s.resizes, &s.times}) out.insert(out.end(), part->begin(), part->end());
+    return out;
 }
 
 }  // namespace
@@ -668,29 +680,96 @@ TEST_CASE("resize stream: bad lengths, missing or extra resize bytes are errors"
     SECTION("address stream length past the end")
     {
         std::vector<uint8_t> bad = good;
-        const uint32_t tooLong = static_cast<uint32_t>(streams.addresses.size() + streams.resizes.size() + 1);
+        const uint32_t tooLong =
+            static_cast<uint32_t>(streams.addresses.size() + streams.resizes.size() + streams.times.size() + 1);
         std::memcpy(bad.data() + format::kRecordsLengthBytes, &tooLong, sizeof tooLong);
         const auto records = decodeAll(bad, &last, &error);
         CHECK(records.empty());
         CHECK(last == RecordDecoder::Step::Error);
         CHECK_THAT(error, Catch::Contains("address stream length past the end"));
     }
-    SECTION("every cut of the resize stream")
-    {
-        for (size_t keep = 0; keep < streams.resizes.size(); ++keep) {
-            const std::vector<uint8_t> cut(good.begin(), good.end() - static_cast<std::ptrdiff_t>(streams.resizes.size() - keep));
-            decodeAll(cut, &last, &error);
-            CHECK(last == RecordDecoder::Step::Error);
-        }
-    }
-    SECTION("resize bytes left over")
+    SECTION("resize stream length past the end")
     {
         std::vector<uint8_t> bad = good;
-        bad.push_back(0);
+        const uint32_t tooLong = static_cast<uint32_t>(streams.resizes.size() + streams.times.size() + 1);
+        std::memcpy(bad.data() + format::kRecordsLengthBytes + format::kAddressesLengthBytes, &tooLong, sizeof tooLong);
         decodeAll(bad, &last, &error);
         CHECK(last == RecordDecoder::Step::Error);
-        CHECK_THAT(error, Catch::Contains("resize stream longer"));
+        CHECK_THAT(error, Catch::Contains("resize stream length past the end"));
     }
+    SECTION("every cut of the resize stream is an error; of the time stream, an error or fewer changes")
+    {
+        for (size_t keep = 0; keep < streams.resizes.size(); ++keep) {
+            Streams cut = streams;
+            cut.resizes.resize(keep);
+            decodeAll(join(cut), &last, &error);
+            CHECK(last == RecordDecoder::Step::Error);
+        }
+        auto times = [](const std::vector<Record>& records) {
+            return std::count_if(records.begin(), records.end(), [](const Record& r) { return r.type == RecordType::Time; });
+        };
+        const auto all = times(decodeAll(good, &last, &error));
+        REQUIRE(last == RecordDecoder::Step::End);
+        REQUIRE(all > 2);
+        for (size_t keep = 0; keep < streams.times.size(); ++keep) {
+            Streams cut = streams;
+            cut.times.resize(keep);
+            const auto records = decodeAll(join(cut), &last, &error);
+            if (last == RecordDecoder::Step::End) CHECK(times(records) < all);
+            else CHECK(last == RecordDecoder::Step::Error);
+        }
+    }
+    SECTION("resize or time bytes left over")
+    {
+        Streams more = streams;
+        more.resizes.push_back(0);
+        decodeAll(join(more), &last, &error);
+        CHECK(last == RecordDecoder::Step::Error);
+        CHECK_THAT(error, Catch::Contains("resize stream longer"));
+        more = streams;
+        more.times.insert(more.times.end(), {0x00, 0x01});  // a change after the last record: allowed
+        decodeAll(join(more), &last, &error);
+        CHECK(last == RecordDecoder::Step::End);
+        more.times.insert(more.times.end(), {0x01, 0x01});  // one record too far
+        decodeAll(join(more), &last, &error);
+        CHECK(last == RecordDecoder::Step::Error);
+        CHECK_THAT(error, Catch::Contains("time stream longer"));
+    }
+}
+
+TEST_CASE("time stream: time changes come out as Time records in their places, as in older layouts")
+{
+    std::vector<uint8_t> buffer(1 << 16);
+    format::RecordEncoder e(buffer.data(), buffer.size());
+    e.setTimeResolution(100);
+    const uint64_t frames[] = {0x401000};
+    e.stack(1, frames, 1);
+    e.time(250);  // 200: the first change is absolute
+    e.thread(1);
+    e.alloc(AllocatorKind::Malloc, 0x1000, 16, 1);
+    e.time(260);  // the same tick: nothing
+    e.alloc(AllocatorKind::Malloc, 0x2000, 16, 1);
+    e.time(1000);
+    e.free(AllocatorKind::Free, 0x1000);
+    e.time(1100);
+    e.time(1300);  // two changes with no record between
+    const std::span<const uint8_t> payload = e.payload();
+    const Streams streams = streamsOf(payload);
+    // (records before, dt): (1: the Stack, 200), (3, 800), (1, 100), (0, 200). 800 = 0xa0 0x06.
+    CHECK(streams.times == std::vector<uint8_t>({0x01, 0xc8, 0x01, 0x03, 0xa0, 0x06, 0x01, 0x64, 0x00, 0xc8, 0x01}));
+    RecordDecoder::Step last;
+    const auto records = decodeAll(payload, &last);
+    REQUIRE(last == RecordDecoder::Step::End);
+    size_t recordBytes = 0;  // the records stream holds the other records only: Time has length 0
+    for (const Record& r : records) recordBytes += r.type == RecordType::Time ? 100000 * r.length : r.length;
+    CHECK(recordBytes == streams.records.size());
+    std::vector<std::pair<RecordType, uint64_t>> got;
+    for (const Record& r : records) got.emplace_back(r.type, r.timeUs);
+    const std::vector<std::pair<RecordType, uint64_t>> want = {
+        {RecordType::Stack, 0},    {RecordType::Time, 200},  {RecordType::Thread, 200}, {RecordType::Alloc, 200},
+        {RecordType::Alloc, 200},  {RecordType::Time, 1000}, {RecordType::Free, 1000},  {RecordType::Time, 1100},
+        {RecordType::Time, 1300}};
+    CHECK(got == want);
 }
 
 TEST_CASE("version 4: a Realloc counts as a release and an allocation for recency coding and the bases")
