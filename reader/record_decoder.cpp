@@ -114,6 +114,18 @@ void RecordDecoder::reset(std::span<const uint8_t> payload, uint64_t startTimeUs
     m_errorOffset = 0;
 }
 
+// After an error: every stream is used up, so next() says End from now on.
+RecordDecoder::Step RecordDecoder::stopChunk()
+{
+    m_p = m_end;
+    m_a = m_aEnd;
+    m_r = m_rEnd;
+    m_t = m_tEnd;
+    m_recordsToTime = ~0ull;
+    m_timeChangePending = false;
+    return Step::Error;
+}
+
 // Reads the time stream's next change (version 4): how many records come before it, and its dt.
 bool RecordDecoder::readTimeChange()
 {
@@ -139,13 +151,8 @@ RecordDecoder::Step RecordDecoder::timeChange(Record& out)
     if (m_timeStreamBroken || !m_timeChangePending) {
         m_error = "malformed time stream at payload offset " + std::to_string(m_t - m_begin);
         m_errorOffset = static_cast<size_t>(m_t - m_begin);
-        m_p = m_end;
-        m_a = m_aEnd;
-        m_r = m_rEnd;
-        m_t = m_tEnd;
         m_timeStreamBroken = false;
-        m_recordsToTime = ~0ull;
-        return Step::Error;
+        return stopChunk();
     }
     m_timeUs = m_timeSet ? m_timeUs + m_nextDt : m_nextDt;
     m_timeSet = true;
@@ -170,13 +177,7 @@ RecordDecoder::Step RecordDecoder::fail(size_t offset, const char* what, uint8_t
                   recordTypeName(type), type, offset);
     m_error = buffer;
     m_errorOffset = offset;
-    m_p = m_end;
-    m_a = m_aEnd;
-    m_r = m_rEnd;
-    m_t = m_tEnd;
-    m_recordsToTime = ~0ull;
-    m_timeChangePending = false;
-    return Step::Error;
+    return stopChunk();
 }
 
 // The records are all read: the address and resize streams must be too.
@@ -226,13 +227,7 @@ RecordDecoder::Step RecordDecoder::nextChecked(Record& out)
             m_error += hex;
             m_error += " at payload offset " + std::to_string(offset) + ": the capture needs a newer memtrace";
             m_errorOffset = offset;
-            m_p = m_end;
-            m_a = m_aEnd;
-            m_r = m_rEnd;
-            m_t = m_tEnd;
-            m_recordsToTime = ~0ull;
-            m_timeChangePending = false;
-            return Step::Error;
+            return stopChunk();
         }
         if (!decodeCore(type, out)) return fail(offset, "malformed or truncated fields", type);
     } else {

@@ -209,6 +209,7 @@ private:
 
     Step nextChecked(Record& out);
     Step timeChange(Record& out);
+    Step stopChunk();
     bool readTimeChange();
     bool decodeCore(uint8_t type, Record& out);
     bool decodeExtension(uint8_t type, std::span<const uint8_t> payload, Record& out);
