@@ -1,7 +1,7 @@
 // An open-addressing hash map from 64-bit keys (addresses, ids) to small values: the reader's
 // live-block table, which sees one lookup per event and holds every live allocation.
 //
-// Linear probing over a power-of-two table, keys mixed with mix64 (hash.h), load factor at
+// Linear probing over a power-of-two table, homes by Fibonacci hashing (home()), load factor at
 // most 1/2: at 3/4 the probe runs that inserts, lookups and backward shifts walk made the
 // summary of a 20 M-event alloc_bench capture ~15% slower (docs/PERFORMANCE.md). Deletion is backward-shift (no tombstones): after removing slot i, later entries of
 // the same probe run move back, so lookups never walk over dead slots and a long run of
@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <utility>
@@ -152,7 +153,15 @@ private:
     static constexpr size_t kInitialCapacity = 64;
     static constexpr size_t kPrefetchFrom = 8192;  // slots: 64 KiB of keys and ~4x that of values
 
-    size_t home(uint64_t key) const { return static_cast<size_t>(mix64(key)) & m_mask; }
+    // Fibonacci hashing: the top bits of key x 2^64/phi, each of which depends on every key bit
+    // below it, so aligned addresses (zero low bits) and dense ids spread evenly. The high half
+    // is folded in first, so keys that differ only in their top bits (a corrupt capture's) do
+    // not share a home. One multiply on the per-event path: mix64's chain of two cost ~10% of
+    // a summary's CPU (docs/PERFORMANCE.md, session 8).
+    size_t home(uint64_t key) const
+    {
+        return static_cast<size_t>(((key ^ (key >> 32)) * 0x9e3779b97f4a7c15ull) >> m_shift);
+    }
 
     // Keys and values in two arrays: a probe reads keys only (8 bytes a slot), and touches one
     // value, at the slot it stops at. A free slot's value is stale; only its key says it is free.
@@ -162,6 +171,7 @@ private:
         std::fill_n(m_keys.get(), capacity, kEmptyKey);
         m_values = std::make_unique<Value[]>(capacity);
         m_mask = capacity - 1;
+        m_shift = static_cast<unsigned>(64 - std::countr_zero(capacity));
     }
 
     void grow()
@@ -182,6 +192,7 @@ private:
     std::unique_ptr<uint64_t[]> m_keys;
     std::unique_ptr<Value[]> m_values;
     size_t m_mask = 0;
+    unsigned m_shift = 64;  // 64 - log2(capacity)
     size_t m_size = 0;
     bool m_hasSpecial = false;
     Value m_special{};
