@@ -63,6 +63,8 @@ void readConfig(Config& c)
     if (c.timeResolutionUs == 0) c.timeResolutionUs = 1;
     const char* unwind = getenv(env::kUnwind);
     c.unwind = unwind && std::strcmp(unwind, "fp") == 0 ? UnwindMethod::FramePointer : UnwindMethod::Libunwind;
+    const char* walkMemo = getenv(env::kWalkMemo);
+    c.walkMemo = !(walkMemo && std::strcmp(walkMemo, "0") == 0);
     c.execGeneration = static_cast<uint32_t>(readNumber(env::kExecGeneration, 0));
     c.sampleRate = readNumber(env::kSampleRate, 0);
     c.sampleSeeded = getenv(env::kSampleSeed) != nullptr;

@@ -58,6 +58,9 @@ ThreadRing* attachRing()
     ring->stackLow = ring->stackHigh = 0;
     if (g_config.unwind == UnwindMethod::FramePointer) currentThreadStackBounds(ring->stackLow, ring->stackHigh);
     for (auto& slot : ring->stackCache) slot = StackCacheSlot{};
+    // A ring taken over: its memo's walks were another thread's. (Only with fp: a new ring's
+    // memo is zero pages, which stay untouched with libunwind.)
+    if (g_config.unwind == UnwindMethod::FramePointer) ring->walkMemo.clear();
     t_ring = ring;
     // May allocate the key's second-level array (under the guard): the real allocator.
     if (g_ringKeyCreated) pthread_setspecific(g_ringKey, ring);
@@ -82,20 +85,26 @@ ThreadRing* currentRing()
 
 StackId captureStack(ThreadRing& ring)
 {
-    const uint64_t* frames = nullptr;
-    const uint32_t depth = captureFrames(ring.unwindBuffer, kUnwindCapacity, ring.stackLow, ring.stackHigh, &frames);
+    FrameWalkMemo* memo = g_config.unwind == UnwindMethod::FramePointer && g_config.walkMemo ? &ring.walkMemo : nullptr;
+    const CapturedFrames captured = captureFrames(ring.unwindBuffer, kUnwindCapacity, ring.stackLow, ring.stackHigh, memo);
+    if (captured.memoStackId != 0) return static_cast<StackId>(captured.memoStackId);
+    const uint64_t* frames = captured.frames;
+    const uint32_t depth = captured.depth;
     if (depth == 0) return StackId::None;
     const uint64_t hash = hashFrames(frames, depth);
     StackCacheSlot& cached = ring.stackCache[hash % kStackCacheSlots];
     if (cached.hash == hash && cached.depth == depth &&
-        g_stacks.matches(static_cast<StackId>(cached.id), frames, depth, hash))
+        g_stacks.matches(static_cast<StackId>(cached.id), frames, depth, hash)) {
+        completeWalk(captured.recording, cached.id);
         return static_cast<StackId>(cached.id);
+    }
     const StackId id = g_stacks.intern(frames, depth, hash);
     if (id == StackId::None) {
         if (g_stacks.full()) requestStop("the stack table is full");
         return id;
     }
     cached = StackCacheSlot{hash, static_cast<uint32_t>(id), depth};
+    completeWalk(captured.recording, static_cast<uint32_t>(id));
     return id;
 }
 

@@ -24,6 +24,7 @@
 #include <cstdint>
 
 #include "memtrace/format.h"
+#include "frame_walk.h"
 #include "raw_event.h"
 
 namespace memtrace::shim {
@@ -96,6 +97,7 @@ public:
     // Owner-private scratch.
     bool writerStalled = false;  // see pushEvent: drop instead of waiting while set
     StackCacheSlot stackCache[kStackCacheSlots] = {};
+    FrameWalkMemo walkMemo;  // fp only (frame_walk.h)
     uint64_t unwindBuffer[kUnwindCapacity] = {};
 
 private:

@@ -67,25 +67,17 @@ int findObjectText(dl_phdr_info* info, size_t, void* data)
 
 bool inShim(uint64_t ip) { return ip >= g_textLow && ip < g_textHigh; }
 
-__attribute__((noinline)) uint32_t walkFramePointers(uint64_t* out, uint32_t capacity, uintptr_t low, uintptr_t high)
+// Its own frame is where the walk starts: the same address whenever the thread is at the same
+// depth on the same path into the shim, which is what the memo's entries are keyed on.
+__attribute__((noinline)) FrameWalk walkFramePointers(uint64_t* out, uint32_t capacity, uintptr_t low, uintptr_t high,
+                                                      FrameWalkMemo* memo)
 {
-    auto fp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+    const auto start = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
     if (low == 0 || high == 0) {  // unknown bounds: accept a generous window above us
-        low = fp;
-        high = fp + (uintptr_t{64} << 20);
+        low = start;
+        high = start + (uintptr_t{64} << 20);
     }
-    uint32_t n = 0;
-    while (n < capacity) {
-        if (fp < low || fp + 2 * sizeof(uintptr_t) > high || (fp & (sizeof(uintptr_t) - 1)) != 0) break;
-        const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
-        const uintptr_t ret = frame[1];
-        if (ret == 0) break;
-        out[n++] = ret;
-        const uintptr_t next = frame[0];
-        if (next <= fp) break;  // the chain must move towards the stack's base
-        fp = next;
-    }
-    return n;
+    return walkFrames(start, out, capacity, low, high, memo);
 }
 
 }  // namespace
@@ -104,14 +96,21 @@ void initUnwinder(UnwindMethod method, uint32_t maxDepth)
 
 bool isUnwinderCode(uintptr_t ip) { return ip >= g_unwinderLow && ip < g_unwinderHigh; }
 
-uint32_t captureFrames(uint64_t* buffer, uint32_t capacity, uintptr_t stackLow, uintptr_t stackHigh,
-                       const uint64_t** frames)
+CapturedFrames captureFrames(uint64_t* buffer, uint32_t capacity, uintptr_t stackLow, uintptr_t stackHigh,
+                             FrameWalkMemo* memo)
 {
+    CapturedFrames captured;
     uint32_t want = g_maxDepth + kShimFrameAllowance;
     if (want > capacity) want = capacity;
     uint32_t n;
     if (g_method == UnwindMethod::FramePointer) {
-        n = walkFramePointers(buffer, want, stackLow, stackHigh);
+        const FrameWalk walk = walkFramePointers(buffer, want, stackLow, stackHigh, memo);
+        if (walk.memoStackId != 0) {
+            captured.memoStackId = walk.memoStackId;
+            return captured;
+        }
+        n = walk.frames;
+        captured.recording = walk.recording;
     } else {
         const int got = unw_backtrace(reinterpret_cast<void**>(buffer), static_cast<int>(want));
         n = got > 0 ? static_cast<uint32_t>(got) : 0;
@@ -120,8 +119,9 @@ uint32_t captureFrames(uint64_t* buffer, uint32_t capacity, uintptr_t stackLow, 
     while (skip < n && inShim(buffer[skip])) ++skip;
     uint32_t depth = n - skip;
     if (depth > g_maxDepth) depth = g_maxDepth;
-    *frames = buffer + skip;
-    return depth;
+    captured.frames = buffer + skip;
+    captured.depth = depth;
+    return captured;
 }
 
 void currentThreadStackBounds(uintptr_t& low, uintptr_t& high)

@@ -4,25 +4,34 @@
 // libunwind (default): unw_backtrace with a per-thread cache. The leading frames are dropped
 // by address - every ip inside the shim's own text - rather than by a fixed count, which stays
 // right whatever the compiler inlined.
-// fp (MEMTRACE_UNWIND=fp): a walk of the rbp chain, checked against the thread's stack bounds.
+// fp (MEMTRACE_UNWIND=fp): a walk of the rbp chain, checked against the thread's stack bounds,
+// skipped when the thread's memo shows the same walk unchanged (frame_walk.h).
 #pragma once
 
 #include <cstdint>
 
 #include "config.h"
+#include "frame_walk.h"
 
 namespace memtrace::shim {
 
 // Init: finds the shim's text range and sets libunwind's caching policy. Not hook-reachable.
 void initUnwinder(UnwindMethod method, uint32_t maxDepth);
 
+struct CapturedFrames {
+    const uint64_t* frames = nullptr;  // the first frame below the shim (inside the buffer)
+    uint32_t depth = 0;                // at most maxDepth
+    uint32_t memoStackId = 0;          // fp, a memo hit: the stack's id; frames/depth unset
+    FrameWalkEntry* recording = nullptr;  // fp: completeWalk() it with the id of these frames
+};
+
 // Hook-reachable, called with the reentrancy guard set: no allocation of its own (libunwind's
 // internal allocations go through the guard to the real allocator), no lock of ours.
-// Unwinds into buffer (room for `capacity`), points *frames at the first frame below the shim
-// (inside buffer: no copy on the hot path) and returns the count, at most maxDepth.
-// stackLow/High: the thread's stack bounds for fp (0 = unknown).
-uint32_t captureFrames(uint64_t* buffer, uint32_t capacity, uintptr_t stackLow, uintptr_t stackHigh,
-                       const uint64_t** frames);
+// Unwinds into buffer (room for `capacity`), with the shim's own frames left out.
+// stackLow/High: the thread's stack bounds for fp (0 = unknown); memo: the thread's memo of
+// frame-pointer walks (frame_walk.h), or nullptr.
+CapturedFrames captureFrames(uint64_t* buffer, uint32_t capacity, uintptr_t stackLow, uintptr_t stackHigh,
+                             FrameWalkMemo* memo);
 
 // True if ip lies in the unwinding library's code. libunwind maps its per-thread cache from
 // inside our hooks (guarded, unrecorded) but unmaps it from its own pthread key destructor,

@@ -267,3 +267,54 @@ TEST_CASE("deep_stacks: all 50 frames by default, --max-depth cuts to the innerm
         CHECK(countFrames(stack, "recurse") == 10);
     }
 }
+
+namespace {
+
+// `memtrace flamegraph --folded --metric allocations`: the allocation count of every stack
+// whose folded frames contain `function`, summed.
+uint64_t foldedAllocationsThrough(const std::string& capture, const std::string& function)
+{
+    const ProcessResult folded =
+        runCommand({memtraceBinary(), "flamegraph", "--folded", "--metric", "allocations", capture});
+    REQUIRE(folded.status == 0);
+    uint64_t total = 0;
+    size_t start = 0;
+    while (start < folded.out.size()) {
+        size_t end = folded.out.find('\n', start);
+        if (end == std::string::npos) end = folded.out.size();
+        const std::string line = folded.out.substr(start, end - start);
+        start = end + 1;
+        const size_t space = line.rfind(' ');
+        if (space == std::string::npos) continue;
+        const std::string frames = ";" + line.substr(0, space) + ";";
+        if (frames.find(";" + function + ";") != std::string::npos) total += std::stoull(line.substr(space + 1));
+    }
+    return total;
+}
+
+}  // namespace
+
+// Both paths call malloc at the same stack address, so every fp walk starts at the same frame
+// and its memo (preload/frame_walk.h) has to notice that the outermost frames changed. A memo
+// that checked only the innermost 8 frames put all 3000 allocations under topA.
+TEST_CASE("fp_walks: --unwind fp attributes alternating paths exactly, with and without the walk memo",
+          "[heap][stacks]")
+{
+    for (const char* memo : {"1", "0"}) {
+        INFO("MEMTRACE_WALK_MEMO=" << memo);
+        TempDir dir;
+        ProcessOptions options;
+        options.argv = {memtraceBinary(), "run", "--unwind", "fp", "-o", dir.file("fp.mtrace"), examplePath("fp_walks"), "3000"};
+        options.environment = {{"MEMTRACE_WALK_MEMO", memo}};
+        const ProcessResult run = runProcess(options);
+        REQUIRE(run.status == 0);
+        CHECK(run.out == "fp_walks: 3000 rounds\n");
+        CHECK(foldedAllocationsThrough(dir.file("fp.mtrace"), "topA") == 1000);
+        CHECK(foldedAllocationsThrough(dir.file("fp.mtrace"), "topB") == 2000);
+        CHECK(foldedAllocationsThrough(dir.file("fp.mtrace"), "leaf") == 3030);
+        const Summary summary = summarize(dir.file("fp.mtrace"));
+        const Summary empty = baseline(dir);
+        CHECK(kindStat(summary.data, "malloc").count - kindStat(empty.data, "malloc").count == 3030);
+        CHECK(kindStat(summary.data, "malloc").bytes - kindStat(empty.data, "malloc").bytes == 1000 * 16 + 2000 * 32 + 30 * 48);
+    }
+}

@@ -1,0 +1,129 @@
+// The frame-pointer walk (MEMTRACE_UNWIND=fp), and a per-thread memo that lets a walk the
+// thread already did skip the rbp chain, the stack's hash and the stack table's exact check.
+//
+// The walk follows the chain from a start frame: a frame holds the caller's frame address at
+// [fp] (the link) and a return address at [fp + 8]. Its result is a pure function of the start
+// address, the stack bounds and the words it reads. So when a walk starts at the same address
+// as an earlier walk of the same thread (same bounds) and every word that walk read holds the
+// value it read then, the result is the same stack - whatever ran in between. The memo keeps
+// those words for each visited frame; checking them is a pass of independent loads (the
+// addresses come from the memo), where the walk is a chain of dependent ones, and a hit hands
+// back the stack id the earlier walk was interned as. Any changed word is a miss: the walk
+// runs and is recorded over the older entry of its set.
+//
+// The check's loads are as safe as the walk's own: it reads the words the walk would read now,
+// in the same order, and stops at the first that differs. (Frame i's address is frame i-1's
+// link, checked equal to the recorded one before frame i is read; the recorded addresses
+// passed the same bounds check, the bounds being the same thread's.)
+//
+// Owner-private (lives in the thread's ring), hook-reachable: no allocation, no lock, no call.
+#pragma once
+
+#include <cstdint>
+
+namespace memtrace::shim {
+
+struct FrameWalkEntry {
+    static constexpr uint32_t kMaxFrames = 64;  // walks visiting more frames are not memoized
+
+    // No initializers: the memo lives in the ring's zero-filled mapping, whose pages stay
+    // untouched unless fp walks use them (zero = empty).
+    uintptr_t start;   // 0: empty
+    uint32_t visited;  // frames the walk read: ret[0..visited), link[i] where ret[i] != 0
+    uint32_t stackId;  // what the walk's frames were interned as; 0: not complete
+    uintptr_t ret[kMaxFrames];
+    uintptr_t link[kMaxFrames];
+};
+
+struct FrameWalkMemo {
+    static constexpr uint32_t kSets = 32;  // x 2 entries: ~66 KiB, touched only with fp
+    FrameWalkEntry entries[kSets][2];
+    uint8_t newest[kSets];  // the entry of each set filled or hit last (0 or 1)
+
+    static uint32_t setOf(uintptr_t start) { return static_cast<uint32_t>((start * 0x9e3779b97f4a7c15ull) >> 59); }
+    void clear()
+    {
+        for (auto& set : entries)
+            for (auto& e : set) e.start = 0, e.stackId = 0;
+        for (auto& way : newest) way = 0;
+    }
+};
+static_assert(FrameWalkMemo::kSets == 32, "setOf keeps the top 5 bits");
+
+struct FrameWalk {
+    uint32_t frames = 0;                  // return addresses written to `out` (0 on a hit)
+    uint32_t memoStackId = 0;             // nonzero: a memo hit; `out` is untouched
+    FrameWalkEntry* recording = nullptr;  // where the walk was recorded; completeWalk() with its id
+};
+
+// Whether the recorded walk `e` from `start` would read exactly the same words now.
+inline bool walkUnchanged(const FrameWalkEntry& e, uintptr_t start)
+{
+    if (e.start != start || e.stackId == 0) return false;
+    uintptr_t fp = start;
+    for (uint32_t i = 0; i < e.visited; ++i) {
+        const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
+        if (frame[1] != e.ret[i]) return false;
+        if (e.ret[i] == 0) return true;  // the walk stopped at this zero return address
+        if (frame[0] != e.link[i]) return false;
+        fp = e.link[i];
+    }
+    return true;
+}
+
+// Walks from `start` within [low, high): the return addresses, innermost first, at most
+// `capacity`. With a memo, a walk unchanged since it was recorded returns its stack id instead.
+inline FrameWalk walkFrames(uintptr_t start, uint64_t* out, uint32_t capacity, uintptr_t low, uintptr_t high,
+                            FrameWalkMemo* memo)
+{
+    FrameWalk result;
+    FrameWalkEntry* rec = nullptr;
+    if (memo) {
+        const uint32_t set = FrameWalkMemo::setOf(start);
+        for (uint8_t way = 0; way < 2; ++way) {
+            const FrameWalkEntry& e = memo->entries[set][way];
+            if (walkUnchanged(e, start)) {
+                memo->newest[set] = way;
+                result.memoStackId = e.stackId;
+                return result;
+            }
+        }
+        const uint8_t victim = memo->newest[set] ^ 1;
+        memo->newest[set] = victim;
+        rec = &memo->entries[set][victim];
+        rec->start = 0;  // empty until the walk is recorded whole
+        rec->stackId = 0;
+    }
+    uintptr_t fp = start;
+    uint32_t n = 0;
+    uint32_t visited = 0;
+    while (n < capacity) {
+        if (fp < low || fp + 2 * sizeof(uintptr_t) > high || (fp & (sizeof(uintptr_t) - 1)) != 0) break;
+        const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
+        const uintptr_t ret = frame[1];
+        if (rec && visited == FrameWalkEntry::kMaxFrames) rec = nullptr;  // too deep to memoize
+        if (rec) rec->ret[visited] = ret;
+        ++visited;
+        if (ret == 0) break;
+        out[n++] = ret;
+        const uintptr_t next = frame[0];
+        if (rec) rec->link[visited - 1] = next;
+        if (next <= fp) break;  // the chain must move towards the stack's base
+        fp = next;
+    }
+    if (rec) {
+        rec->visited = visited;
+        rec->start = start;
+    }
+    result.frames = n;
+    result.recording = rec;
+    return result;
+}
+
+// The walk recorded in `entry` was interned as `stackId` (nonzero): later walks may hit it.
+inline void completeWalk(FrameWalkEntry* entry, uint32_t stackId)
+{
+    if (entry && entry->start != 0) entry->stackId = stackId;
+}
+
+}  // namespace memtrace::shim

@@ -1,0 +1,149 @@
+// The frame-pointer walk and its memo (preload/frame_walk.h) on synthetic stacks: a hit must
+// give exactly what a walk without the memo gives, whatever changed in between.
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <map>
+#include <random>
+#include <vector>
+
+#include "frame_walk.h"
+
+using namespace memtrace::shim;
+
+namespace {
+
+// A fake stack of words: frame k at word 4k holds [link, return address].
+struct FakeStack {
+    std::vector<uintptr_t> words = std::vector<uintptr_t>(512, 0);
+    uintptr_t frameAddress(size_t k) const { return reinterpret_cast<uintptr_t>(&words[4 * k]); }
+    uintptr_t low() const { return reinterpret_cast<uintptr_t>(words.data()); }
+    uintptr_t high() const { return reinterpret_cast<uintptr_t>(words.data() + words.size()); }
+    void setFrame(size_t k, uintptr_t link, uintptr_t ret)
+    {
+        words[4 * k] = link;
+        words[4 * k + 1] = ret;
+    }
+    // A chain 0 -> 1 -> ... -> n-1, return addresses base + k, ending with link 0.
+    void chain(size_t n, uintptr_t base)
+    {
+        for (size_t k = 0; k < n; ++k) setFrame(k, k + 1 < n ? frameAddress(k + 1) : 0, base + k);
+    }
+};
+
+std::vector<uint64_t> walkPlain(const FakeStack& s, uint32_t capacity)
+{
+    std::vector<uint64_t> out(capacity);
+    const FrameWalk w = walkFrames(s.frameAddress(0), out.data(), capacity, s.low(), s.high(), nullptr);
+    out.resize(w.frames);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a repeated walk is a memo hit with the id it was completed with")
+{
+    FakeStack s;
+    s.chain(10, 0x1000);
+    FrameWalkMemo memo{};
+    memo.clear();
+    uint64_t out[64];
+    FrameWalk first = walkFrames(s.frameAddress(0), out, 64, s.low(), s.high(), &memo);
+    REQUIRE(first.memoStackId == 0);
+    REQUIRE(first.frames == 10);
+    CHECK(out[9] == 0x1009);
+    // Not completed yet: no hit.
+    CHECK(walkFrames(s.frameAddress(0), out, 64, s.low(), s.high(), &memo).memoStackId == 0);
+    FrameWalk second = walkFrames(s.frameAddress(0), out, 64, s.low(), s.high(), &memo);
+    completeWalk(second.recording, 7);
+    CHECK(walkFrames(s.frameAddress(0), out, 64, s.low(), s.high(), &memo).memoStackId == 7);
+}
+
+TEST_CASE("a changed return address or link is a miss, and the walk sees the change")
+{
+    FakeStack s;
+    s.chain(10, 0x1000);
+    FrameWalkMemo memo{};
+    memo.clear();
+    uint64_t out[64];
+    completeWalk(walkFrames(s.frameAddress(0), out, 64, s.low(), s.high(), &memo).recording, 7);
+
+    s.words[4 * 9 + 1] = 0x2222;  // the outermost frame's return address
+    FrameWalk w = walkFrames(s.frameAddress(0), out, 64, s.low(), s.high(), &memo);
+    REQUIRE(w.memoStackId == 0);
+    REQUIRE(w.frames == 10);
+    CHECK(out[9] == 0x2222);
+    completeWalk(w.recording, 8);
+    CHECK(walkFrames(s.frameAddress(0), out, 64, s.low(), s.high(), &memo).memoStackId == 8);
+    s.words[4 * 9 + 1] = 0x1009;  // back: the other entry of the set still holds it
+    CHECK(walkFrames(s.frameAddress(0), out, 64, s.low(), s.high(), &memo).memoStackId == 7);
+
+    s.setFrame(20, 0, 0x3000);
+    s.words[4 * 4] = s.frameAddress(20);  // frame 4 now links to frame 20, which ends the chain
+    w = walkFrames(s.frameAddress(0), out, 64, s.low(), s.high(), &memo);
+    REQUIRE(w.memoStackId == 0);
+    REQUIRE(w.frames == 6);
+    CHECK(out[5] == 0x3000);
+}
+
+TEST_CASE("a walk deeper than the memo holds is never memoized")
+{
+    FakeStack s;
+    s.chain(100, 0x1000);
+    FrameWalkMemo memo{};
+    memo.clear();
+    uint64_t out[128];
+    FrameWalk w = walkFrames(s.frameAddress(0), out, 128, s.low(), s.high(), &memo);
+    CHECK(w.frames == 100);
+    CHECK(w.recording == nullptr);
+    completeWalk(w.recording, 5);
+    CHECK(walkFrames(s.frameAddress(0), out, 128, s.low(), s.high(), &memo).memoStackId == 0);
+}
+
+// The memo's claim, tested directly: after any change of the stack's words, a walk through
+// the memo yields what a walk without it yields (a hit: the frames interned under its id).
+TEST_CASE("walks through the memo equal plain walks under random changes of the stack")
+{
+    std::mt19937_64 rng(1234);
+    FakeStack s;
+    s.chain(24, 0x1000);
+    // The capacity is part of what a walk depends on: one memo per capacity, as in the shim
+    // (where it is a constant).
+    FrameWalkMemo memo16{}, memo64{};
+    memo16.clear();
+    memo64.clear();
+    std::map<std::vector<uint64_t>, uint32_t> ids;
+    std::vector<std::vector<uint64_t>> framesOf(1);
+    uint64_t hits = 0;
+    for (int i = 0; i < 20000; ++i) {
+        // A few changes of return addresses (from a small set, so stacks recur), links (to a
+        // later frame, or a stop) and zero return addresses.
+        const int changes = static_cast<int>(rng() % 3);
+        for (int c = 0; c < changes; ++c) {
+            const size_t k = rng() % 24;
+            switch (rng() % 4) {
+            case 0:
+            case 1: s.words[4 * k + 1] = 0x1000 + rng() % 3; break;
+            case 2: s.words[4 * k] = rng() % 8 == 0 ? 0 : s.frameAddress(k + 1 + rng() % (24 - k)); break;
+            default: s.words[4 * k + 1] = rng() % 16 == 0 ? 0 : 0x1000 + k; break;
+            }
+        }
+        const uint32_t capacity = 16 + static_cast<uint32_t>(i % 2) * 48;  // capacity stops too
+        const std::vector<uint64_t> expected = walkPlain(s, capacity);
+        std::vector<uint64_t> out(capacity);
+        FrameWalkMemo& m = capacity == 16 ? memo16 : memo64;
+        const FrameWalk w = walkFrames(s.frameAddress(0), out.data(), capacity, s.low(), s.high(), &m);
+        std::vector<uint64_t> got;
+        if (w.memoStackId != 0) {
+            ++hits;
+            got = framesOf[w.memoStackId];
+        } else {
+            got.assign(out.begin(), out.begin() + w.frames);
+            auto [it, inserted] = ids.emplace(got, static_cast<uint32_t>(framesOf.size()));
+            if (inserted) framesOf.push_back(got);
+            completeWalk(w.recording, it->second);
+        }
+        REQUIRE(got == expected);
+    }
+    CHECK(hits > 5000);  // the test exercises hits, not only misses
+}
