@@ -29,10 +29,13 @@ struct FrameWalkEntry {
     // No initializers: the memo lives in the ring's zero-filled mapping, whose pages stay
     // untouched unless fp walks use them (zero = empty).
     uintptr_t start;   // 0: empty
-    uint32_t visited;  // frames the walk read: ret[0..visited), link[i] where ret[i] != 0
+    uint32_t visited;  // frames the walk read
     uint32_t stackId;  // what the walk's frames were interned as; 0: not complete
-    uintptr_t ret[kMaxFrames];
-    uintptr_t link[kMaxFrames];
+    // The two words of each visited frame as the walk read them, [link, return address], in
+    // the frame's own layout, so the check compares a frame with one pair. (Where the return
+    // address was 0 the walk stops without needing the link; it is read and kept anyway: a
+    // change of it only costs a walk.)
+    uintptr_t words[2 * kMaxFrames];
 };
 
 struct FrameWalkMemo {
@@ -63,10 +66,9 @@ inline bool walkUnchanged(const FrameWalkEntry& e, uintptr_t start)
     uintptr_t fp = start;
     for (uint32_t i = 0; i < e.visited; ++i) {
         const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
-        if (frame[1] != e.ret[i]) return false;
-        if (e.ret[i] == 0) return true;  // the walk stopped at this zero return address
-        if (frame[0] != e.link[i]) return false;
-        fp = e.link[i];
+        const uintptr_t* recorded = &e.words[2 * i];
+        if (((frame[0] ^ recorded[0]) | (frame[1] ^ recorded[1])) != 0) return false;
+        fp = recorded[0];
     }
     return true;
 }
@@ -101,13 +103,15 @@ inline FrameWalk walkFrames(uintptr_t start, uint64_t* out, uint32_t capacity, u
         if (fp < low || fp + 2 * sizeof(uintptr_t) > high || (fp & (sizeof(uintptr_t) - 1)) != 0) break;
         const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
         const uintptr_t ret = frame[1];
+        const uintptr_t next = frame[0];  // within the bounds checked above
         if (rec && visited == FrameWalkEntry::kMaxFrames) rec = nullptr;  // too deep to memoize
-        if (rec) rec->ret[visited] = ret;
+        if (rec) {
+            rec->words[2 * visited] = next;
+            rec->words[2 * visited + 1] = ret;
+        }
         ++visited;
         if (ret == 0) break;
         out[n++] = ret;
-        const uintptr_t next = frame[0];
-        if (rec) rec->link[visited - 1] = next;
         if (next <= fp) break;  // the chain must move towards the stack's base
         fp = next;
     }
