@@ -24,6 +24,11 @@ struct FakeStack {
         words[4 * k] = link;
         words[4 * k + 1] = ret;
     }
+    // A walk from frame 0 within the whole fake stack.
+    FrameWalk walk(uint64_t* out, uint32_t capacity, FrameWalkMemo* memo) const
+    {
+        return walkFrames(frameAddress(0), out, capacity, low(), high(), memo);
+    }
     // A chain 0 -> 1 -> ... -> n-1, return addresses base + k, ending with link 0.
     void chain(size_t n, uintptr_t base)
     {
@@ -34,7 +39,7 @@ struct FakeStack {
 std::vector<uint64_t> walkPlain(const FakeStack& s, uint32_t capacity)
 {
     std::vector<uint64_t> out(capacity);
-    const FrameWalk w = walkFrames(s.frameAddress(0), out.data(), capacity, s.low(), s.high(), nullptr);
+    const FrameWalk w = s.walk(out.data(), capacity, nullptr);
     out.resize(w.frames);
     return out;
 }
@@ -48,15 +53,15 @@ TEST_CASE("a repeated walk is a memo hit with the id it was completed with")
     FrameWalkMemo memo{};
     memo.clear();
     uint64_t out[64];
-    FrameWalk first = walkFrames(s.frameAddress(0), out, 64, s.low(), s.high(), &memo);
+    FrameWalk first = s.walk(out, 64, &memo);
     REQUIRE(first.memoStackId == 0);
     REQUIRE(first.frames == 10);
     CHECK(out[9] == 0x1009);
     // Not completed yet: no hit.
-    CHECK(walkFrames(s.frameAddress(0), out, 64, s.low(), s.high(), &memo).memoStackId == 0);
-    FrameWalk second = walkFrames(s.frameAddress(0), out, 64, s.low(), s.high(), &memo);
+    CHECK(s.walk(out, 64, &memo).memoStackId == 0);
+    FrameWalk second = s.walk(out, 64, &memo);
     completeWalk(second.recording, 7);
-    CHECK(walkFrames(s.frameAddress(0), out, 64, s.low(), s.high(), &memo).memoStackId == 7);
+    CHECK(s.walk(out, 64, &memo).memoStackId == 7);
 }
 
 TEST_CASE("a changed return address or link is a miss, and the walk sees the change")
@@ -66,21 +71,21 @@ TEST_CASE("a changed return address or link is a miss, and the walk sees the cha
     FrameWalkMemo memo{};
     memo.clear();
     uint64_t out[64];
-    completeWalk(walkFrames(s.frameAddress(0), out, 64, s.low(), s.high(), &memo).recording, 7);
+    completeWalk(s.walk(out, 64, &memo).recording, 7);
 
     s.words[4 * 9 + 1] = 0x2222;  // the outermost frame's return address
-    FrameWalk w = walkFrames(s.frameAddress(0), out, 64, s.low(), s.high(), &memo);
+    FrameWalk w = s.walk(out, 64, &memo);
     REQUIRE(w.memoStackId == 0);
     REQUIRE(w.frames == 10);
     CHECK(out[9] == 0x2222);
     completeWalk(w.recording, 8);
-    CHECK(walkFrames(s.frameAddress(0), out, 64, s.low(), s.high(), &memo).memoStackId == 8);
+    CHECK(s.walk(out, 64, &memo).memoStackId == 8);
     s.words[4 * 9 + 1] = 0x1009;  // back: the other entry of the set still holds it
-    CHECK(walkFrames(s.frameAddress(0), out, 64, s.low(), s.high(), &memo).memoStackId == 7);
+    CHECK(s.walk(out, 64, &memo).memoStackId == 7);
 
     s.setFrame(20, 0, 0x3000);
     s.words[4 * 4] = s.frameAddress(20);  // frame 4 now links to frame 20, which ends the chain
-    w = walkFrames(s.frameAddress(0), out, 64, s.low(), s.high(), &memo);
+    w = s.walk(out, 64, &memo);
     REQUIRE(w.memoStackId == 0);
     REQUIRE(w.frames == 6);
     CHECK(out[5] == 0x3000);
@@ -93,11 +98,11 @@ TEST_CASE("a walk deeper than the memo holds is never memoized")
     FrameWalkMemo memo{};
     memo.clear();
     uint64_t out[128];
-    FrameWalk w = walkFrames(s.frameAddress(0), out, 128, s.low(), s.high(), &memo);
+    FrameWalk w = s.walk(out, 128, &memo);
     CHECK(w.frames == 100);
     CHECK(w.recording == nullptr);
     completeWalk(w.recording, 5);
-    CHECK(walkFrames(s.frameAddress(0), out, 128, s.low(), s.high(), &memo).memoStackId == 0);
+    CHECK(s.walk(out, 128, &memo).memoStackId == 0);
 }
 
 // The memo's claim, tested directly: after any change of the stack's words, a walk through
@@ -132,7 +137,7 @@ TEST_CASE("walks through the memo equal plain walks under random changes of the 
         const std::vector<uint64_t> expected = walkPlain(s, capacity);
         std::vector<uint64_t> out(capacity);
         FrameWalkMemo& m = capacity == 16 ? memo16 : memo64;
-        const FrameWalk w = walkFrames(s.frameAddress(0), out.data(), capacity, s.low(), s.high(), &m);
+        const FrameWalk w = s.walk(out.data(), capacity, &m);
         std::vector<uint64_t> got;
         if (w.memoStackId != 0) {
             ++hits;
