@@ -65,6 +65,8 @@ void readConfig(Config& c)
     c.unwind = unwind && std::strcmp(unwind, "fp") == 0 ? UnwindMethod::FramePointer : UnwindMethod::Libunwind;
     const char* walkMemo = getenv(env::kWalkMemo);
     c.walkMemo = !(walkMemo && std::strcmp(walkMemo, "0") == 0);
+    const char* cfiWalk = getenv(env::kCfiWalk);
+    c.cfiWalk = !(cfiWalk && std::strcmp(cfiWalk, "0") == 0);
     c.execGeneration = static_cast<uint32_t>(readNumber(env::kExecGeneration, 0));
     c.sampleRate = readNumber(env::kSampleRate, 0);
     c.sampleSeeded = getenv(env::kSampleSeed) != nullptr;

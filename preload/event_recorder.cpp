@@ -56,11 +56,12 @@ ThreadRing* attachRing()
     ring->tid = static_cast<pid_t>(syscall(SYS_gettid));
     ring->thread = pthread_self();
     ring->stackLow = ring->stackHigh = 0;
-    if (g_config.unwind == UnwindMethod::FramePointer) currentThreadStackBounds(ring->stackLow, ring->stackHigh);
+    currentThreadStackBounds(ring->stackLow, ring->stackHigh);
     for (auto& slot : ring->stackCache) slot = StackCacheSlot{};
     // A ring taken over: its memo's walks were another thread's. (Only with fp: a new ring's
     // memo is zero pages, which stay untouched with libunwind.)
     if (g_config.unwind == UnwindMethod::FramePointer) ring->walkMemo.clear();
+    else ring->cfiMemo.clear();  // the rule cache stays: rules are the process's, not the thread's
     t_ring = ring;
     // May allocate the key's second-level array (under the guard): the real allocator.
     if (g_ringKeyCreated) pthread_setspecific(g_ringKey, ring);
@@ -85,8 +86,20 @@ ThreadRing* currentRing()
 
 StackId captureStack(ThreadRing& ring)
 {
-    FrameWalkMemo* memo = g_config.unwind == UnwindMethod::FramePointer && g_config.walkMemo ? &ring.walkMemo : nullptr;
-    const CapturedFrames captured = captureFrames(ring.unwindBuffer, kUnwindCapacity, ring.stackLow, ring.stackHigh, memo);
+    UnwindScratch scratch{ring.stackLow, ring.stackHigh};
+    if (g_config.unwind == UnwindMethod::FramePointer) {
+        if (g_config.walkMemo) scratch.fpMemo = &ring.walkMemo;
+    } else if (g_config.cfiWalk) {
+        const uint32_t unloads = g_codeUnloads.load(std::memory_order_acquire);
+        if (unloads != ring.codeUnloadsSeen) [[unlikely]] {  // code was unloaded: rules may be stale
+            ring.ruleCache.clear();
+            ring.cfiMemo.clear();
+            ring.codeUnloadsSeen = unloads;
+        }
+        scratch.rules = &ring.ruleCache;
+        if (g_config.walkMemo) scratch.cfiMemo = &ring.cfiMemo;
+    }
+    const CapturedFrames captured = captureFrames(ring.unwindBuffer, kUnwindCapacity, scratch);
     if (captured.memoStackId != 0) return static_cast<StackId>(captured.memoStackId);
     const uint64_t* frames = captured.frames;
     const uint32_t depth = captured.depth;
@@ -96,6 +109,7 @@ StackId captureStack(ThreadRing& ring)
     if (cached.hash == hash && cached.depth == depth &&
         g_stacks.matches(static_cast<StackId>(cached.id), frames, depth, hash)) {
         completeWalk(captured.recording, cached.id);
+        completeCfiWalk(captured.cfiRecording, cached.id);
         return static_cast<StackId>(cached.id);
     }
     const StackId id = g_stacks.intern(frames, depth, hash);
@@ -105,6 +119,7 @@ StackId captureStack(ThreadRing& ring)
     }
     cached = StackCacheSlot{hash, static_cast<uint32_t>(id), depth};
     completeWalk(captured.recording, static_cast<uint32_t>(id));
+    completeCfiWalk(captured.cfiRecording, static_cast<uint32_t>(id));
     return id;
 }
 

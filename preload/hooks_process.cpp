@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cfi_rules.h"
 #include "exec_environment.h"
 #include "hook_support.h"
 #include "real_functions.h"
@@ -140,7 +141,9 @@ MEMTRACE_EXPORT int dlclose(void* handle) noexcept
 {
     RealFunctions& r = real();
     if (!t_inShim && isActive()) drainNow();
-    return r.dlclose(handle);
+    const int rc = r.dlclose(handle);
+    g_codeUnloads.fetch_add(1, std::memory_order_release);  // every thread drops its unwind rules
+    return rc;
 }
 
 MEMTRACE_EXPORT int pthread_setname_np(pthread_t thread, const char* name) noexcept

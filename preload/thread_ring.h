@@ -24,6 +24,7 @@
 #include <cstdint>
 
 #include "memtrace/format.h"
+#include "cfi_walk.h"
 #include "frame_walk.h"
 #include "raw_event.h"
 
@@ -98,6 +99,9 @@ public:
     bool writerStalled = false;  // see pushEvent: drop instead of waiting while set
     StackCacheSlot stackCache[kStackCacheSlots] = {};
     FrameWalkMemo walkMemo;  // fp only (frame_walk.h)
+    CfiWalkMemo cfiMemo;     // default unwinder only (cfi_walk.h), like the rule cache
+    FrameRuleCache ruleCache;
+    uint32_t codeUnloadsSeen = 0;  // g_codeUnloads when the two above were last valid
     uint64_t unwindBuffer[kUnwindCapacity] = {};
 
 private:

@@ -80,6 +80,17 @@ __attribute__((noinline)) FrameWalk walkFramePointers(uint64_t* out, uint32_t ca
     return walkFrames(start, out, capacity, low, high, memo);
 }
 
+// The call-frame walk starts from this function's frame, which has a frame pointer (the
+// shim is built with -fno-omit-frame-pointer); the same address whenever the thread comes
+// here along the same path, which the memo is keyed on.
+__attribute__((noinline)) CfiWalk walkCallFrames(uint64_t* out, uint32_t capacity, const UnwindScratch& scratch)
+{
+    const auto start = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+    FrameRuleCache& rules = *scratch.rules;
+    return walkCfi(start, out, capacity, scratch.stackLow, scratch.stackHigh,
+                   [&](uintptr_t pc) -> const FrameRule& { return rules.lookup(pc); }, scratch.cfiMemo);
+}
+
 }  // namespace
 
 void initUnwinder(UnwindMethod method, uint32_t maxDepth)
@@ -96,21 +107,30 @@ void initUnwinder(UnwindMethod method, uint32_t maxDepth)
 
 bool isUnwinderCode(uintptr_t ip) { return ip >= g_unwinderLow && ip < g_unwinderHigh; }
 
-CapturedFrames captureFrames(uint64_t* buffer, uint32_t capacity, uintptr_t stackLow, uintptr_t stackHigh,
-                             FrameWalkMemo* memo)
+CapturedFrames captureFrames(uint64_t* buffer, uint32_t capacity, const UnwindScratch& scratch)
 {
     CapturedFrames captured;
     uint32_t want = g_maxDepth + kShimFrameAllowance;
     if (want > capacity) want = capacity;
     uint32_t n;
     if (g_method == UnwindMethod::FramePointer) {
-        const FrameWalk walk = walkFramePointers(buffer, want, stackLow, stackHigh, memo);
+        const FrameWalk walk = walkFramePointers(buffer, want, scratch.stackLow, scratch.stackHigh, scratch.fpMemo);
         if (walk.memoStackId != 0) {
             captured.memoStackId = walk.memoStackId;
             return captured;
         }
         n = walk.frames;
         captured.recording = walk.recording;
+    } else if (const CfiWalk walk = scratch.rules && scratch.stackHigh != 0
+                                        ? walkCallFrames(buffer, want, scratch)
+                                        : CfiWalk{CfiWalk::Fallback};
+               walk.outcome != CfiWalk::Fallback) {
+        if (walk.outcome == CfiWalk::MemoHit) {
+            captured.memoStackId = walk.memoStackId;
+            return captured;
+        }
+        n = walk.frames;
+        captured.cfiRecording = walk.recording;
     } else {
         const int got = unw_backtrace(reinterpret_cast<void**>(buffer), static_cast<int>(want));
         n = got > 0 ? static_cast<uint32_t>(got) : 0;

@@ -19,8 +19,10 @@ inline constexpr const char* kMaxDepth = "MEMTRACE_MAX_DEPTH";              // f
 inline constexpr const char* kRssIntervalMs = "MEMTRACE_RSS_INTERVAL_MS";   // default 10
 inline constexpr const char* kFlushIntervalMs = "MEMTRACE_FLUSH_INTERVAL_MS";  // default 100
 inline constexpr const char* kUnwind = "MEMTRACE_UNWIND";                   // "libunwind" | "fp"
-// "0": fp walks without the per-thread memo of earlier walks (preload/frame_walk.h); for tests.
+// "0": walks without the per-thread memo of earlier walks (preload/frame_walk.h, cfi_walk.h); for tests.
 inline constexpr const char* kWalkMemo = "MEMTRACE_WALK_MEMO";
+// "0": the default unwinder is libunwind alone, without the call-frame walk (preload/cfi_walk.h).
+inline constexpr const char* kCfiWalk = "MEMTRACE_CFI_WALK";
 // Resolution of the capture's timestamps in µs (record_encoder.h); default kDefaultTimeResolutionUs.
 inline constexpr const char* kTimeResolutionUs = "MEMTRACE_TIME_RESOLUTION_US";
 // Soak mode (docs/SOAK.md): snapshot interval in ms; unset or 0 = record every event.

@@ -1,0 +1,166 @@
+// The default unwinder's walk: DWARF call-frame rules (cfi_rules.h) applied frame by frame,
+// with a per-thread memo like the frame-pointer walk's (frame_walk.h), and libunwind
+// (unw_backtrace) for every stack this walk does not fully understand.
+//
+// A frame: pc is a return address; the rules at pc - 1 (inside the call) give the CFA (the
+// caller's stack pointer) as rsp or rbp plus an offset, the return address at CFA + offset and
+// where rbp was saved, if it was. The walk starts from the walker's own frame, which has a
+// frame pointer: [fp] is the caller's rbp, [fp + 8] its return address, fp + 16 its rsp.
+//
+// Its result is a function of the start frame, the thread's stack bounds, the rules (fixed for
+// loaded code; the caches are dropped when code is unloaded) and the words it reads: the two
+// at the start and, per frame, the return address and the saved rbp. The memo keeps each of
+// those words that decided something (a saved rbp only if a CFA was computed from it) with its
+// address; a later walk from the same frame whose words all still hold
+// their values is the same stack, and returns the id it was interned as.
+//
+// Every word read is inside the thread's stack bounds, checked before the read; the memo's
+// check reads only addresses an earlier walk checked the same way.
+//
+// Owner-private (lives in the thread's ring), hook-reachable: no allocation, no lock.
+#pragma once
+
+#include <cstdint>
+
+#include "cfi_rules.h"
+
+namespace memtrace::shim {
+
+struct CfiWalkEntry {
+    static constexpr uint32_t kMaxWords = 96;  // walks reading more are not memoized
+    // No initializers: zero pages of the ring mapping are empty entries.
+    uintptr_t start;   // 0: empty
+    uint32_t words;    // how many (address, value) pairs the walk read
+    uint32_t stackId;  // what the walk's frames were interned as; 0: not complete
+    uintptr_t address[kMaxWords];
+    uintptr_t value[kMaxWords];
+};
+
+struct CfiWalkMemo {
+    static constexpr uint32_t kSets = 32;  // x 2 entries: ~100 KiB, touched only by this unwinder
+    CfiWalkEntry entries[kSets][2];
+    uint8_t newest[kSets];
+
+    static uint32_t setOf(uintptr_t start) { return static_cast<uint32_t>((start * 0x9e3779b97f4a7c15ull) >> 59); }
+    void clear()
+    {
+        for (auto& set : entries)
+            for (auto& e : set) e.start = 0, e.stackId = 0;
+        for (auto& way : newest) way = 0;
+    }
+};
+static_assert(CfiWalkMemo::kSets == 32, "setOf keeps the top 5 bits");
+
+struct CfiWalk {
+    enum Outcome : uint8_t { Frames, MemoHit, Fallback };
+    Outcome outcome = Frames;
+    uint32_t frames = 0;       // return addresses written to `out` (Frames)
+    uint32_t memoStackId = 0;  // MemoHit
+    CfiWalkEntry* recording = nullptr;
+};
+
+inline bool cfiWalkUnchanged(const CfiWalkEntry& e, uintptr_t start)
+{
+    if (e.start != start || e.stackId == 0) return false;
+    uintptr_t differ = 0;
+    for (uint32_t i = 0; i < e.words; ++i) {
+        differ |= *reinterpret_cast<const uintptr_t*>(e.address[i]) ^ e.value[i];
+        if ((i & 7) == 7 && differ) return false;
+    }
+    return differ == 0;
+}
+
+inline void completeCfiWalk(CfiWalkEntry* entry, uint32_t stackId)
+{
+    if (entry && entry->start != 0) entry->stackId = stackId;
+}
+
+// Walks from the frame-pointer frame `fp` within [low, high). `rules(pc)` returns the
+// FrameRule at pc (FrameRuleCache::lookup). Fallback: a rule this walk cannot apply; nothing
+// in `out` is meaningful then.
+template <typename Rules>
+inline CfiWalk walkCfi(uintptr_t fp, uint64_t* out, uint32_t capacity, uintptr_t low, uintptr_t high, Rules&& rules,
+                       CfiWalkMemo* memo)
+{
+    CfiWalk result;
+    CfiWalkEntry* rec = nullptr;
+    if (memo) {
+        const uint32_t set = CfiWalkMemo::setOf(fp);
+        for (uint8_t way = 0; way < 2; ++way) {
+            if (cfiWalkUnchanged(memo->entries[set][way], fp)) {
+                memo->newest[set] = way;
+                result.outcome = CfiWalk::MemoHit;
+                result.memoStackId = memo->entries[set][way].stackId;
+                return result;
+            }
+        }
+        const uint8_t victim = memo->newest[set] ^ 1;
+        memo->newest[set] = victim;
+        rec = &memo->entries[set][victim];
+        rec->start = 0;
+        rec->stackId = 0;
+    }
+    uint32_t words = 0;
+    auto keep = [&](uintptr_t address, uintptr_t value) {
+        if (!rec) return;
+        if (words == CfiWalkEntry::kMaxWords) {
+            rec = nullptr;  // too long to memoize
+            return;
+        }
+        rec->address[words] = address;
+        rec->value[words] = value;
+        ++words;
+    };
+    auto read = [](uintptr_t address) { return *reinterpret_cast<const uintptr_t*>(address); };
+    auto inStack = [&](uintptr_t address) {
+        return address >= low && address <= high - sizeof(uintptr_t) && (address & (sizeof(uintptr_t) - 1)) == 0;
+    };
+    if (!inStack(fp) || !inStack(fp + 8)) {
+        result.outcome = CfiWalk::Fallback;
+        return result;
+    }
+    // rbp's value matters only to a frame whose CFA is rbp-based, and code without frame
+    // pointers uses rbp as an ordinary register (a loop counter, a pointer): the word it was
+    // read from is kept in the memo only when a CFA used it, so that a changing value that
+    // nothing used does not make every later walk a miss.
+    uintptr_t rbp = read(fp);
+    uintptr_t rbpFrom = fp;  // where rbp was read; 0 once kept
+    uintptr_t pc = read(fp + 8);
+    keep(fp + 8, pc);
+    uintptr_t sp = fp + 16;
+    uint32_t n = 0;
+    while (pc != 0 && n < capacity) {
+        out[n++] = pc;
+        const FrameRule& rule = rules(pc - 1);
+        if (rule.kind == FrameRule::Outermost) break;
+        if (rule.kind != FrameRule::Normal) {
+            result.outcome = CfiWalk::Fallback;
+            return result;
+        }
+        if (rule.cfaFromRbp && rbpFrom != 0) {
+            keep(rbpFrom, rbp);
+            rbpFrom = 0;
+        }
+        const uintptr_t cfa = (rule.cfaFromRbp ? rbp : sp) + static_cast<intptr_t>(rule.cfaOffset);
+        const uintptr_t raAt = cfa + static_cast<intptr_t>(rule.raOffset);
+        const uintptr_t rbpAt = cfa + static_cast<intptr_t>(rule.rbpOffset);
+        // The stack grows down: the caller's frame is above this one.
+        if (cfa <= sp || !inStack(raAt) || (rule.rbpSaved && !inStack(rbpAt))) break;
+        if (rule.rbpSaved) {
+            rbp = read(rbpAt);
+            rbpFrom = rbpAt;
+        }
+        pc = read(raAt);
+        keep(raAt, pc);
+        sp = cfa;
+    }
+    if (rec) {
+        rec->words = words;
+        rec->start = fp;
+    }
+    result.frames = n;
+    result.recording = rec;
+    return result;
+}
+
+}  // namespace memtrace::shim
