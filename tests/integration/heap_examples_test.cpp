@@ -294,18 +294,37 @@ uint64_t foldedAllocationsThrough(const std::string& capture, const std::string&
 
 }  // namespace
 
-// Both paths call malloc at the same stack address, so every fp walk starts at the same frame
-// and its memo (preload/frame_walk.h) has to notice that the outermost frames changed. A memo
-// that checked only the innermost 8 frames put all 3000 allocations under topA.
-TEST_CASE("fp_walks: --unwind fp attributes alternating paths exactly, with and without the walk memo",
+// Both paths call malloc at the same stack address, so every walk starts at the same frame
+// and its memo (preload/frame_walk.h, cfi_walk.h) has to notice that the outermost frames
+// changed. A memo that checked only the innermost 8 frames put all 3000 allocations under topA.
+// The default unwinder runs on the program with frame pointers (rbp-based call frames) and
+// without (rsp-based), with its call-frame walk and memo, without the memo, and as libunwind
+// alone.
+TEST_CASE("fp_walks: every unwinder attributes alternating paths exactly, with and without the walk memos",
           "[heap][stacks]")
 {
-    for (const char* memo : {"1", "0"}) {
-        INFO("MEMTRACE_WALK_MEMO=" << memo);
+    struct Setup {
+        const char* example;
+        std::vector<std::string> unwind;  // memtrace run options
+        const char* memo;
+        const char* cfiWalk;
+    };
+    const Setup setups[] = {
+        {"fp_walks", {"--unwind", "fp"}, "1", "1"},      {"fp_walks", {"--unwind", "fp"}, "0", "1"},
+        {"fp_walks", {}, "1", "1"},                      {"fp_walks", {}, "0", "1"},
+        {"fp_walks", {}, "1", "0"},                      {"fp_walks_nofp", {}, "1", "1"},
+        {"fp_walks_nofp", {}, "0", "1"},                 {"fp_walks_nofp", {}, "1", "0"},
+    };
+    for (const Setup& setup : setups) {
+        INFO(setup.example << (setup.unwind.empty() ? " default unwinder" : " --unwind fp") << ", MEMTRACE_WALK_MEMO="
+                           << setup.memo << ", MEMTRACE_CFI_WALK=" << setup.cfiWalk);
         TempDir dir;
         ProcessOptions options;
-        options.argv = {memtraceBinary(), "run", "--unwind", "fp", "-o", dir.file("fp.mtrace"), examplePath("fp_walks"), "3000"};
-        options.environment = {{"MEMTRACE_WALK_MEMO", memo}};
+        options.argv = {memtraceBinary(), "run"};
+        options.argv.insert(options.argv.end(), setup.unwind.begin(), setup.unwind.end());
+        for (const std::string& arg : {std::string("-o"), dir.file("fp.mtrace"), examplePath(setup.example), std::string("3000")})
+            options.argv.push_back(arg);
+        options.environment = {{"MEMTRACE_WALK_MEMO", setup.memo}, {"MEMTRACE_CFI_WALK", setup.cfiWalk}};
         const ProcessResult run = runProcess(options);
         REQUIRE(run.status == 0);
         CHECK(run.out == "fp_walks: 3000 rounds\n");
