@@ -44,11 +44,13 @@ run_tsan() {
     local flags="-O1 -g -fno-omit-frame-pointer -fsanitize=thread"
     cmake -S . -B "$tsan_dir" -DCMAKE_BUILD_TYPE=Debug "${launcher[@]}" \
         -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" >/dev/null
-    # Every shim unit test (tests/preload names its executables test_*).
+    # Every shim unit test (tests/preload names its executables test_*) but test_cfi_walk: it
+    # checks stacks against libunwind, whose (uninstrumented) thread-exit destructor crashes
+    # under TSan, and it has no shared state of its own to race on.
     local shim_tests
-    shim_tests=$(cmake --build "$tsan_dir" --target help | sed -n 's/^\.\.\. \(test_[a-z0-9_]*\).*/\1/p')
+    shim_tests=$(cmake --build "$tsan_dir" --target help | sed -n 's/^\.\.\. \(test_[a-z0-9_]*\).*/\1/p' | grep -v '^test_cfi_walk$')
     cmake --build "$tsan_dir" -j"$jobs" --target $shim_tests memtrace_fuzz_replay
-    ctest --test-dir "$tsan_dir" --output-on-failure -j"$jobs" -R '^(preload\.|fuzz\.replay$)'
+    ctest --test-dir "$tsan_dir" --output-on-failure -j"$jobs" -R '^(preload\.|fuzz\.replay$)' -E '^preload\.test_cfi_walk$'
 }
 
 passes=("$@")
