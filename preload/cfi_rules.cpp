@@ -158,11 +158,12 @@ bool parseCie(const uint8_t* at, uintptr_t dataBase, Cie& cie)
                 const uint8_t enc = c.u8();
                 Cursor skip{c.p, dataEnd};
                 skip.pointer(static_cast<uint8_t>(enc & 0x7f), dataBase);  // value unused
+                if (!skip.ok) return false;  // its length unknown: 'R' after it cannot be found
                 c.p = skip.p;
                 break;
             }
             case 'S': cie.signalFrame = true; break;
-            default: c.p = dataEnd; i = augLength; break;  // unknown: its data is skipped whole
+            default: return false;  // unknown: where its data ends, and 'R' after it, are unknown
             }
         }
         c.p = dataEnd;
@@ -312,8 +313,6 @@ struct ModuleSearch {
     FrameRule rule;
 };
 
-FrameRule ruleFromModule(const uint8_t* hdr, uintptr_t pc);
-
 int findModule(dl_phdr_info* info, size_t, void* data)
 {
     auto* search = static_cast<ModuleSearch*>(data);
@@ -328,11 +327,9 @@ int findModule(dl_phdr_info* info, size_t, void* data)
     if (!contains) return 0;
     // Parsed here, inside dl_iterate_phdr: the loader's lock keeps the module from being
     // unmapped by a dlclose on another thread meanwhile.
-    search->rule = hdr ? ruleFromModule(hdr, search->pc) : unsupported();
+    search->rule = hdr ? frameRuleFromEhFrameHdr(hdr, search->pc) : unsupported();
     return 1;
 }
-
-FrameRule ruleFromModule(const uint8_t* hdr, uintptr_t pc) { return frameRuleFromEhFrameHdr(hdr, pc); }
 
 }  // namespace
 
