@@ -62,12 +62,14 @@ struct CfiWalk {
 inline bool cfiWalkUnchanged(const CfiWalkEntry& e, uintptr_t start)
 {
     if (e.start != start || e.stackId == 0) return false;
-    uintptr_t differ = 0;
-    for (uint32_t i = 0; i < e.words; ++i) {
-        differ |= *reinterpret_cast<const uintptr_t*>(e.address[i]) ^ e.value[i];
-        if ((i & 7) == 7 && differ) return false;
-    }
-    return differ == 0;
+    auto differs = [&](uint32_t i) { return *reinterpret_cast<const uintptr_t*>(e.address[i]) ^ e.value[i]; };
+    // Four independent loads per step, one branch: most checks are hits, read to the end.
+    uint32_t i = 0;
+    for (; i + 4 <= e.words; i += 4)
+        if ((differs(i) | differs(i + 1) | differs(i + 2) | differs(i + 3)) != 0) return false;
+    for (; i < e.words; ++i)
+        if (differs(i) != 0) return false;
+    return true;
 }
 
 inline void completeCfiWalk(CfiWalkEntry* entry, uint32_t stackId)
