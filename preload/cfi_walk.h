@@ -23,12 +23,13 @@
 #include <cstdint>
 
 #include "cfi_rules.h"
+#include "walk_memo.h"
 
 namespace memtrace::shim {
 
 struct CfiWalkEntry {
     static constexpr uint32_t kMaxWords = 96;  // walks reading more are not memoized
-    // No initializers: zero pages of the ring mapping are empty entries.
+    // No initializers (walk_memo.h).
     uintptr_t start;   // 0: empty
     uint32_t words;    // how many (address, value) pairs the walk read
     uint32_t stackId;  // what the walk's frames were interned as; 0: not complete
@@ -36,20 +37,7 @@ struct CfiWalkEntry {
     uintptr_t value[kMaxWords];
 };
 
-struct CfiWalkMemo {
-    static constexpr uint32_t kSets = 32;  // x 2 entries: ~100 KiB, touched only by this unwinder
-    CfiWalkEntry entries[kSets][2];
-    uint8_t newest[kSets];
-
-    static uint32_t setOf(uintptr_t start) { return static_cast<uint32_t>((start * 0x9e3779b97f4a7c15ull) >> 59); }
-    void clear()
-    {
-        for (auto& set : entries)
-            for (auto& e : set) e.start = 0, e.stackId = 0;
-        for (auto& way : newest) way = 0;
-    }
-};
-static_assert(CfiWalkMemo::kSets == 32, "setOf keeps the top 5 bits");
+using CfiWalkMemo = WalkMemo<CfiWalkEntry>;  // ~100 KiB, touched only by this unwinder
 
 struct CfiWalk {
     enum Outcome : uint8_t { Frames, MemoHit, Fallback };
@@ -59,9 +47,8 @@ struct CfiWalk {
     CfiWalkEntry* recording = nullptr;
 };
 
-inline bool cfiWalkUnchanged(const CfiWalkEntry& e, uintptr_t start)
+inline bool cfiWalkUnchanged(const CfiWalkEntry& e)
 {
-    if (e.start != start || e.stackId == 0) return false;
     auto differs = [&](uint32_t i) { return *reinterpret_cast<const uintptr_t*>(e.address[i]) ^ e.value[i]; };
     // Four independent loads per step, one branch: most checks are hits, read to the end.
     uint32_t i = 0;
@@ -70,11 +57,6 @@ inline bool cfiWalkUnchanged(const CfiWalkEntry& e, uintptr_t start)
     for (; i < e.words; ++i)
         if (differs(i) != 0) return false;
     return true;
-}
-
-inline void completeCfiWalk(CfiWalkEntry* entry, uint32_t stackId)
-{
-    if (entry && entry->start != 0) entry->stackId = stackId;
 }
 
 // Walks from the frame-pointer frame `fp` within [low, high). `rules(pc)` returns the
@@ -87,20 +69,11 @@ inline CfiWalk walkCfi(uintptr_t fp, uint64_t* out, uint32_t capacity, uintptr_t
     CfiWalk result;
     CfiWalkEntry* rec = nullptr;
     if (memo) {
-        const uint32_t set = CfiWalkMemo::setOf(fp);
-        for (uint8_t way = 0; way < 2; ++way) {
-            if (cfiWalkUnchanged(memo->entries[set][way], fp)) {
-                memo->newest[set] = way;
-                result.outcome = CfiWalk::MemoHit;
-                result.memoStackId = memo->entries[set][way].stackId;
-                return result;
-            }
+        result.memoStackId = memo->lookup(fp, cfiWalkUnchanged, &rec);
+        if (result.memoStackId != 0) {
+            result.outcome = CfiWalk::MemoHit;
+            return result;
         }
-        const uint8_t victim = memo->newest[set] ^ 1;
-        memo->newest[set] = victim;
-        rec = &memo->entries[set][victim];
-        rec->start = 0;
-        rec->stackId = 0;
     }
     uint32_t words = 0;
     auto keep = [&](uintptr_t address, uintptr_t value) {

@@ -109,7 +109,7 @@ StackId captureStack(ThreadRing& ring)
     if (cached.hash == hash && cached.depth == depth &&
         g_stacks.matches(static_cast<StackId>(cached.id), frames, depth, hash)) {
         completeWalk(captured.recording, cached.id);
-        completeCfiWalk(captured.cfiRecording, cached.id);
+        completeWalk(captured.cfiRecording, cached.id);
         return static_cast<StackId>(cached.id);
     }
     const StackId id = g_stacks.intern(frames, depth, hash);
@@ -119,7 +119,7 @@ StackId captureStack(ThreadRing& ring)
     }
     cached = StackCacheSlot{hash, static_cast<uint32_t>(id), depth};
     completeWalk(captured.recording, static_cast<uint32_t>(id));
-    completeCfiWalk(captured.cfiRecording, static_cast<uint32_t>(id));
+    completeWalk(captured.cfiRecording, static_cast<uint32_t>(id));
     return id;
 }
 

@@ -21,6 +21,8 @@
 
 #include <cstdint>
 
+#include "walk_memo.h"
+
 namespace memtrace::shim {
 
 struct FrameWalkEntry {
@@ -38,20 +40,7 @@ struct FrameWalkEntry {
     uintptr_t words[2 * kMaxFrames];
 };
 
-struct FrameWalkMemo {
-    static constexpr uint32_t kSets = 32;  // x 2 entries: ~66 KiB, touched only with fp
-    FrameWalkEntry entries[kSets][2];
-    uint8_t newest[kSets];  // the entry of each set filled or hit last (0 or 1)
-
-    static uint32_t setOf(uintptr_t start) { return static_cast<uint32_t>((start * 0x9e3779b97f4a7c15ull) >> 59); }
-    void clear()
-    {
-        for (auto& set : entries)
-            for (auto& e : set) e.start = 0, e.stackId = 0;
-        for (auto& way : newest) way = 0;
-    }
-};
-static_assert(FrameWalkMemo::kSets == 32, "setOf keeps the top 5 bits");
+using FrameWalkMemo = WalkMemo<FrameWalkEntry>;  // ~66 KiB, touched only with fp
 
 struct FrameWalk {
     uint32_t frames = 0;                  // return addresses written to `out` (0 on a hit)
@@ -59,11 +48,10 @@ struct FrameWalk {
     FrameWalkEntry* recording = nullptr;  // where the walk was recorded; completeWalk() with its id
 };
 
-// Whether the recorded walk `e` from `start` would read exactly the same words now.
-inline bool walkUnchanged(const FrameWalkEntry& e, uintptr_t start)
+// Whether the recorded walk `e` (from e.start) would read exactly the same words now.
+inline bool walkUnchanged(const FrameWalkEntry& e)
 {
-    if (e.start != start || e.stackId == 0) return false;
-    uintptr_t fp = start;
+    uintptr_t fp = e.start;
     for (uint32_t i = 0; i < e.visited; ++i) {
         const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
         const uintptr_t* recorded = &e.words[2 * i];
@@ -81,20 +69,8 @@ inline FrameWalk walkFrames(uintptr_t start, uint64_t* out, uint32_t capacity, u
     FrameWalk result;
     FrameWalkEntry* rec = nullptr;
     if (memo) {
-        const uint32_t set = FrameWalkMemo::setOf(start);
-        for (uint8_t way = 0; way < 2; ++way) {
-            const FrameWalkEntry& e = memo->entries[set][way];
-            if (walkUnchanged(e, start)) {
-                memo->newest[set] = way;
-                result.memoStackId = e.stackId;
-                return result;
-            }
-        }
-        const uint8_t victim = memo->newest[set] ^ 1;
-        memo->newest[set] = victim;
-        rec = &memo->entries[set][victim];
-        rec->start = 0;  // empty until the walk is recorded whole
-        rec->stackId = 0;
+        result.memoStackId = memo->lookup(start, walkUnchanged, &rec);
+        if (result.memoStackId != 0) return result;
     }
     uintptr_t fp = start;
     uint32_t n = 0;
@@ -124,10 +100,5 @@ inline FrameWalk walkFrames(uintptr_t start, uint64_t* out, uint32_t capacity, u
     return result;
 }
 
-// The walk recorded in `entry` was interned as `stackId` (nonzero): later walks may hit it.
-inline void completeWalk(FrameWalkEntry* entry, uint32_t stackId)
-{
-    if (entry && entry->start != 0) entry->stackId = stackId;
-}
 
 }  // namespace memtrace::shim

@@ -25,7 +25,7 @@ struct CapturedFrames {
     uint32_t depth = 0;                // at most maxDepth
     uint32_t memoStackId = 0;          // fp, a memo hit: the stack's id; frames/depth unset
     FrameWalkEntry* recording = nullptr;  // fp: completeWalk() it with the id of these frames
-    CfiWalkEntry* cfiRecording = nullptr;  // default: completeCfiWalk() it likewise
+    CfiWalkEntry* cfiRecording = nullptr;  // default: completeWalk() it likewise
 };
 
 // The calling thread's unwinding state: its stack bounds (0 = unknown), and the memos and

@@ -202,7 +202,7 @@ __attribute__((noinline)) std::vector<CfiWalk> walkSites(CfiWalkMemo* memo, std:
     std::vector<uint64_t> out;
     for (bool b : viaB) {
         CfiWalk w = b ? siteB(memo, out) : siteA(memo, out);
-        if (complete) completeCfiWalk(w.recording, b ? 42 : 41);
+        if (complete) completeWalk(w.recording, b ? 42 : 41);
         walks.push_back(w);
     }
     return walks;
