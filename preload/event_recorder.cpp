@@ -58,10 +58,11 @@ ThreadRing* attachRing()
     ring->stackLow = ring->stackHigh = 0;
     currentThreadStackBounds(ring->stackLow, ring->stackHigh);
     for (auto& slot : ring->stackCache) slot = StackCacheSlot{};
-    // A ring taken over: its memo's walks were another thread's. (Only with fp: a new ring's
-    // memo is zero pages, which stay untouched with libunwind.)
+    // A ring taken over: its memo's walks were another thread's. Only the memo of the walk in
+    // use is cleared: the other stays zero pages, untouched. (The rule cache stays: rules are
+    // the process's, not the thread's.)
     if (g_config.unwind == UnwindMethod::FramePointer) ring->walkMemo.clear();
-    else ring->cfiMemo.clear();  // the rule cache stays: rules are the process's, not the thread's
+    else if (g_config.cfiWalk) ring->cfiMemo.clear();
     t_ring = ring;
     // May allocate the key's second-level array (under the guard): the real allocator.
     if (g_ringKeyCreated) pthread_setspecific(g_ringKey, ring);
