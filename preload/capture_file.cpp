@@ -134,7 +134,7 @@ bool CaptureFile::create(const char* path, const char** error, uint16_t flags)
     }
     m_complete = sizeof header;
     // A new capture (a followed fork child too) earns afresh. Half a ring: see the budget.
-    m_budget.start(monotonicNs(), kRingEvents / 2, kCompressionSliceBytes);
+    m_budget.start(monotonicNs(), kRingSlots / 2, kCompressionSliceBytes);
     m_idleCores.open();
     return true;
 }

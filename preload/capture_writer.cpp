@@ -253,8 +253,8 @@ uint64_t CaptureWriter::conflictingReleaseTime(const RawEvent& resize, size_t se
     for (size_t i = 0; i < count; ++i) {
         if (i == self) continue;
         const Pending& p = m_pending[i];
-        for (uint64_t at = p.next; at < p.end; ++at) {
-            const RawEvent& other = p.ring->eventAt(at);
+        for (uint64_t at = p.next; at < p.end; at = p.ring->nextIndex(at)) {
+            const RawEvent other = p.ring->eventAt(at);
             if (other.ts >= resize.ts2) break;
             if (other.ts > resize.ts && releasesObtained(other, resize) && (earliest == 0 || other.ts < earliest))
                 earliest = other.ts;
@@ -319,8 +319,8 @@ void CaptureWriter::noteOwnersOfTick(size_t count, uint64_t limit)
     m_ownershipNoted = true;
     for (size_t i = 0; i < count; ++i) {
         const Pending& p = m_pending[i];
-        for (uint64_t at = p.next; at < p.end; ++at) {
-            const RawEvent& ev = p.ring->eventAt(at);
+        for (uint64_t at = p.next; at < p.end; at = p.ring->nextIndex(at)) {
+            const RawEvent ev = p.ring->eventAt(at);
             if ((at == p.next ? p.key : initialMergeKey(ev)) >= limit) break;
             m_ownership.note(ev.addr, static_cast<uint8_t>(i));
             m_enc->prefetch(ev.addr);  // emitted soon, in this tick
@@ -344,7 +344,7 @@ void CaptureWriter::emitRunOfSameTick(Pending& top, uint8_t owner, size_t count,
     }
     const uint64_t limit = m_tickEnd < cut ? m_tickEnd : cut;
     while (top.next != top.end) {
-        const RawEvent& ev = top.ring->eventAt(top.next);
+        const RawEvent ev = top.ring->eventAt(top.next);
         if (!runnable(ev)) return;
         const uint64_t key = initialMergeKey(ev);
         if (key >= limit) return;
@@ -352,7 +352,7 @@ void CaptureWriter::emitRunOfSameTick(Pending& top, uint8_t owner, size_t count,
         if (!m_ownership.ownedBy(ev.addr, owner)) return;
         if (ev.type == EventType::Realloc && !m_ownership.ownedBy(ev.oldAddr, owner)) return;
         emitOrFold(ev, key);
-        ++top.next;
+        top.next = top.ring->nextIndex(top.next);
     }
 }
 
@@ -385,7 +385,7 @@ void CaptureWriter::mergeEvents(size_t count, uint64_t cut, uint64_t drainStart)
     while (heapSize > 0) {
         const size_t index = m_heap[0];
         Pending& top = m_pending[index];
-        const RawEvent& ev = top.ring->eventAt(top.next);
+        const RawEvent ev = top.ring->eventAt(top.next);
         if (top.key >= cut) break;
         if (isMovingResize(ev)) {
             // A release it depends on may not be in this snapshot yet. Compared with S, not with
@@ -400,7 +400,7 @@ void CaptureWriter::mergeEvents(size_t count, uint64_t cut, uint64_t drainStart)
             }
         }
         emitOrFold(ev, top.key);
-        ++top.next;
+        top.next = top.ring->nextIndex(top.next);
         if (batching) emitRunOfSameTick(top, static_cast<uint8_t>(index), count, cut);
         if (top.next == top.end) {
             m_heap[0] = m_heap[--heapSize];

@@ -126,15 +126,22 @@ StackId captureStack(ThreadRing& ring)
 
 void pushEvent(ThreadRing& ring, const RawEvent& event)
 {
+    RingSlot slots[kMaxEventSlots];
+    const uint32_t span = toSlots(event, slots);
+    pushSlots(ring, slots, span);
+}
+
+void pushSlots(ThreadRing& ring, const RingSlot* slots, uint32_t span)
+{
     constexpr uint64_t kNoProgressLimitNs = 1000000000ull;
     uint64_t waitStart = 0;
     uint64_t consumedAtStart = 0;
     for (;;) {
         const uint32_t room = roomGeneration();  // before the check, so no announcement is missed
-        if (RawEvent* slot = ring.tryReserve()) {
+        if (RingSlot* slot = ring.tryReserve(span)) {
             ring.writerStalled = false;
-            *slot = event;
-            if (ring.commit()) wakeWriter();
+            for (uint32_t i = 0; i < span; ++i) slot[i] = slots[i];
+            if (ring.commit(span)) wakeWriter();
             return;
         }
         // Full: the writer is behind. Wait for it rather than drop: this thread holds no lock

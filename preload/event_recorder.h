@@ -27,27 +27,30 @@ ThreadRing* currentRing();
 // table is full (which requests a stop).
 StackId captureStack(ThreadRing& ring);
 
-// Appends an event. If the ring is full: wakes the writer and sleeps until there is room.
-// An event is dropped, and counted in End's events_lost, only if tracking ends meanwhile or the
-// writer makes no progress for a second (it is blocked on a lock this thread holds).
+// Appends an event (one ring slot, or two: raw_event.h). If the ring is full: wakes the writer
+// and sleeps until there is room. An event is dropped, and counted in End's events_lost, only
+// if tracking ends meanwhile or the writer makes no progress for a second (it is blocked on a
+// lock this thread holds).
 void pushEvent(ThreadRing& ring, const RawEvent& event);
+void pushSlots(ThreadRing& ring, const RingSlot* slots, uint32_t span);
 
 void wakeWriter();  // writer_thread.h
 
-// pushEvent of the event `make()` returns, built in place in the ring's next slot when there is
-// one (make() may then run after the ring was found to have room: it takes the timestamp).
-// Built on the stack and copied, the copy's 16-byte loads each spanned several of the
-// fields' smaller stores, a store-forwarding stall: ~70% of pushEvent's samples (perf, fp).
+// pushEvent of a one-slot event that `make()` returns, built in place in the ring's next slot
+// when there is one (make() may then run after the ring was found to have room: it takes the
+// timestamp). Built on the stack and copied, the copy's 16-byte loads each spanned several
+// of the fields' smaller stores, a store-forwarding stall: ~70% of pushEvent's samples (perf, fp).
 template <class Make>
 inline void pushMade(ThreadRing& ring, Make&& make)
 {
-    if (RawEvent* slot = ring.tryReserve()) [[likely]] {
+    if (RingSlot* slot = ring.tryReserve()) [[likely]] {
         if (ring.writerStalled) [[unlikely]] ring.writerStalled = false;
         *slot = make();
         if (ring.commit()) wakeWriter();
         return;
     }
-    pushEvent(ring, make());
+    const RingSlot slot = make();
+    pushSlots(ring, &slot, 1);
 }
 
 // Stamps and commits an allocation the real call just returned. weight: the bytes a sampled
@@ -55,10 +58,16 @@ inline void pushMade(ThreadRing& ring, Make&& make)
 inline void pushAllocation(ThreadRing& ring, format::AllocatorKind kind, void* p, size_t size, StackId stack,
                            uint64_t weight = 0)
 {
+    if (weight != 0) {  // sampled: rare, and two slots
+        pushEvent(ring, RawEvent{.ts = hookTicks(), .ts2 = 0, .addr = reinterpret_cast<uintptr_t>(p), .oldAddr = 0,
+                                 .size = size, .aux = weight, .stack = static_cast<uint32_t>(stack),
+                                 .thread = ring.threadIndex, .type = EventType::Alloc, .kind = kind});
+        return;
+    }
     pushMade(ring, [&] {
-        return RawEvent{.ts = hookTicks(), .ts2 = 0, .addr = reinterpret_cast<uintptr_t>(p), .oldAddr = 0, .size = size,
-                        .aux = weight, .stack = static_cast<uint32_t>(stack), .thread = ring.threadIndex,
-                        .type = EventType::Alloc, .kind = kind};
+        return RingSlot{.ts = hookTicks(), .addr = reinterpret_cast<uintptr_t>(p), .size = size,
+                        .stack = static_cast<uint32_t>(stack), .type = EventType::Alloc, .kind = kind, .span = 1,
+                        .unused = 0};
     });
 }
 
@@ -66,8 +75,8 @@ inline void pushAllocation(ThreadRing& ring, format::AllocatorKind kind, void* p
 inline void pushRelease(ThreadRing& ring, format::AllocatorKind kind, void* p)
 {
     pushMade(ring, [&] {
-        return RawEvent{.ts = hookTicks(), .ts2 = 0, .addr = reinterpret_cast<uintptr_t>(p), .oldAddr = 0, .size = 0,
-                        .aux = 0, .stack = 0, .thread = ring.threadIndex, .type = EventType::Free, .kind = kind};
+        return RingSlot{.ts = hookTicks(), .addr = reinterpret_cast<uintptr_t>(p), .size = 0, .stack = 0,
+                        .type = EventType::Free, .kind = kind, .span = 1, .unused = 0};
     });
 }
 

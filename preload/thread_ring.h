@@ -1,4 +1,4 @@
-// A thread's single-producer single-consumer ring of RawEvents, plus the thread's private
+// A thread's single-producer single-consumer ring of events (RingSlots, raw_event.h), plus the thread's private
 // scratch space (unwind buffer, stack-id cache) that lives in the same mapping.
 //
 // Protocol (no read-modify-write atomics on the producer's path):
@@ -30,7 +30,7 @@
 
 namespace memtrace::shim {
 
-inline constexpr uint32_t kRingEvents = 16384;  // 1 MiB of events
+inline constexpr uint32_t kRingSlots = 16384;  // 512 KiB: 16384 mallocs or frees
 inline constexpr uint32_t kStackCacheSlots = 256;
 inline constexpr uint32_t kUnwindCapacity = format::kMaxStackDepth + 64;
 
@@ -46,31 +46,34 @@ class ThreadRing {
 public:
     // ---- producer side: the owning thread, inside a hook. No allocation, no lock. ----
 
-    // The next free slot, or nullptr while the ring is full.
-    RawEvent* tryReserve()
+    // The next `span` free slots (contiguous: an event's second slot may be the spare slot
+    // past the end), or nullptr while the ring is full.
+    RingSlot* tryReserve(uint32_t span = 1)
     {
-        if (m_head - m_consumedSeen >= kRingEvents) {
+        if (m_head + span - m_consumedSeen > kRingSlots) {
             m_consumedSeen = consumed.load(std::memory_order_acquire);
-            if (m_head - m_consumedSeen >= kRingEvents) return nullptr;
+            if (m_head + span - m_consumedSeen > kRingSlots) return nullptr;
         }
-        return &m_events[m_head % kRingEvents];
+        return &m_slots[m_head % kRingSlots];
     }
 
-    // Publishes the reserved slot. Returns true when the writer should be woken (the ring is
+    // Publishes the reserved slots. Returns true when the writer should be woken (the ring is
     // past half full and was not reported at this level yet).
-    bool commit()
+    bool commit(uint32_t span = 1)
     {
-        ++m_head;
+        m_head += span;
         committed.store(m_head, std::memory_order_release);
-        if (m_head - m_consumedSeen < kRingEvents / 2) return false;
+        if (m_head - m_consumedSeen < kRingSlots / 2) return false;
         m_consumedSeen = consumed.load(std::memory_order_acquire);
-        if (m_head - m_consumedSeen < kRingEvents / 2 || m_head - m_lastWake < kRingEvents / 8) return false;
+        if (m_head - m_consumedSeen < kRingSlots / 2 || m_head - m_lastWake < kRingSlots / 8) return false;
         m_lastWake = m_head;
         return true;
     }
 
     // ---- writer side ----
-    const RawEvent& eventAt(uint64_t index) const { return m_events[index % kRingEvents]; }
+    // Indexes count slots: the event at `index` is followed by the one at nextIndex(index).
+    RawEvent eventAt(uint64_t index) const { return fromSlots(&m_slots[index % kRingSlots], threadIndex); }
+    uint64_t nextIndex(uint64_t index) const { return index + m_slots[index % kRingSlots].span; }
 
     // Called by the thread that takes the ring over (new owner, or the forked child's thread):
     // re-reads the counters, which the previous owner may have left behind.
@@ -108,7 +111,7 @@ private:
     uint64_t m_head = 0;
     uint64_t m_consumedSeen = 0;
     uint64_t m_lastWake = 0;
-    RawEvent m_events[kRingEvents];
+    RingSlot m_slots[kRingSlots + 1];  // + 1: the second slot of an event in the last one
 };
 
 // A producer whose ring is full sleeps until the writer has consumed more, instead of

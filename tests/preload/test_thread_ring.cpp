@@ -14,18 +14,35 @@ using namespace memtrace::shim;
 
 namespace {
 
-// The writer's side of the protocol, as capture_writer does it.
+// The writer's side of the protocol, as capture_writer does it. An event with ts t has address
+// t * 16 and, when it takes two slots, old address t * 32.
 uint64_t consumeAll(ThreadRing& ring, uint64_t& expectedTs)
 {
     const uint64_t end = ring.committed.load(std::memory_order_acquire);
     uint64_t next = ring.consumed.load(std::memory_order_relaxed);
-    for (; next < end; ++next) {
-        REQUIRE(ring.eventAt(next).ts == expectedTs);
-        REQUIRE(ring.eventAt(next).addr == expectedTs * 16);
+    for (; next < end; next = ring.nextIndex(next)) {
+        const RawEvent ev = ring.eventAt(next);
+        REQUIRE(ev.ts == expectedTs);
+        REQUIRE(ev.addr == expectedTs * 16);
+        REQUIRE((ev.oldAddr == 0 || ev.oldAddr == expectedTs * 32));
         ++expectedTs;
     }
     ring.consumed.store(next, std::memory_order_release);
     return end;
+}
+
+// The producer's side: reserve, fill, commit; false while the ring is full.
+bool tryPush(ThreadRing& ring, uint64_t ts, bool twoSlots = false)
+{
+    const RawEvent ev{.ts = ts, .ts2 = 0, .addr = ts * 16, .oldAddr = twoSlots ? ts * 32 : 0, .size = 0, .aux = 0,
+                      .stack = 0, .thread = 0, .type = EventType::Free, .kind = {}};
+    RingSlot slots[kMaxEventSlots];
+    const uint32_t span = toSlots(ev, slots);
+    RingSlot* slot = ring.tryReserve(span);
+    if (!slot) return false;
+    for (uint32_t i = 0; i < span; ++i) slot[i] = slots[i];
+    ring.commit(span);
+    return true;
 }
 
 }  // namespace
@@ -35,18 +52,30 @@ TEST_CASE("a full ring refuses to reserve until the consumer advances")
     RingRegistry registry;
     ThreadRing* ring = registry.acquire();
     REQUIRE(ring);
-    for (uint32_t i = 0; i < kRingEvents; ++i) {
-        RawEvent* slot = ring->tryReserve();
-        REQUIRE(slot);
-        slot->ts = i + 1;
-        slot->addr = (i + 1) * 16;
-        ring->commit();
-    }
+    for (uint32_t i = 0; i < kRingSlots; ++i) REQUIRE(tryPush(*ring, i + 1));
     CHECK(ring->tryReserve() == nullptr);
     uint64_t expected = 1;
     consumeAll(*ring, expected);
-    CHECK(expected == kRingEvents + 1);
+    CHECK(expected == kRingSlots + 1);
     CHECK(ring->tryReserve() != nullptr);
+}
+
+TEST_CASE("two-slot events keep their second slot, across the end of the ring too")
+{
+    RingRegistry registry;
+    ThreadRing* ring = registry.acquire();
+    REQUIRE(ring);
+    // One-slot events up to the last slot, then a two-slot event in the last slot and the spare.
+    uint64_t ts = 1;
+    for (uint32_t i = 0; i + 1 < kRingSlots; ++i) REQUIRE(tryPush(*ring, ts++));
+    CHECK_FALSE(tryPush(*ring, ts, true));  // one slot left: no room for two
+    uint64_t expected = 1;
+    consumeAll(*ring, expected);
+    REQUIRE(tryPush(*ring, ts++, true));
+    CHECK(ring->committed.load() == kRingSlots + 1);
+    for (int i = 0; i < 100; ++i) REQUIRE(tryPush(*ring, ts++, i % 3 == 0));
+    consumeAll(*ring, expected);
+    CHECK(expected == ts);
 }
 
 TEST_CASE("commit asks for a writer wake-up once the ring passes half full")
@@ -54,27 +83,22 @@ TEST_CASE("commit asks for a writer wake-up once the ring passes half full")
     RingRegistry registry;
     ThreadRing* ring = registry.acquire();
     int wakes = 0;
-    for (uint32_t i = 0; i < kRingEvents / 2 + 10; ++i) {
+    for (uint32_t i = 0; i < kRingSlots / 2 + 10; ++i) {
         ring->tryReserve()->ts = i;
         if (ring->commit()) ++wakes;
     }
     CHECK(wakes == 1);
 }
 
-TEST_CASE("producer and consumer threads pass 2M events in order without loss")
+TEST_CASE("producer and consumer threads pass 2M events of one and two slots in order without loss")
 {
     RingRegistry registry;
     ThreadRing* ring = registry.acquire();
     constexpr uint64_t kEvents = 2'000'000;
     std::atomic<bool> done{false};
     std::thread producer([&] {
-        for (uint64_t i = 1; i <= kEvents; ++i) {
-            RawEvent* slot;
-            while (!(slot = ring->tryReserve())) std::this_thread::yield();
-            slot->ts = i;
-            slot->addr = i * 16;
-            ring->commit();
-        }
+        for (uint64_t i = 1; i <= kEvents; ++i)
+            while (!tryPush(*ring, i, i % 7 == 0)) std::this_thread::yield();
         done = true;
     });
     uint64_t expected = 1;
@@ -92,10 +116,7 @@ TEST_CASE("an exiting ring is recycled only after its thread is gone and it is d
     std::thread worker([&] {
         ThreadRing* ring = registry.acquire();
         ring->tid = static_cast<pid_t>(syscall(SYS_gettid));
-        RawEvent* slot = ring->tryReserve();
-        slot->ts = 1;
-        slot->addr = 16;
-        ring->commit();
+        tryPush(*ring, 1);
         ring->state.store(RingState::Exiting);  // what the pthread key destructor does
         published.store(ring);
         while (!release.load()) std::this_thread::yield();
@@ -116,8 +137,7 @@ TEST_CASE("an exiting ring is recycled only after its thread is gone and it is d
     ThreadRing* again = registry.acquire();
     CHECK(again == ring);
     CHECK(again->state.load() == RingState::InUse);
-    again->tryReserve()->ts = 2;
-    again->commit();
+    tryPush(*again, 2);
     CHECK(again->committed.load() == 2);
 }
 
@@ -127,10 +147,7 @@ TEST_CASE("discardForChild empties every ring and frees all but the survivor")
     ThreadRing* a = registry.acquire();
     ThreadRing* b = registry.acquire();
     REQUIRE(a != b);
-    for (ThreadRing* r : {a, b}) {
-        r->tryReserve()->ts = 1;
-        r->commit();
-    }
+    for (ThreadRing* r : {a, b}) tryPush(*r, 1);
     registry.discardForChild(a);
     CHECK(a->state.load() == RingState::InUse);
     CHECK(b->state.load() == RingState::Free);
