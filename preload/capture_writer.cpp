@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "module_map.h"
 #include "raw_event.h"
+#include "real_functions.h"
 #include "resize_ordering.h"
 #include "shim_descriptors.h"
 #include "shim_state.h"
@@ -40,6 +41,7 @@ bool CaptureWriter::init()
     // Recency coding (format.h): 1 MiB of zero pages, touched as addresses come.
     if (auto* recency = static_cast<format::RecencyTables*>(mapAnonymous(sizeof(format::RecencyTables))))
         m_enc->enableRecency(recency);
+    m_enc->enableReuse(realMallocSizeClasses());  // allocation-address prediction (reuse_stacks.h)
     return g_config.soakIntervalMs == 0 || m_soak.init();
 }
 

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <type_traits>
 
 #include "reentrancy_guard.h"
@@ -57,6 +58,18 @@ void resolveRealFunctions()
     while (dlerror() != nullptr) {
     }
     g_realResolved.store(2, std::memory_order_release);
+}
+
+format::SizeClasses realMallocSizeClasses()
+{
+    Dl_info info{};
+    if (!g_real.malloc || dladdr(reinterpret_cast<void*>(g_real.malloc), &info) == 0 || !info.dli_fname)
+        return format::SizeClasses::Exact;
+    const char* name = std::strrchr(info.dli_fname, '/');
+    name = name ? name + 1 : info.dli_fname;
+    if (std::strncmp(name, "libjemalloc.so", 14) == 0) return format::SizeClasses::Jemalloc;
+    if (std::strncmp(name, "libc.so", 7) == 0) return format::SizeClasses::Glibc;
+    return format::SizeClasses::Exact;
 }
 
 bool allRequiredFound()

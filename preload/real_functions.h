@@ -9,6 +9,7 @@
 #include <atomic>
 
 #include "hooks_table.h"
+#include "memtrace/reuse_stacks.h"
 
 namespace memtrace::shim {
 
@@ -28,6 +29,10 @@ void resolveRealFunctions();
 
 // True if every Required function was found (checked after resolution).
 bool allRequiredFound();
+
+// The size classes of the allocator the real malloc belongs to (reuse_stacks.h): glibc's or
+// jemalloc's by the library that defines it, exact sizes for any other. After resolution.
+format::SizeClasses realMallocSizeClasses();
 
 inline RealFunctions& real()
 {

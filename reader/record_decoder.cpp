@@ -25,6 +25,8 @@ const char* recordTypeName(uint8_t type)
     case RecordType::AllocWeighted: return "AllocWeighted";
     case RecordType::AllocRecent: return "AllocRecent";
     case RecordType::FreeRecent: return "FreeRecent";
+    case RecordType::SizeClasses: return "SizeClasses";
+    case RecordType::AllocReused: return "AllocReused";
     case RecordType::ProcessInfo: return "ProcessInfo";
     case RecordType::ThreadStart: return "ThreadStart";
     case RecordType::ThreadName: return "ThreadName";
@@ -43,7 +45,10 @@ const char* recordTypeName(uint8_t type)
 }
 
 RecordDecoder::RecordDecoder()
-    : m_allocRing(format::kRecencyWindow), m_freeRing(format::kRecencyWindow), m_frames(format::kMaxStackDepth)
+    : m_allocClassRing(format::kRecencyWindow),
+      m_allocRing(format::kRecencyWindow),
+      m_freeRing(format::kRecencyWindow),
+      m_frames(format::kMaxStackDepth)
 {
 }
 
@@ -64,7 +69,11 @@ void RecordDecoder::reset(std::span<const uint8_t> payload, uint64_t startTimeUs
     m_begin = m_p = payload.data();
     m_end = m_a = m_aEnd = m_r = m_rEnd = m_t = m_tEnd = end;
     m_split = layout != format::PayloadLayout::OneStream;
-    m_resizeSplit = layout == format::PayloadLayout::ResizeStream;
+    m_resizeSplit = layout >= format::PayloadLayout::ResizeStream;
+    m_reuseRecords = layout >= format::PayloadLayout::ReuseStacks;
+    m_reuseOn = false;
+    m_sizeClasses = format::SizeClasses::Exact;
+    m_reuse->reset();
     m_layoutError = nullptr;
     if (m_split) {
         // u32 records length [, u32 addresses length, u32 resizes length], records, addresses
@@ -220,7 +229,8 @@ RecordDecoder::Step RecordDecoder::nextChecked(Record& out)
     out.known = true;
 
     if (!format::isExtension(type)) {
-        if (type == 0 || type > static_cast<uint8_t>(RecordType::FreeRecent)) {
+        const auto lastCore = m_reuseRecords ? RecordType::AllocReused : RecordType::FreeRecent;
+        if (type == 0 || type > static_cast<uint8_t>(lastCore)) {
             m_error = "unknown core record type 0x";
             char hex[8];
             std::snprintf(hex, sizeof hex, "%02x", type);
@@ -299,7 +309,7 @@ bool RecordDecoder::decodeCore(uint8_t type, Record& out)
         }
         out.weight = 0;
         if (ok && type == static_cast<uint8_t>(RecordType::AllocWeighted)) ok = in.varint(out.weight);
-        if (ok && type == static_cast<uint8_t>(RecordType::Alloc)) m_allocRing[m_allocCount++ & kRecencyMask] = out.address;
+        if (ok && type == static_cast<uint8_t>(RecordType::Alloc)) noteAllocated(out.address, out.size);
         break;
     }
     case RecordType::AllocRecent: {
@@ -307,9 +317,26 @@ bool RecordDecoder::decodeCore(uint8_t type, Record& out)
         ok = in.byte(kind) && at.varint(distance) && recentAddress(m_freeRing, m_freeCount, distance, out.address) &&
              in.varint(out.size) && stack(out.stack);
         out.weight = 0;
-        if (ok) m_allocRing[m_allocCount++ & kRecencyMask] = out.address;
+        if (ok) noteAllocated(out.address, out.size);
         if (ok && m_split) m_stackBases->note(out.stack, out.address);
         out.type = RecordType::Alloc;  // what it records; rawType keeps the encoding
+        break;
+    }
+    case RecordType::AllocReused:
+        ok = in.byte(kind) && in.varint(out.size) && stack(out.stack) && reusedAddress(m_thread, out.size, out.address);
+        out.weight = 0;
+        if (ok) noteAllocated(out.address, out.size);
+        if (ok) m_stackBases->note(out.stack, out.address);
+        out.type = RecordType::Alloc;
+        break;
+    case RecordType::SizeClasses: {
+        uint8_t scheme = 0;
+        ok = in.byte(scheme) && scheme <= format::kMaxSizeClasses;
+        if (ok) {
+            m_sizeClasses = static_cast<format::SizeClasses>(scheme);
+            m_reuseOn = true;
+            out.value = scheme;
+        }
         break;
     }
     case RecordType::Free:
@@ -319,7 +346,7 @@ bool RecordDecoder::decodeCore(uint8_t type, Record& out)
     case RecordType::FreeRecent: {
         uint64_t distance = 0;
         ok = in.byte(kind) && at.varint(distance) && recentAddress(m_allocRing, m_allocCount, distance, out.address);
-        if (ok) m_freeRing[m_freeCount++ & kRecencyMask] = out.address;
+        if (ok) noteRecentRelease(m_thread, out.address, distance);
         out.type = RecordType::Free;
         break;
     }
@@ -328,7 +355,7 @@ bool RecordDecoder::decodeCore(uint8_t type, Record& out)
              stack(out.stack);
         if (ok && m_resizeSplit) {  // version 4: a release and an allocation for recency coding and the bases
             m_freeRing[m_freeCount++ & kRecencyMask] = out.address;
-            m_allocRing[m_allocCount++ & kRecencyMask] = out.newAddress;
+            noteAllocated(out.newAddress, out.size);
             m_stackBases->note(out.stack, out.newAddress);
         }
         break;

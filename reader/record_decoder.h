@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "memtrace/format.h"
+#include "memtrace/reuse_stacks.h"
 #include "memtrace/varint.h"
 #include "record.h"
 
@@ -126,23 +127,27 @@ private:
             out.type = format::RecordType::Time;
             break;
         case format::RecordType::Alloc:
-        case format::RecordType::AllocRecent: {
+        case format::RecordType::AllocRecent:
+        case format::RecordType::AllocReused: {
             out.kind = static_cast<format::AllocatorKind>(*p++);
+            const bool reused = type == static_cast<uint8_t>(format::RecordType::AllocReused);
             uint64_t size, stack;
-            if (!varint::getUnchecked(at, v) || !varint::getUnchecked(p, size) || !varint::getUnchecked(p, stack))
+            if ((!reused && !varint::getUnchecked(at, v)) || !varint::getUnchecked(p, size) ||
+                !varint::getUnchecked(p, stack))
                 return false;
             const uint64_t stackId = m_lastStack + static_cast<uint64_t>(varint::unzigzag(stack));
             if (type == static_cast<uint8_t>(format::RecordType::Alloc)) {
                 m_lastAddress = allocBase<Split>(stackId, m_lastAddress) + static_cast<uint64_t>(varint::unzigzag(v));
                 out.address = m_lastAddress;
-            } else if (!recentAddress(m_freeRing, m_freeCount, v, out.address)) {
+            } else if (reused ? !reusedAddress(m_thread, size, out.address)
+                              : !recentAddress(m_freeRing, m_freeCount, v, out.address)) {
                 return false;  // the checked path reports it
             }
             m_lastStack = stackId;
             out.size = size;
             out.stack = m_lastStack;
             out.weight = 0;
-            m_allocRing[m_allocCount++ & kRecencyMask] = out.address;
+            noteAllocated(out.address, size);
             if constexpr (Split) m_stackBases->note(stackId, out.address);
             out.type = format::RecordType::Alloc;
             break;
@@ -154,10 +159,12 @@ private:
             if (type == static_cast<uint8_t>(format::RecordType::Free)) {
                 m_lastAddress += static_cast<uint64_t>(varint::unzigzag(v));
                 out.address = m_lastAddress;
+                m_freeRing[m_freeCount++ & kRecencyMask] = out.address;
             } else if (!recentAddress(m_allocRing, m_allocCount, v, out.address)) {
                 return false;
+            } else {
+                noteRecentRelease(m_thread, out.address, v);
             }
-            m_freeRing[m_freeCount++ & kRecencyMask] = out.address;
             out.type = format::RecordType::Free;
             break;
         default: return false;
@@ -207,6 +214,34 @@ private:
         return true;
     }
 
+    // Reuse stacks (version 5, reuse_stacks.h). An allocation record joins the allocation
+    // list with its size class (0 before the chunk's SizeClasses record: it takes no part).
+    void noteAllocated(uint64_t address, uint64_t size)
+    {
+        const uint64_t at = m_allocCount++ & kRecencyMask;
+        m_allocRing[at] = address;
+        if (m_reuseRecords) m_allocClassRing[at] = m_reuseOn ? format::sizeClassOf(m_sizeClasses, size) : 0;
+    }
+    // A FreeRecent of the allocation `distance` back (checked by recentAddress): pushed on the
+    // reuse stack of (thread, that allocation's class).
+    void noteRecentRelease(uint32_t thread, uint64_t address, uint64_t distance)
+    {
+        m_freeRing[m_freeCount++ & kRecencyMask] = address;
+        if (!m_reuseOn) return;
+        const uint16_t sizeClass = m_allocClassRing[(m_allocCount - 1 - distance) & kRecencyMask];
+        if (sizeClass != 0) m_reuse->push(thread, sizeClass, address);
+    }
+    // An AllocReused record's address: the top of its reuse stack, popped. False if there is
+    // none (a malformed record).
+    bool reusedAddress(uint32_t thread, uint64_t size, uint64_t& address)
+    {
+        if (!m_reuseOn) return false;
+        const uint16_t sizeClass = format::sizeClassOf(m_sizeClasses, size);
+        if (sizeClass == 0 || !m_reuse->top(thread, sizeClass, address)) return false;
+        m_reuse->pop(thread, sizeClass);
+        return true;
+    }
+
     Step nextChecked(Record& out);
     Step timeChange(Record& out);
     Step stopChunk();
@@ -241,6 +276,13 @@ private:
     uint32_t m_thread = ~0u;
     // Version 3: per-stack address bases (96 KiB: on the heap, decoders live on stacks).
     std::unique_ptr<format::StackAddressBases> m_stackBases = std::make_unique<format::StackAddressBases>();
+    // Version 5: SizeClasses / AllocReused may appear (m_reuseRecords); a SizeClasses record
+    // of this chunk turned the reuse stacks on (m_reuseOn).
+    bool m_reuseRecords = true;
+    bool m_reuseOn = false;
+    format::SizeClasses m_sizeClasses = format::SizeClasses::Exact;
+    std::unique_ptr<format::ReuseStacks> m_reuse = std::make_unique<format::ReuseStacks>();
+    std::vector<uint16_t> m_allocClassRing;  // the size class of each m_allocRing entry
     std::vector<uint64_t> m_allocRing;  // addresses of this chunk's Alloc/AllocRecent records
     std::vector<uint64_t> m_freeRing;   // ... and of its Free/FreeRecent records
     uint64_t m_allocCount = 0;
@@ -284,12 +326,15 @@ void RecordDecoder::decodeHotRun(Events& events)
             const uint8_t type = *q++;
             uint64_t v;
             if (type == static_cast<uint8_t>(format::RecordType::Alloc) ||
-                type == static_cast<uint8_t>(format::RecordType::AllocRecent)) {
+                type == static_cast<uint8_t>(format::RecordType::AllocRecent) ||
+                type == static_cast<uint8_t>(format::RecordType::AllocReused)) {
                 HotEvent& e = batch[n];
                 e.kind = static_cast<format::AllocatorKind>(*q++);
                 uint64_t stackDelta;
                 const uint8_t* const aBefore = a;
-                if (!varint::getUnchecked(at, v) || !varint::getUnchecked(q, e.size) || !varint::getUnchecked(q, stackDelta)) {
+                const bool reused = type == static_cast<uint8_t>(format::RecordType::AllocReused);
+                if ((!reused && !varint::getUnchecked(at, v)) || !varint::getUnchecked(q, e.size) ||
+                    !varint::getUnchecked(q, stackDelta)) {
                     a = aBefore;
                     more = false;
                     break;
@@ -299,7 +344,8 @@ void RecordDecoder::decodeHotRun(Events& events)
                 if (delta) {
                     address = allocBase<Split>(stackId, address) + static_cast<uint64_t>(varint::unzigzag(v));
                     e.address = address;
-                } else if (!recentAddress(m_freeRing, m_freeCount, v, e.address)) {
+                } else if (reused ? !reusedAddress(thread, e.size, e.address)
+                                  : !recentAddress(m_freeRing, m_freeCount, v, e.address)) {
                     a = aBefore;
                     more = false;
                     break;  // next() reports it
@@ -309,7 +355,7 @@ void RecordDecoder::decodeHotRun(Events& events)
                 e.stack = stack;
                 e.thread = thread;
                 e.time = time;
-                m_allocRing[m_allocCount++ & kRecencyMask] = e.address;
+                noteAllocated(e.address, e.size);
                 // The Free of this very block right behind: a temporary block. Either FreeRecent
                 // with distance 0, or (after an Alloc, which moved the last address) Free with delta 0.
                 // Its address field is one zero byte: q[2] in place, a[0] in the address stream.
@@ -320,7 +366,8 @@ void RecordDecoder::decodeHotRun(Events& events)
                      (delta && q[0] == static_cast<uint8_t>(format::RecordType::Free)))) {
                     e.op = HotEvent::AllocFree;
                     e.freeKind = static_cast<format::AllocatorKind>(q[1]);
-                    m_freeRing[m_freeCount++ & kRecencyMask] = e.address;
+                    if (q[0] == static_cast<uint8_t>(format::RecordType::FreeRecent)) noteRecentRelease(thread, e.address, 0);
+                    else m_freeRing[m_freeCount++ & kRecencyMask] = e.address;
                     q += 2;
                     at += 1;
                     ++records;
@@ -342,12 +389,14 @@ void RecordDecoder::decodeHotRun(Events& events)
                 if (type == static_cast<uint8_t>(format::RecordType::Free)) {
                     address += static_cast<uint64_t>(varint::unzigzag(v));
                     e.address = address;
+                    m_freeRing[m_freeCount++ & kRecencyMask] = e.address;
                 } else if (!recentAddress(m_allocRing, m_allocCount, v, e.address)) {
                     a = aBefore;
                     more = false;
                     break;
+                } else {
+                    noteRecentRelease(thread, e.address, v);
                 }
-                m_freeRing[m_freeCount++ & kRecencyMask] = e.address;
                 e.op = HotEvent::Free;
                 e.time = time;
                 ++n;

@@ -49,6 +49,7 @@ bool isEvent(uint8_t type)
     case RecordType::Alloc:
     case RecordType::AllocWeighted:
     case RecordType::AllocRecent:
+    case RecordType::AllocReused:
     case RecordType::Free:
     case RecordType::FreeRecent:
     case RecordType::Realloc:
@@ -115,6 +116,7 @@ void RecordDump::printRecord(const reader::Record& r)
                      r.address, r.size, r.prot, r.flags, r.stack);
         break;
     case RecordType::Munmap: std::fprintf(o, "munmap 0x%" PRIx64 " %" PRIu64, r.address, r.size); break;
+    case RecordType::SizeClasses: std::fprintf(o, "size_classes %" PRIu64, r.value); break;
     case RecordType::Mremap:
         std::fprintf(o, "mremap 0x%" PRIx64 " %" PRIu64 " -> 0x%" PRIx64 " %" PRIu64 " stack=%" PRIu64, r.address,
                      r.oldSize, r.newAddress, r.size, r.stack);

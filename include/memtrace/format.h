@@ -25,8 +25,10 @@ inline constexpr unsigned char kFileMagic[8] = {0x89, 'M', 'T', 'R', 'A', 'C', '
 // 2: AllocRecent / FreeRecent (recency coding) and ProcessInfo.time_resolution_us.
 // 3: the address stream and per-stack address bases (hasAddressStream, hasStackAddressBases).
 // 4: the resize stream (hasResizeStream); a Realloc counts as a release and an allocation for
-// recency coding and for the per-stack bases. A reader of version N reads every version up to N.
-inline constexpr uint16_t kFormatVersion = 4;
+// recency coding and for the per-stack bases.
+// 5: allocation-address prediction: SizeClasses and AllocReused records (reuse_stacks.h).
+// A reader of version N reads every version up to N.
+inline constexpr uint16_t kFormatVersion = 5;
 
 // From version 3 a chunk's payload is `u32 records_length, records, addresses`: every field
 // that names an address (an address delta or a recency distance) is taken out of its record and
@@ -49,6 +51,7 @@ inline constexpr size_t kRecordsLengthBytes = 4;
 // breaks the repeats zstd finds in them (sqlite3 -12%, docs/FORMAT.md); a reader hands the
 // changes out as Time records, so what it decodes is the same as from an older layout.
 constexpr bool hasResizeStream(uint16_t version) { return version >= 4; }
+constexpr bool hasReuseStacks(uint16_t version) { return version >= 5; }
 inline constexpr size_t kAddressesLengthBytes = 4;
 inline constexpr size_t kResizesLengthBytes = 4;
 
@@ -57,10 +60,12 @@ enum class PayloadLayout : uint8_t {
     OneStream,      // versions 1-2: address fields inside their records
     AddressStream,  // version 3
     ResizeStream,   // version 4
+    ReuseStacks,    // version 5: as version 4, and SizeClasses / AllocReused records may appear
 };
 constexpr PayloadLayout payloadLayout(uint16_t version)
 {
-    return hasResizeStream(version) ? PayloadLayout::ResizeStream
+    return hasReuseStacks(version)    ? PayloadLayout::ReuseStacks
+           : hasResizeStream(version) ? PayloadLayout::ResizeStream
            : hasAddressStream(version) ? PayloadLayout::AddressStream
                                        : PayloadLayout::OneStream;
 }
@@ -161,6 +166,11 @@ enum class RecordType : uint8_t {
     // and a Free of the address of the Alloc/AllocRecent record `distance` back (0 = the latest).
     AllocRecent = 0x0b,  // u8 kind, varint free_distance, varint size, zz stack_delta
     FreeRecent = 0x0c,   // u8 kind, varint alloc_distance
+    // Version 5, allocation-address prediction (reuse_stacks.h): the size classes that the
+    // reuse stacks of the rest of the chunk use, and an Alloc whose address is the top of the
+    // reuse stack of (its thread, its size's class), which it pops.
+    SizeClasses = 0x0d,  // u8 scheme (format::SizeClasses)
+    AllocReused = 0x0e,  // u8 kind, varint size, zz stack_delta
 
     // ---- extension (varint payload length follows the type byte) ----
     ProcessInfo = 0x40,

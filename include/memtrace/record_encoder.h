@@ -24,6 +24,7 @@
 #include <span>
 
 #include "memtrace/format.h"
+#include "memtrace/reuse_stacks.h"
 #include "memtrace/varint.h"
 
 namespace memtrace::format {
@@ -36,7 +37,8 @@ struct RecencyTables {
     static constexpr uint32_t kSlots = 1u << 15;
     struct Slot {
         uint64_t address;
-        uint64_t number;  // 1-based count of Alloc (or Free) records since the encoder started
+        uint64_t number : 48;     // 1-based count of Alloc (or Free) records since the encoder started
+        uint64_t sizeClass : 16;  // alloc table with reuse coding: the allocation's (reuse_stacks.h)
     };
     // The two tables interleaved: an event looks up one and notes into the other at the same
     // index, so one cache line serves both (the writer's most frequent cache miss otherwise).
@@ -58,7 +60,9 @@ constexpr size_t stackRecordBound(size_t depth) { return 1 + 2 * varint::kMaxByt
 class RecordEncoder {
 public:
     RecordEncoder(uint8_t* buffer, size_t capacity, PayloadLayout layout = payloadLayout(kFormatVersion))
-        : m_split(layout != PayloadLayout::OneStream), m_resizeSplit(layout == PayloadLayout::ResizeStream)
+        : m_split(layout != PayloadLayout::OneStream),
+          m_resizeSplit(layout >= PayloadLayout::ResizeStream),
+          m_reuseAllowed(layout >= PayloadLayout::ReuseStacks)
     {
         bind(buffer, capacity);
     }
@@ -86,6 +90,8 @@ public:
         m_allocBase = m_allocs;  // recency distances never reach into an earlier chunk
         m_freeBase = m_frees;
         m_stackBases.reset();
+        m_reuse.reset();
+        m_sizeClassesWritten = false;
     }
 
 private:
@@ -123,6 +129,15 @@ public:
     // Turns recency coding on (AllocRecent / FreeRecent where they apply). `tables` must be
     // zeroed and outlive the encoder. Without it every Alloc and Free carries its address.
     void enableRecency(RecencyTables* tables) { m_recency = tables; }
+
+    // Turns allocation-address prediction on (version 5, reuse_stacks.h): AllocReused where a
+    // thread's allocation gets the block of its size class it freed last. Needs recency coding
+    // and the version 4 payload layout; `scheme` is the program's allocator's.
+    void enableReuse(SizeClasses scheme)
+    {
+        m_reuseOn = m_recency != nullptr && m_reuseAllowed;
+        m_sizeClasses = scheme;
+    }
 
     // A hint that an Alloc or Free of `address` follows soon: starts loading its recency slot
     // (1 MiB of table, a cache miss per event otherwise; PERFORMANCE.md, session 6).
@@ -217,11 +232,19 @@ public:
     void alloc(AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack)
     {
         RecencyTables::Pair* pair = recencyPair(address);
-        typeKindAddress(RecordType::Alloc, RecordType::AllocRecent, kind, address, pair ? &pair->free : nullptr, m_frees,
-                        m_freeBase, stack);
+        const uint16_t sizeClass = reuseClass(size);
+        uint64_t predicted;
+        if (sizeClass != 0 && m_reuse.top(m_thread, sizeClass, predicted) && predicted == address) {
+            m_reuse.pop(m_thread, sizeClass);
+            type(RecordType::AllocReused);
+            byte(static_cast<uint8_t>(kind));
+        } else {
+            typeKindAddress(RecordType::Alloc, RecordType::AllocRecent, kind, address, pair ? &pair->free : nullptr,
+                            m_frees, m_freeBase, stack);
+        }
         put(size);
         stack_(stack);
-        noteAllocation(pair, address);
+        noteAllocation(pair, address, sizeClass);
         if (m_split) m_stackBases.note(stack, address);
     }
 
@@ -239,8 +262,11 @@ public:
     void free(AllocatorKind kind, uint64_t address)
     {
         RecencyTables::Pair* pair = recencyPair(address);
-        typeKindAddress(RecordType::Free, RecordType::FreeRecent, kind, address, pair ? &pair->alloc : nullptr, m_allocs,
-                        m_allocBase);
+        const bool isRecent = typeKindAddress(RecordType::Free, RecordType::FreeRecent, kind, address,
+                                              pair ? &pair->alloc : nullptr, m_allocs, m_allocBase);
+        // A FreeRecent names an allocation of this chunk, after its SizeClasses record.
+        if (isRecent && m_reuseOn && pair->alloc.sizeClass != 0)
+            m_reuse.push(m_thread, static_cast<uint16_t>(pair->alloc.sizeClass), address);
         noteRelease(pair, address);
     }
 
@@ -250,6 +276,7 @@ public:
     // the Free of a block a realloc returned can be FreeRecent, not an address delta.
     void realloc(AllocatorKind kind, uint64_t oldAddress, uint64_t newAddress, uint64_t size, uint64_t stack)
     {
+        const uint16_t sizeClass = reuseClass(size);  // before the record: it may write SizeClasses
         type(RecordType::Realloc);
         byte(static_cast<uint8_t>(kind));
         resizeAddresses(oldAddress, newAddress);
@@ -257,7 +284,7 @@ public:
         stack_(stack);
         if (!m_resizeSplit) return;
         noteRelease(recencyPair(oldAddress), oldAddress);
-        noteAllocation(recencyPair(newAddress), newAddress);
+        noteAllocation(recencyPair(newAddress), newAddress, sizeClass);
         m_stackBases.note(stack, newAddress);
     }
 
@@ -386,15 +413,27 @@ private:
     }
     // Counts an allocation (or a release) record of `address` in the recency lists; `pair` is
     // the address's slot pair (nullptr: no recency coding).
-    void noteAllocation(RecencyTables::Pair* pair, uint64_t address)
+    void noteAllocation(RecencyTables::Pair* pair, uint64_t address, uint16_t sizeClass)
     {
-        if (pair) pair->alloc = RecencyTables::Slot{address, ++m_allocs};
+        if (pair) pair->alloc = RecencyTables::Slot{address, ++m_allocs, sizeClass};
         else ++m_allocs;
     }
     void noteRelease(RecencyTables::Pair* pair, uint64_t address)
     {
-        if (pair) pair->free = RecencyTables::Slot{address, ++m_frees};
+        if (pair) pair->free = RecencyTables::Slot{address, ++m_frees, 0};
         else ++m_frees;
+    }
+    // With reuse coding, the size class of an allocation record about to be written (0: none),
+    // after the chunk's SizeClasses record, which this writes before the chunk's first one.
+    uint16_t reuseClass(uint64_t size)
+    {
+        if (!m_reuseOn) return 0;
+        if (!m_sizeClassesWritten) {
+            type(RecordType::SizeClasses);
+            byte(static_cast<uint8_t>(m_sizeClasses));
+            m_sizeClassesWritten = true;
+        }
+        return sizeClassOf(m_sizeClasses, size);
     }
     // `slot` is the address's slot of the other table (nullptr: no recency coding).
     static bool recent(const RecencyTables::Slot* slot, uint64_t address, uint64_t count, uint64_t base, uint64_t& distance)
@@ -405,7 +444,8 @@ private:
     }
     // The type byte, the kind and the address: as a distance (recentType) if `table` says a
     // recent record carried it, else as an address delta (plainType).
-    void typeKindAddress(RecordType plainType, RecordType recentType, AllocatorKind kind, uint64_t address,
+    // Returns whether the recency form was used.
+    bool typeKindAddress(RecordType plainType, RecordType recentType, AllocatorKind kind, uint64_t address,
                          const RecencyTables::Slot* slot, uint64_t count, uint64_t base, uint64_t stack = 0)
     {
         uint64_t distance;
@@ -415,6 +455,7 @@ private:
         if (isRecent) putAddressField(distance);
         else if (plainType == RecordType::Alloc) allocAddress(address, stack);
         else address_(address);
+        return isRecent;
     }
     // Two varints: Realloc and Mremap carry two address fields.
     static constexpr size_t kMaxAddressBytes = 2 * varint::kMaxBytes;
@@ -424,6 +465,7 @@ private:
     uint8_t* m_begin;
     bool m_split;        // address fields in the address stream (version 3 on)
     bool m_resizeSplit;  // Realloc/Mremap address fields in the resize stream (version 4 on)
+    bool m_reuseAllowed;  // SizeClasses / AllocReused records (version 5 on)
     bool m_joined = false;
     uint8_t* m_recordsBegin;
     uint8_t* m_cur;  // records
@@ -442,6 +484,10 @@ private:
     DeltaState m_state;
     RecencyTables* m_recency = nullptr;
     StackAddressBases m_stackBases;  // version 3 (m_split)
+    ReuseStacks m_reuse;             // version 5 (m_reuseOn)
+    bool m_reuseOn = false;
+    SizeClasses m_sizeClasses = SizeClasses::Exact;
+    bool m_sizeClassesWritten = false;  // in this chunk
     uint64_t m_allocs = 0;  // Alloc/AllocRecent records so far (all chunks)
     uint64_t m_frees = 0;   // Free/FreeRecent records so far
     uint64_t m_allocBase = 0;  // their values when this chunk began

@@ -17,12 +17,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     memtrace::reader::RecordDecoder decoder;
     memtrace::reader::Record record;
     memtrace::reader::CaptureModel model;
-    // Three passes, as three chunks: the delta state must reset and the model must carry over.
-    // The bytes are read as a version 4 payload (address, resize and time streams), as a version 3
-    // one (address stream) and as an older one (one stream).
+    // Four passes, as four chunks: the delta state must reset and the model must carry over.
+    // The bytes are read as a version 5 payload (reuse records), as a version 4 one (address,
+    // resize and time streams), as a version 3 one (address stream) and as an older one (one stream).
     using memtrace::format::PayloadLayout;
-    const PayloadLayout layouts[] = {PayloadLayout::ResizeStream, PayloadLayout::AddressStream, PayloadLayout::OneStream};
-    for (int chunk = 0; chunk < 3; ++chunk) {
+    const PayloadLayout layouts[] = {PayloadLayout::ReuseStacks, PayloadLayout::ResizeStream, PayloadLayout::AddressStream,
+                                     PayloadLayout::OneStream};
+    for (int chunk = 0; chunk < 4; ++chunk) {
         decoder.reset(std::span<const uint8_t>(data, size), 1000 * chunk, layouts[chunk]);
         while (decoder.next(record) == memtrace::reader::RecordDecoder::Step::Record) model.apply(record);
     }

@@ -180,7 +180,7 @@ TEST_CASE("files that are not captures are refused with a reason")
         b.end();
         b.endChunk();
         test::load(b, "future.mtrace", c);
-        CHECK(c.result.message == "capture format version 7 is newer than this memtrace (reads up to 4)");
+        CHECK(c.result.message == "capture format version 7 is newer than this memtrace (reads up to 5)");
     }
     CHECK(c.result.outcome == Outcome::Unreadable);
     CHECK_FALSE(c.result.usable());

@@ -48,9 +48,9 @@ for bad in empty future missing; do
     [ "$(wc -l <"$dir/err")" = 1 ] || fail "$bad: not a one-line error: $(cat "$dir/err")"
     grep -q "^memtrace: $dir/$bad.mtrace: " "$dir/err" || fail "$bad: error format: $(cat "$dir/err")"
 done
-grep -q "capture format version 9 is newer than this memtrace (reads up to 4)" "$dir/err" 2>/dev/null ||
+grep -q "capture format version 9 is newer than this memtrace (reads up to 5)" "$dir/err" 2>/dev/null ||
     { expect_status 2 future "$memtrace" summary "$dir/future.mtrace";
-      grep -q "capture format version 9 is newer than this memtrace (reads up to 4)" "$dir/err" || fail "future message"; }
+      grep -q "capture format version 9 is newer than this memtrace (reads up to 5)" "$dir/err" || fail "future message"; }
 expect_status 2 "summary directory" "$memtrace" summary "$dir"
 grep -q "is a directory" "$dir/err" || fail "directory message: $(cat "$dir/err")"
 

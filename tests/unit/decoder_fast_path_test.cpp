@@ -206,10 +206,10 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
 {
     // With recency coding (AllocRecent / FreeRecent, format.h) and without.
     const bool recency = GENERATE(false, true);
-    // With the resize stream (version 4), the address stream alone (version 3) and with address
-    // fields in place (older captures).
-    const auto layout = GENERATE(format::PayloadLayout::ResizeStream, format::PayloadLayout::AddressStream,
-                                 format::PayloadLayout::OneStream);
+    // With reuse coding (version 5), the resize stream (version 4), the address stream alone
+    // (version 3) and with address fields in place (older captures).
+    const auto layout = GENERATE(format::PayloadLayout::ReuseStacks, format::PayloadLayout::ResizeStream,
+                                 format::PayloadLayout::AddressStream, format::PayloadLayout::OneStream);
     // A heap big enough that the hot loop works in prefetching batches (prefetchPays), and not.
     const bool bigHeap = GENERATE(false, true);
     INFO("recency coding " << recency << ", layout " << static_cast<int>(layout) << ", big heap " << bigHeap);
@@ -217,12 +217,15 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
     std::vector<uint8_t> buffer(1 << 22);
     format::RecordEncoder e(buffer.data(), buffer.size(), layout);
     if (recency) e.enableRecency(tables.get());
+    const bool reuse = recency && layout == format::PayloadLayout::ReuseStacks;
+    if (reuse) e.enableReuse(format::SizeClasses::Glibc);
     uint64_t state = 0x2545F4914F6CDD1Dull, time = 3;
     auto next = [&] { state ^= state >> 12; state ^= state << 25; state ^= state >> 27; return state * 0x2545F4914F6CDD1DULL; };
     const uint64_t frames[2] = {0x401000, 0x402000};
     e.stack(1, frames, 2);
     e.time(time);
     std::vector<uint64_t> live;
+    std::pair<uint64_t, uint64_t> lastFreed{0, 0};  // address, size
     // A small address pool, so that frees hit, addresses are reused (anomalies) and the table
     // grows while temporary blocks come and go; address 0 and ~0 now and then.
     auto address = [&]() -> uint64_t {
@@ -245,8 +248,12 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
         case 1: e.thread(static_cast<uint32_t>((r >> 8) % 5 == 0 ? 70000 + (r >> 16) % 3 : 1 + (r >> 16) % 4)); break;
         case 2:
         case 3: {  // a temporary block: Alloc, then at once the Free of the same address
-            const uint64_t a = address();
-            e.alloc(AllocatorKind::Malloc, a, 1 + (r >> 12) % 5000, 1 + (r >> 40) % 40);
+            // With reuse coding, often the block freed last, of its size: AllocReused.
+            const bool again = reuse && lastFreed.first != 0 && (r >> 50) % 2;
+            const uint64_t a = again ? lastFreed.first : address();
+            const uint64_t size = again ? lastFreed.second : 1 + (r >> 12) % 5000;
+            e.alloc(AllocatorKind::Malloc, a, size, 1 + (r >> 40) % 40);
+            lastFreed = {a, size};
             if ((r >> 8) % 7 == 0) e.thread(1 + (r >> 16) % 4);  // not folded: a record between
             e.free((r >> 9) % 2 ? AllocatorKind::Free : AllocatorKind::Delete, a);
             break;
@@ -278,14 +285,18 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
     }
     const std::span<const uint8_t> payload = e.payload();
     if (recency) {  // the recency forms are there to be checked
-        size_t recent = 0;
+        size_t recent = 0, reused = 0;
         RecordDecoder decoder;
         decoder.reset(payload, 0, layout);
         Record r;
         while (decoder.next(r) == RecordDecoder::Step::Record)
+        {
             recent += r.rawType == static_cast<uint8_t>(RecordType::AllocRecent) ||
                       r.rawType == static_cast<uint8_t>(RecordType::FreeRecent);
+            reused += r.rawType == static_cast<uint8_t>(RecordType::AllocReused);
+        }
         CHECK(recent > 10000);
+        if (reuse) CHECK(reused > 1000);
     }
     reader::CaptureModel plain, hot;
     applyPlain(payload, layout, plain);
@@ -307,7 +318,7 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
     // With the address stream, cuts of the records too (their length field says so).
     if (layout != format::PayloadLayout::OneStream) {
         const size_t lengths = format::kRecordsLengthBytes +
-                               (layout == format::PayloadLayout::ResizeStream ? format::kAddressesLengthBytes : 0);
+                               (layout >= format::PayloadLayout::ResizeStream ? format::kAddressesLengthBytes : 0);
         uint32_t records = 0;
         std::memcpy(&records, payload.data(), sizeof records);
         for (uint32_t cut = records - 200; cut < records; cut += 7) {

@@ -9,6 +9,7 @@
 
 #include "capture_builder.h"
 #include "memtrace/record_encoder.h"
+#include "memtrace/reuse_stacks.h"
 #include "reader/module_map_cursor.h"
 #include "reader/record_decoder.h"
 
@@ -818,4 +819,163 @@ TEST_CASE("version 4: a Realloc counts as a release and an allocation for recenc
     REQUIRE(old.size() == 3);
     CHECK(old[2].rawType == static_cast<uint8_t>(RecordType::Free));
     CHECK(old[2].address == 0x2000);
+}
+
+namespace {
+
+// A toy allocator with per-thread LIFO free lists per size class, as glibc's tcache and
+// jemalloc's thread caches behave: what reuse coding (version 5) predicts.
+struct LifoHeap {
+    format::SizeClasses scheme;
+    uint64_t next = 0x555555560000;
+    std::vector<std::pair<uint64_t, std::vector<uint64_t>>> lists;  // (thread << 16 | class, LIFO)
+    std::vector<uint64_t>& listOf(uint32_t thread, uint64_t size)
+    {
+        const uint64_t key = uint64_t{thread} << 16 | format::sizeClassOf(scheme, size);
+        for (auto& [k, list] : lists)
+            if (k == key) return list;
+        return lists.emplace_back(key, std::vector<uint64_t>{}).second;
+    }
+    uint64_t allocate(uint32_t thread, uint64_t size)
+    {
+        auto& list = listOf(thread, size);
+        if (list.empty() || format::sizeClassOf(scheme, size) == 0) return next += 0x40 + (size + 15) / 16 * 16;
+        const uint64_t a = list.back();
+        list.pop_back();
+        return a;
+    }
+    void release(uint32_t thread, uint64_t address, uint64_t size) { listOf(thread, size).push_back(address); }
+};
+
+}  // namespace
+
+TEST_CASE("version 5: allocations that reuse the block their thread freed last take no address field")
+{
+    const auto scheme = GENERATE(format::SizeClasses::Glibc, format::SizeClasses::Jemalloc, format::SizeClasses::Exact);
+    INFO("size classes " << static_cast<int>(scheme));
+    std::vector<uint8_t> buffer(1 << 22);
+    auto tables = std::make_unique<format::RecencyTables>();
+    format::RecordEncoder e(buffer.data(), buffer.size());
+    e.enableRecency(tables.get());
+    e.enableReuse(scheme);
+    const uint64_t frames[] = {0x401000};
+    e.stack(1, frames, 1);
+    e.time(1);
+    LifoHeap heap{scheme};
+    struct Event {
+        bool alloc;
+        uint32_t thread;
+        uint64_t address;
+        uint64_t size;
+    };
+    std::vector<Event> want;
+    std::vector<Event> live;
+    uint64_t state = 88172645463325252ull;
+    auto random = [&] { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state; };
+    uint32_t thread = 1;
+    for (int i = 0; i < 40000; ++i) {
+        const uint64_t r = random();
+        if (r % 50 == 0) thread = 1 + static_cast<uint32_t>((r >> 8) % 3);
+        e.thread(thread);
+        if (r % 3 != 0 || live.empty()) {
+            // Sizes from a few classes, so that blocks come back; realloc now and then.
+            const uint64_t size = 1 + (r >> 16) % 8 * 24 + (r >> 24) % 5;
+            const uint64_t a = heap.allocate(thread, size);
+            if ((r >> 32) % 17 == 0) e.realloc(AllocatorKind::Realloc, 0, a, size, 1);
+            else e.alloc(AllocatorKind::Malloc, a, size, 1);
+            want.push_back({true, thread, a, size});
+            live.push_back({true, thread, a, size});
+        } else {
+            const size_t at = (r >> 8) % live.size();
+            const Event block = live[at];
+            live[at] = live.back();
+            live.pop_back();
+            e.free(AllocatorKind::Free, block.address);
+            heap.release(thread, block.address, block.size);
+            want.push_back({false, thread, block.address, 0});
+        }
+    }
+    RecordDecoder::Step last;
+    std::string error;
+    const auto records = decodeAll(e.payload(), &last, &error);
+    INFO(error);
+    REQUIRE(last == RecordDecoder::Step::End);
+    std::vector<Event> got;
+    size_t reused = 0;
+    for (const Record& r : records) {
+        if (r.type == RecordType::Alloc || r.type == RecordType::Realloc)
+            got.push_back({true, r.thread, r.type == RecordType::Realloc ? r.newAddress : r.address, r.size});
+        else if (r.type == RecordType::Free)
+            got.push_back({false, r.thread, r.address, 0});
+        reused += r.rawType == static_cast<uint8_t>(RecordType::AllocReused);
+    }
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+        INFO("event " << i);
+        REQUIRE(got[i].alloc == want[i].alloc);
+        REQUIRE(got[i].thread == want[i].thread);
+        REQUIRE(got[i].address == want[i].address);
+        REQUIRE(got[i].size == want[i].size);
+    }
+    CHECK(reused > 5000);  // the prediction is used, not only decoded
+
+    // The same events in a version 4 payload: no reuse records (the encoder refuses them).
+    format::RecordEncoder v4(buffer.data(), buffer.size(), format::PayloadLayout::ResizeStream);
+    auto tables4 = std::make_unique<format::RecencyTables>();
+    v4.enableRecency(tables4.get());
+    v4.enableReuse(scheme);
+    v4.thread(1);
+    v4.alloc(AllocatorKind::Malloc, 0x1000, 16, 1);
+    v4.free(AllocatorKind::Free, 0x1000);
+    v4.alloc(AllocatorKind::Malloc, 0x1000, 16, 1);
+    const auto old = decodeAll(v4.payload(), &last, nullptr, format::PayloadLayout::ResizeStream);
+    REQUIRE(last == RecordDecoder::Step::End);
+    for (const Record& r : old) CHECK(r.rawType != static_cast<uint8_t>(RecordType::AllocReused));
+}
+
+TEST_CASE("version 5: a reuse record without its stack or its SizeClasses is malformed; in version 4 it is unknown")
+{
+    auto payloadOf = [](const std::vector<uint8_t>& records) {
+        // Version 4/5 layout: three lengths (records, addresses, resizes), then the records.
+        std::vector<uint8_t> p(12, 0);
+        p[0] = static_cast<uint8_t>(records.size());
+        p.insert(p.end(), records.begin(), records.end());
+        return p;
+    };
+    const uint8_t reused = static_cast<uint8_t>(RecordType::AllocReused);
+    const uint8_t classes = static_cast<uint8_t>(RecordType::SizeClasses);
+    const uint8_t thread = static_cast<uint8_t>(RecordType::Thread);
+    RecordDecoder::Step last;
+    std::string error;
+    // AllocReused(kind 0, size 16, stack +0) with no SizeClasses record before it.
+    decodeAll(payloadOf({thread, 1, reused, 0, 16, 0}), &last, &error);
+    CHECK(last == RecordDecoder::Step::Error);
+    CHECK(error.find("AllocReused") != std::string::npos);
+    // With SizeClasses, but nothing freed: the stack is empty.
+    decodeAll(payloadOf({thread, 1, classes, 1, reused, 0, 16, 0}), &last, &error);
+    CHECK(last == RecordDecoder::Step::Error);
+    // An unknown scheme.
+    decodeAll(payloadOf({thread, 1, classes, 9}), &last, &error);
+    CHECK(last == RecordDecoder::Step::Error);
+    CHECK(error.find("SizeClasses") != std::string::npos);
+    // A version 4 payload knows neither record.
+    decodeAll(payloadOf({thread, 1, classes, 1}), &last, &error, format::PayloadLayout::ResizeStream);
+    CHECK(last == RecordDecoder::Step::Error);
+    CHECK(error.find("needs a newer memtrace") != std::string::npos);
+    // A well-formed pair: SizeClasses, Alloc, FreeRecent (pushes), AllocReused (pops).
+    // Address stream: the Alloc's delta zigzag(0x1000) = 80 40, the FreeRecent's distance 00.
+    std::vector<uint8_t> p(12, 0);
+    const std::vector<uint8_t> records = {thread, 1, classes, 1, static_cast<uint8_t>(RecordType::Alloc), 0, 16, 2,
+                                          static_cast<uint8_t>(RecordType::FreeRecent), 32, reused, 0, 20, 0};
+    p[0] = static_cast<uint8_t>(records.size());
+    p[4] = 3;
+    p.insert(p.end(), records.begin(), records.end());
+    p.insert(p.end(), {0x80, 0x40, 0x00});
+    const auto good = decodeAll(p, &last, &error);
+    INFO(error);
+    REQUIRE(last == RecordDecoder::Step::End);
+    REQUIRE(good.size() == 5);
+    CHECK(good[4].rawType == reused);
+    CHECK(good[4].address == 0x1000);  // sizes 16 and 20: one glibc class (32-byte chunks)
+    CHECK(good[4].size == 20);
 }
