@@ -213,14 +213,25 @@ private:
         address = ring[(count - 1 - distance) & kRecencyMask];
         return true;
     }
+    // An allocation-list entry: with its size class (version 5), in the same cache line as its
+    // address, which a FreeRecent has just loaded.
+    struct Allocated {
+        uint64_t address;
+        uint64_t sizeClass;  // 0: takes no part in reuse stacks
+    };
+    static bool recentAddress(const std::vector<Allocated>& ring, uint64_t count, uint64_t distance, uint64_t& address)
+    {
+        if (distance >= count || distance >= format::kRecencyWindow) return false;
+        address = ring[(count - 1 - distance) & kRecencyMask].address;
+        return true;
+    }
 
     // Reuse stacks (version 5, reuse_stacks.h). An allocation record joins the allocation
     // list with its size class (0 before the chunk's SizeClasses record: it takes no part).
     void noteAllocated(uint64_t address, uint64_t size)
     {
-        const uint64_t at = m_allocCount++ & kRecencyMask;
-        m_allocRing[at] = address;
-        if (m_reuseRecords) m_allocClassRing[at] = m_reuseOn ? format::sizeClassOf(m_sizeClasses, size) : 0;
+        m_allocRing[m_allocCount++ & kRecencyMask] =
+            Allocated{address, m_reuseOn ? format::sizeClassOf(m_sizeClasses, size) : uint16_t{0}};
     }
     // A FreeRecent of the allocation `distance` back (checked by recentAddress): pushed on the
     // reuse stack of (thread, that allocation's class).
@@ -228,8 +239,8 @@ private:
     {
         m_freeRing[m_freeCount++ & kRecencyMask] = address;
         if (!m_reuseOn) return;
-        const uint16_t sizeClass = m_allocClassRing[(m_allocCount - 1 - distance) & kRecencyMask];
-        if (sizeClass != 0) m_reuse->push(thread, sizeClass, address);
+        const uint64_t sizeClass = m_allocRing[(m_allocCount - 1 - distance) & kRecencyMask].sizeClass;
+        if (sizeClass != 0) m_reuse->push(thread, static_cast<uint16_t>(sizeClass), address);
     }
     // An AllocReused record's address: the top of its reuse stack, popped. False if there is
     // none (a malformed record).
@@ -282,8 +293,7 @@ private:
     bool m_reuseOn = false;
     format::SizeClasses m_sizeClasses = format::SizeClasses::Exact;
     std::unique_ptr<format::ReuseStacks> m_reuse = std::make_unique<format::ReuseStacks>();
-    std::vector<uint16_t> m_allocClassRing;  // the size class of each m_allocRing entry
-    std::vector<uint64_t> m_allocRing;  // addresses of this chunk's Alloc/AllocRecent records
+    std::vector<Allocated> m_allocRing;  // this chunk's Alloc/AllocRecent/AllocReused/Realloc records
     std::vector<uint64_t> m_freeRing;   // ... and of its Free/FreeRecent records
     uint64_t m_allocCount = 0;
     uint64_t m_freeCount = 0;

@@ -52,13 +52,14 @@ inline uint16_t sizeClassOf(SizeClasses scheme, uint64_t size)
 struct ReuseStacks {
     static constexpr uint32_t kSlots = 512;
     static constexpr uint32_t kDepth = 4;  // a thread cache's recent frees; older ones drop out
-    struct Slot {
+    static_assert((kDepth & (kDepth - 1)) == 0);
+    struct alignas(64) Slot {  // one cache line
         uint32_t generation;  // the chunk it was written in (0: never)
         uint32_t thread;
         uint16_t sizeClass;
-        uint16_t count;
-        uint32_t unused;
-        uint64_t address[kDepth];  // address[count - 1] is the top
+        uint16_t count;  // addresses held, at most kDepth
+        uint32_t top;    // address[top] is the latest (a ring: the oldest is overwritten)
+        uint64_t address[kDepth];
     };
 
     // A new chunk: every stack is empty.
@@ -75,21 +76,29 @@ struct ReuseStacks {
     {
         const Slot& slot = m_slots[slotOf(thread, sizeClass)];
         if (!holds(slot, thread, sizeClass) || slot.count == 0) return false;
-        address = slot.address[slot.count - 1];
+        address = slot.address[slot.top];
         return true;
     }
     // Call only after top() returned true for the same key.
-    void pop(uint32_t thread, uint16_t sizeClass) { --m_slots[slotOf(thread, sizeClass)].count; }
+    void pop(uint32_t thread, uint16_t sizeClass)
+    {
+        Slot& slot = m_slots[slotOf(thread, sizeClass)];
+        --slot.count;
+        slot.top = (slot.top - 1) & (kDepth - 1);
+    }
 
     void push(uint32_t thread, uint16_t sizeClass, uint64_t address)
     {
         Slot& slot = m_slots[slotOf(thread, sizeClass)];
-        if (!holds(slot, thread, sizeClass)) slot = Slot{m_generation, thread, sizeClass, 0, 0, {}};
-        if (slot.count == kDepth) {  // the oldest drops out
-            for (uint32_t i = 1; i < kDepth; ++i) slot.address[i - 1] = slot.address[i];
-            --slot.count;
+        if (!holds(slot, thread, sizeClass)) {
+            slot.generation = m_generation;
+            slot.thread = thread;
+            slot.sizeClass = sizeClass;
+            slot.count = 0;
         }
-        slot.address[slot.count++] = address;
+        slot.top = (slot.top + 1) & (kDepth - 1);
+        slot.address[slot.top] = address;
+        if (slot.count < kDepth) ++slot.count;  // else the oldest was overwritten
     }
 
 private:
