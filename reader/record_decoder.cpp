@@ -46,6 +46,7 @@ const char* recordTypeName(uint8_t type)
 
 RecordDecoder::RecordDecoder()
     : m_allocRing(format::kRecencyWindow),
+      m_allocClassRing(format::kRecencyWindow),
       m_freeRing(format::kRecencyWindow),
       m_frames(format::kMaxStackDepth)
 {

@@ -213,25 +213,14 @@ private:
         address = ring[(count - 1 - distance) & kRecencyMask];
         return true;
     }
-    // An allocation-list entry: with its size class (version 5), in the same cache line as its
-    // address, which a FreeRecent has just loaded.
-    struct Allocated {
-        uint64_t address;
-        uint64_t sizeClass;  // 0: takes no part in reuse stacks
-    };
-    static bool recentAddress(const std::vector<Allocated>& ring, uint64_t count, uint64_t distance, uint64_t& address)
-    {
-        if (distance >= count || distance >= format::kRecencyWindow) return false;
-        address = ring[(count - 1 - distance) & kRecencyMask].address;
-        return true;
-    }
 
     // Reuse stacks (version 5, reuse_stacks.h). An allocation record joins the allocation
     // list with its size class (0 before the chunk's SizeClasses record: it takes no part).
     void noteAllocated(uint64_t address, uint64_t size)
     {
-        m_allocRing[m_allocCount++ & kRecencyMask] =
-            Allocated{address, m_reuseOn ? format::sizeClassOf(m_sizeClasses, size) : uint16_t{0}};
+        const uint64_t at = m_allocCount++ & kRecencyMask;
+        m_allocRing[at] = address;
+        if (m_reuseRecords) m_allocClassRing[at] = m_reuseOn ? format::sizeClassOf(m_sizeClasses, size) : 0;
     }
     // A FreeRecent of the allocation `distance` back (checked by recentAddress): pushed on the
     // reuse stack of (thread, that allocation's class).
@@ -239,7 +228,7 @@ private:
     {
         m_freeRing[m_freeCount++ & kRecencyMask] = address;
         if (!m_reuseOn) return;
-        const uint64_t sizeClass = m_allocRing[(m_allocCount - 1 - distance) & kRecencyMask].sizeClass;
+        const uint16_t sizeClass = m_allocClassRing[(m_allocCount - 1 - distance) & kRecencyMask];
         if (sizeClass != 0) m_reuse->push(thread, static_cast<uint16_t>(sizeClass), address);
     }
     // An AllocReused record's address: the top of its reuse stack, popped. False if there is
@@ -293,8 +282,12 @@ private:
     bool m_reuseOn = false;
     format::SizeClasses m_sizeClasses = format::SizeClasses::Exact;
     std::unique_ptr<format::ReuseStacks> m_reuse = std::make_unique<format::ReuseStacks>();
-    std::vector<Allocated> m_allocRing;  // this chunk's Alloc/AllocRecent/AllocReused/Realloc records
-    std::vector<uint64_t> m_freeRing;   // ... and of its Free/FreeRecent records
+    // The chunk's allocation records (Alloc, AllocRecent, AllocReused, Realloc): addresses, and
+    // size classes (version 5; 0: none) apart, so that the address ring stays 8 bytes a slot (a
+    // 16-byte entry with both: summary +22% instead of +10% on alloc_bench's capture).
+    std::vector<uint64_t> m_allocRing;
+    std::vector<uint16_t> m_allocClassRing;
+    std::vector<uint64_t> m_freeRing;  // addresses of its Free/FreeRecent records (and Realloc's old)
     uint64_t m_allocCount = 0;
     uint64_t m_freeCount = 0;
     std::vector<uint64_t> m_frames;
