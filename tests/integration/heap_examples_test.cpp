@@ -8,6 +8,29 @@
 
 using namespace memtrace::integration;
 
+namespace {
+
+// Format version 5's address prediction (docs/FORMAT.md, "Reuse stacks"): the scheme of the
+// capture's SizeClasses records (-1: none) and the number of AllocReused records.
+struct ReuseCoding {
+    int scheme = -1;
+    unsigned long reused = 0;
+};
+
+ReuseCoding reuseCodingOf(const std::string& capture)
+{
+    ReuseCoding coding;
+    const ProcessResult dump = runCommand({memtraceBinary(), "dump", capture});
+    REQUIRE(dump.status == 0);
+    if (const size_t at = dump.out.find(" size_classes "); at != std::string::npos) coding.scheme = std::stoi(dump.out.substr(at + 14));
+    const ProcessResult stats = runCommand({memtraceBinary(), "dump", "--stats", capture});
+    REQUIRE(stats.status == 0);
+    if (const size_t at = stats.out.find("\nAllocReused "); at != std::string::npos) coding.reused = std::stoul(stats.out.substr(at + 13));
+    return coding;
+}
+
+}  // namespace
+
 TEST_CASE("leaky_service: calls, bytes, leaks per stack and peak are exact", "[heap][leaks]")
 {
     TempDir dir;
@@ -81,6 +104,11 @@ TEST_CASE("threads_cross_free: blocks freed on another thread are counted exactl
     CHECK(leaksFrom(capture.data, "worker").empty());
     CHECK(number(capture.data, "threads") == 5);  // main + 4 workers
     CHECK(run.process.out == "threads_cross_free: 4 threads, 4000 blocks, 2000 handed over\n");
+    // The counts above hold with glibc's size classes predicting most addresses: each worker
+    // frees and allocates again, and glibc's tcache hands it the block it freed last.
+    const ReuseCoding coding = reuseCodingOf(run.capture);
+    CHECK(coding.scheme == 1);
+    CHECK(coding.reused > 1000);
 }
 
 TEST_CASE("handoff_pingpong: addresses crossing threads within one time tick keep their order", "[heap][threads]")
@@ -215,6 +243,7 @@ TEST_CASE("jemalloc_mallocx: mallocx, rallocx, xallocx, sdallocx, dallocx", "[he
     // 5000 leaked + the 123 B malloc at the end: the larger blocks before were released.
     CHECK(number(capture.data, "peak_heap_bytes") == 5123 + number(base.data, "leaked_bytes"));
     expectLeakFrom(capture, "leak_zeroed_block", 5000, 1, "mallocx");
+    CHECK(reuseCodingOf(run.capture).scheme == 2);  // malloc is jemalloc's: its size classes
 }
 
 namespace {
