@@ -116,7 +116,7 @@ private:
         const uint8_t* a = m_a;
         const uint8_t*& at = Split ? a : p;  // where the address fields are
         const uint8_t type = *p++;
-        uint64_t v;
+        uint64_t v = 0;  // AllocReused reads no address field
         switch (static_cast<format::RecordType>(type)) {
         case format::RecordType::Time:
             if (!varint::getUnchecked(p, v)) return false;
@@ -327,7 +327,7 @@ void RecordDecoder::decodeHotRun(Events& events)
             const uint8_t* q = p;
             const uint8_t*& at = Split ? a : q;  // where the address fields are
             const uint8_t type = *q++;
-            uint64_t v;
+            uint64_t v = 0;  // AllocReused reads no address field
             if (type == static_cast<uint8_t>(format::RecordType::Alloc) ||
                 type == static_cast<uint8_t>(format::RecordType::AllocRecent) ||
                 type == static_cast<uint8_t>(format::RecordType::AllocReused)) {
