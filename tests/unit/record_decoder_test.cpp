@@ -861,7 +861,7 @@ TEST_CASE("version 5: allocations that reuse the block their thread freed last t
     const uint64_t frames[] = {0x401000};
     e.stack(1, frames, 1);
     e.time(1);
-    LifoHeap heap{scheme};
+    LifoHeap heap{scheme, 0x555555560000, {}};
     struct Event {
         bool alloc;
         uint32_t thread;
