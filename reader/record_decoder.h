@@ -11,9 +11,10 @@
 // the known ones decoded from the front of their payload (extra trailing bytes are ignored),
 // unknown ones handed out with known = false. An unknown core type, a varint running past the
 // end or a field out of its limits stops the chunk with Step::Error and a message. From
-// version 3 the address fields come from the address stream, and from version 4 those of
-// Realloc and Mremap from the resize stream (format.h); records' offsets are payload offsets,
-// and stream bytes left over after the last record are an error.
+// version 3 the address fields come from the address stream, from version 4 those of
+// Realloc and Mremap from the resize stream (format.h), and version 5 adds the reuse stacks
+// (AllocReused, SizeClasses: reuse_stacks.h); records' offsets are payload offsets, and
+// stream bytes left over after the last record are an error.
 //
 // The loop allocates nothing: Records point into the payload and into a frame buffer owned by
 // the decoder (valid until the next call).

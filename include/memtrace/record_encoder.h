@@ -37,7 +37,7 @@ struct RecencyTables {
     static constexpr uint32_t kSlots = 1u << 15;
     struct Slot {
         uint64_t address;
-        uint64_t number : 48;     // 1-based count of Alloc (or Free) records since the encoder started
+        uint64_t number : 48;     // 1-based count of Alloc (or Free) records since the encoder started (2^48: years at 1 M/s)
         uint64_t sizeClass : 16;  // alloc table with reuse coding: the allocation's (reuse_stacks.h)
     };
     // The two tables interleaved: an event looks up one and notes into the other at the same
@@ -132,7 +132,7 @@ public:
 
     // Turns allocation-address prediction on (version 5, reuse_stacks.h): AllocReused where a
     // thread's allocation gets the block of its size class it freed last. Needs recency coding
-    // and the version 4 payload layout; `scheme` is the program's allocator's.
+    // and the version 5 layout (PayloadLayout::ReuseStacks); `scheme` is the program's allocator's.
     void enableReuse(SizeClasses scheme)
     {
         m_reuseOn = m_recency != nullptr && m_reuseAllowed;
