@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "capture_file.h"
 #include "chunk_pipeline.h"
+#include "decoded_chunk.h"
 #include "record.h"
 #include "record_decoder.h"
 
@@ -40,13 +42,16 @@ struct StreamResult {
 StreamResult streamCapture(const std::string& path, RecordSink& sink);
 
 // The same loop for a concrete sink type, so that a final sink's onRecord is inlined into
-// the decode loop (the model loader uses it; streamCapture is streamCaptureTo<RecordSink>).
-// A sink with hotEvents() gets the hot records (Time, Thread, Alloc, Free) through
-// RecordDecoder::decodeHotRun instead of onRecord: it must treat them exactly as onRecord
-// would. Chunks are read and decompressed on a second thread (chunk_pipeline.h).
+// the decode loop (streamCapture is streamCaptureTo<RecordSink>). Chunks are read and
+// decompressed on a second thread (chunk_pipeline.h). A sink with hotEvents() (the model
+// loader) gets the hot records (Time, Thread, Alloc, Free) through decodeHotRun's Events
+// instead of onRecord, and must treat them exactly as onRecord would; for it the second
+// thread also decodes each chunk, which this thread replays (decoded_chunk.h): the same
+// calls in the same order, with decoding and the model's work on two cores.
 template <class Sink>
 StreamResult streamCaptureTo(const std::string& path, Sink& sink)
 {
+    constexpr bool kDecodeAhead = requires { sink.hotEvents(); };
     StreamResult result;
     CaptureFile file;
     if (!file.open(path)) {
@@ -57,12 +62,13 @@ StreamResult streamCaptureTo(const std::string& path, Sink& sink)
     sink.onHeader(file.header());
     const format::PayloadLayout layout = format::payloadLayout(file.header().version);
 
-    ChunkPipeline pipeline(file);
+    ChunkPipeline pipeline(file, kDecodeAhead ? std::optional(layout) : std::nullopt);
     RecordDecoder decoder;
     Record record;
     for (;;) {
         const ChunkBuffer* chunk = nullptr;
-        const CaptureFile::Next next = pipeline.next(chunk);
+        const DecodedChunk* decoded = nullptr;
+        const CaptureFile::Next next = pipeline.next(chunk, &decoded);
         if (next != CaptureFile::Next::Chunk) {
             result.stopOffset = file.stopOffset();
             switch (next) {
@@ -79,26 +85,26 @@ StreamResult streamCaptureTo(const std::string& path, Sink& sink)
             return result;
         }
         sink.onChunk(*chunk);
-        decoder.reset(chunk->records(), result.lastTimeUs, layout);
-        for (;;) {
-            if constexpr (requires { sink.hotEvents(); }) {
-                auto events = sink.hotEvents();
-                decoder.decodeHotRun(events);
-            }
-            const RecordDecoder::Step step = decoder.next(record);
-            if (step == RecordDecoder::Step::Record) [[likely]] {
+        const char* error = nullptr;  // the chunk's malformed record, if any
+        if constexpr (kDecodeAhead) {
+            decoded->replay(sink);
+            result.lastTimeUs = decoded->endTimeUs();  // of the last record read
+            if (decoded->outcome() == DecodedChunk::Outcome::Error) error = decoded->error().c_str();
+        } else {
+            decoder.reset(chunk->records(), result.lastTimeUs, layout);
+            RecordDecoder::Step step;
+            while ((step = decoder.next(record)) == RecordDecoder::Step::Record) [[likely]]
                 sink.onRecord(record);
-                continue;
-            }
-            if (step == RecordDecoder::Step::End) break;
-            result.lastTimeUs = decoder.timeUs();  // of the last record read
+            result.lastTimeUs = decoder.timeUs();
+            if (step == RecordDecoder::Step::Error) error = decoder.error().c_str();
+        }
+        if (error) {
             result.outcome = StreamResult::Outcome::Corrupt;
             result.stopOffset = chunk->fileOffset;
             result.message = "chunk " + std::to_string(chunk->header.sequence) + " at byte " +
-                             std::to_string(chunk->fileOffset) + ": " + decoder.error();
+                             std::to_string(chunk->fileOffset) + ": " + error;
             return result;
         }
-        result.lastTimeUs = decoder.timeUs();
         ++result.chunks;
     }
 }

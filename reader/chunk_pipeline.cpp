@@ -2,7 +2,13 @@
 
 namespace memtrace::reader {
 
-ChunkPipeline::ChunkPipeline(CaptureFile& file) : m_file(file), m_thread([this] { run(); }) {}
+ChunkPipeline::ChunkPipeline(CaptureFile& file, std::optional<format::PayloadLayout> decodeAs)
+    : m_file(file),
+      m_decodeAs(decodeAs),
+      m_decoder(decodeAs ? std::make_unique<RecordDecoder>() : nullptr),
+      m_thread([this] { run(); })
+{
+}
 
 ChunkPipeline::~ChunkPipeline()
 {
@@ -25,6 +31,10 @@ void ChunkPipeline::run()
         CaptureFile::Next result;
         try {
             result = m_file.nextChunk(m_buffers[slot]);
+            if (result == CaptureFile::Next::Chunk && m_decodeAs) {
+                m_decoded[slot].decode(*m_decoder, m_buffers[slot].records(), m_decodeTimeUs, *m_decodeAs);
+                m_decodeTimeUs = m_decoded[slot].endTimeUs();
+            }
         } catch (...) {
             std::lock_guard lock(m_mutex);
             m_error = std::current_exception();
@@ -43,7 +53,7 @@ void ChunkPipeline::run()
     }
 }
 
-CaptureFile::Next ChunkPipeline::next(const ChunkBuffer*& chunk)
+CaptureFile::Next ChunkPipeline::next(const ChunkBuffer*& chunk, const DecodedChunk** decoded)
 {
     std::unique_lock lock(m_mutex);
     if (m_holding) {  // the previous chunk is parsed: its buffer goes back to the worker
@@ -58,6 +68,7 @@ CaptureFile::Next ChunkPipeline::next(const ChunkBuffer*& chunk)
     if (result != CaptureFile::Next::Chunk) return result;  // stays filled: the worker has ended
     m_holding = true;
     chunk = &m_buffers[m_consumerSlot];
+    if (decoded) *decoded = m_decodeAs ? &m_decoded[m_consumerSlot] : nullptr;
     return result;
 }
 

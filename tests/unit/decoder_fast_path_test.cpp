@@ -10,6 +10,7 @@
 
 #include "memtrace/record_encoder.h"
 #include "reader/capture_model.h"
+#include "reader/decoded_chunk.h"
 #include "reader/record_decoder.h"
 
 using namespace memtrace;
@@ -140,12 +141,53 @@ void applyHot(std::span<const uint8_t> payload, format::PayloadLayout layout, re
     model.finish();
 }
 
+// The model loader's way (capture_stream.h): the payload decoded ahead into a DecodedChunk
+// (on the pipeline's worker), then replayed into the model. `chunk` is reused, as the
+// pipeline reuses it; returns whether the payload decoded to its end.
+struct ReplaySink {
+    reader::CaptureModel& model;
+    void onRecord(const Record& r) { model.apply(r); }
+    reader::CaptureModel::HotEvents hotEvents() { return model.hotEvents(); }
+};
+bool applyDecoded(std::span<const uint8_t> payload, format::PayloadLayout layout, reader::DecodedChunk& chunk,
+                  reader::CaptureModel& model)
+{
+    RecordDecoder decoder;
+    chunk.decode(decoder, payload, 0, layout);
+    ReplaySink sink{model};
+    chunk.replay(sink);
+    model.finish();
+    return chunk.outcome() == reader::DecodedChunk::Outcome::End;
+}
+
+// Whether next() decodes the payload to its end (else it stops at a malformed record).
+bool decodesToEnd(std::span<const uint8_t> payload, format::PayloadLayout layout)
+{
+    RecordDecoder decoder;
+    decoder.reset(payload, 0, layout);
+    Record r;
+    RecordDecoder::Step step;
+    while ((step = decoder.next(r)) == RecordDecoder::Step::Record) {}
+    return step == RecordDecoder::Step::End;
+}
+
 void requireSameModel(const reader::CaptureModel& a, const reader::CaptureModel& b)
 {
     const reader::HeapTracker& x = a.heap();
     const reader::HeapTracker& y = b.heap();
     REQUIRE(a.records() == b.records());
     REQUIRE(a.durationUs() == b.durationUs());
+    // Records outside the hot loop: mappings, reallocs, stack definitions (their frames).
+    REQUIRE(a.mmaps().bytes() == b.mmaps().bytes());
+    REQUIRE(a.mmaps().mmapCalls() == b.mmaps().mmapCalls());
+    REQUIRE(a.mmaps().peakTimeUs() == b.mmaps().peakTimeUs());
+    REQUIRE(a.stacks().size() == b.stacks().size());
+    for (uint32_t i = 0; i < a.stacks().size(); ++i) {
+        const auto f = a.stacks().frames(reader::StackIndex{i});
+        const auto g = b.stacks().frames(reader::StackIndex{i});
+        REQUIRE(f.size() == g.size());
+        for (size_t k = 0; k < f.size(); ++k) REQUIRE(f[k].ip == g[k].ip);
+    }
     REQUIRE(x.heapBytes() == y.heapBytes());
     REQUIRE(x.peakBytes() == y.peakBytes());
     REQUIRE(x.peakTimeUs() == y.peakTimeUs());
@@ -224,6 +266,8 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
     const uint64_t frames[2] = {0x401000, 0x402000};
     e.stack(1, frames, 2);
     e.time(time);
+    uint64_t nextStack = 2;
+    std::vector<uint64_t> deepFrames(64);
     std::vector<uint64_t> live;
     std::pair<uint64_t, uint64_t> lastFreed{0, 0};  // address, size
     // A small address pool, so that frees hit, addresses are reused (anomalies) and the table
@@ -278,7 +322,11 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
             break;
         case 8: e.free(AllocatorKind::Free, address()); break;  // often not live
         default:  // records outside the hot loop
-            if ((r >> 8) % 2) e.realloc(AllocatorKind::Realloc, address(), address(), (r >> 12) % 4000, 1 + (r >> 40) % 40);
+            if ((r >> 30) % 3 == 0 && nextStack <= 40) {  // definitions of the stacks allocations name
+                for (size_t k = 0; k < deepFrames.size(); ++k) deepFrames[k] = 0x400000 + nextStack * 0x1000 + k;
+                e.stack(nextStack, deepFrames.data(), 1 + nextStack % 60);
+                ++nextStack;
+            } else if ((r >> 8) % 2) e.realloc(AllocatorKind::Realloc, address(), address(), (r >> 12) % 4000, 1 + (r >> 40) % 40);
             else e.mmap(AllocatorKind::MmapAnonymous, 0x7f0000000000ull + ((r >> 12) % 64) * 0x10000, 4096, 3, 0x22, 1);
             break;
         }
@@ -298,14 +346,24 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
         CHECK(recent > 10000);
         if (reuse) CHECK(reused > 1000);
     }
-    reader::CaptureModel plain, hot;
+    reader::CaptureModel plain, hot, decoded;
+    reader::DecodedChunk chunk;
     applyPlain(payload, layout, plain);
     applyHot(payload, layout, hot);
+    REQUIRE(applyDecoded(payload, layout, chunk, decoded));
     REQUIRE(hot.heap().prefetchPays() == bigHeap);
     CHECK(plain.heap().anomalies() > 0);
     CHECK(plain.heap().temporary() > 0);
     CHECK(plain.heap().freesUnmatched() > 0);
+    CHECK(plain.mmaps().bytes() > 0);
     requireSameModel(plain, hot);
+    requireSameModel(plain, decoded);
+    // Decoded ahead, then replayed: the same model at every cut too, and the same outcome.
+    auto requireSameDecoded = [&](std::span<const uint8_t> cutPayload, const reader::CaptureModel& expected) {
+        reader::CaptureModel c;
+        REQUIRE(applyDecoded(cutPayload, layout, chunk, c) == decodesToEnd(cutPayload, layout));
+        requireSameModel(expected, c);
+    };
 
     // Every cut of the payload (with the address stream: of the addresses): the hot loop stops
     // short of the end the same way.
@@ -314,6 +372,7 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
         applyPlain(payload.first(cut), layout, a);
         applyHot(payload.first(cut), layout, b);
         requireSameModel(a, b);
+        requireSameDecoded(payload.first(cut), a);
     }
     // With the address stream, cuts of the records too (their length field says so).
     if (layout != format::PayloadLayout::OneStream) {
@@ -330,6 +389,7 @@ TEST_CASE("the model's hot loop builds the same model as apply() per record")
             applyPlain(shorter, layout, a);
             applyHot(shorter, layout, b);
             requireSameModel(a, b);
+            requireSameDecoded(shorter, a);
         }
     }
 }
