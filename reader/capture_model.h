@@ -72,8 +72,9 @@ public:
     void apply(const Record& record);
 
     // apply() for the records that make up nearly all of a full capture (Time, Thread, Alloc,
-    // Free), with exactly its effects but without a Record per event: the Events of
-    // RecordDecoder::decodeHotRun (capture_stream.h). Records before a chunk's first Time
+    // Free), with exactly its effects but without a Record per event: what DecodedChunk::replay
+    // calls (capture_stream.h), and a valid Events of RecordDecoder::decodeHotRun (the tests
+    // decode straight into it). prefetch() is a hint. Records before a chunk's first Time
     // record carry the time of the stream's previous record, which the model has seen.
     class HotEvents {
     public:
@@ -82,7 +83,6 @@ public:
         {
             if (timeUs > m.m_lastTimeUs) m.m_lastTimeUs = timeUs;
         }
-        bool prefetchPays() const { return m.m_heap.prefetchPays(); }
         void prefetch(uint64_t address) const { m.m_heap.prefetch(address); }
         void alloc(format::AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack, uint32_t thread, uint64_t timeUs)
         {

@@ -7,9 +7,7 @@ namespace memtrace::reader {
 
 using format::RecordType;
 
-// The Events of RecordDecoder::decodeHotRun on the worker: every event becomes an item. The
-// hot loop's own batching and prefetching are off here (prefetchPays false): there are no
-// tables on this side, and replay() prefetches for the model instead.
+// The Events of RecordDecoder::decodeHotRun on the worker: every event becomes an item.
 class DecodedChunk::Writer {
 public:
     Writer(DecodedChunk& chunk, uint64_t clock) : m_chunk(chunk), m_clock(clock) {}
@@ -19,8 +17,6 @@ public:
         put(header(Time, 0, 0, 0, 0), timeUs);
         m_clock = timeUs;
     }
-    bool prefetchPays() const { return false; }
-    void prefetch(uint64_t) const {}
     void alloc(format::AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack, uint32_t thread, uint64_t timeUs)
     {
         clock(timeUs);

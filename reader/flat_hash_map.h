@@ -40,8 +40,6 @@ public:
     }
     const Value* find(uint64_t key) const { return const_cast<FlatHashMap64*>(this)->find(key); }
 
-    // Whether the table has outgrown the caches, so that prefetch() saves more than it costs.
-    bool prefetchPays() const { return m_mask >= kPrefetchFrom; }
     // Starts loading the key's home slot (a lookup of it soon will not wait for memory).
     void prefetch(uint64_t key) const
     {
@@ -151,7 +149,6 @@ private:
 #endif
     }
     static constexpr size_t kInitialCapacity = 64;
-    static constexpr size_t kPrefetchFrom = 8192;  // slots: 64 KiB of keys and ~4x that of values
 
     // Fibonacci hashing: the top bits of key x 2^64/phi, each of which depends on every key bit
     // below it, so aligned addresses (zero low bits) and dense ids spread evenly. The high half

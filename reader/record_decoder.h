@@ -60,31 +60,23 @@ public:
         return nextChecked(out);
     }
 
-    // The model's tight loop: decodes the records that make up nearly all of a full capture
-    // (Time, Thread, Alloc, Free and their recency forms) straight into `events`, without filling a Record, and stops
-    // before any other record, before a malformed one (next() then reports it exactly as
-    // always) and where less than a whole record's room is left. Events must provide
-    //   time(timeUs)                                 after a Time record (maybe before the
-    //                                                events ahead of it are applied: keep the latest)
-    //   prefetchPays()                               whether to batch events and prefetch
-    //   prefetch(address)                            a hint: an event on address follows soon
+    // The loader's tight loop: decodes the records that make up nearly all of a full capture
+    // (Time, Thread, Alloc, Free and their recency and reuse forms) straight into `events`,
+    // without filling a Record, and stops before any other record, before a malformed one
+    // (next() then reports it exactly as always) and where less than a whole record's room is
+    // left. Events get, in record order:
+    //   time(timeUs)                                 after a Time record
     //   alloc(kind, address, size, stackId, thread, timeUs)
     //   free(kind, address, timeUs)
     //   allocFree(kind, address, size, stackId, thread, timeUs, freeKind)
     //                                                an Alloc and the Free of its block right after it
     //   records(count)                               once: the records consumed
+    // The model loader's Events write a DecodedChunk (decoded_chunk.h) on the pipeline's worker.
     template <class Events>
     void decodeHotRun(Events& events)
     {
-        // Batches (with prefetch) only where the model's tables outgrow the cache: in a small
-        // heap, storing and reloading each event costs more than the misses it saves.
-        if (events.prefetchPays()) {
-            if (m_split) decodeHotRun<true, kHotBatch>(events);
-            else decodeHotRun<false, kHotBatch>(events);
-        } else {
-            if (m_split) decodeHotRun<true, 1>(events);
-            else decodeHotRun<false, 1>(events);
-        }
+        if (m_split) decodeHotRun<true>(events);
+        else decodeHotRun<false>(events);
     }
 
     // The delta state's time: that of the last record decoded (or reset()'s start time).
@@ -182,20 +174,8 @@ private:
         return true;
     }
 
-    template <bool Split, size_t Batch, class Events>
+    template <bool Split, class Events>
     void decodeHotRun(Events& events);
-    // One event of decodeHotRun's batch.
-    struct HotEvent {
-        enum Op : uint8_t { Alloc, AllocFree, Free } op;
-        format::AllocatorKind kind;
-        format::AllocatorKind freeKind;
-        uint32_t thread;
-        uint64_t address;
-        uint64_t size;
-        uint64_t stack;
-        uint64_t time;
-    };
-    static constexpr size_t kHotBatch = 16;
 
     // The base an Alloc's address delta is from: its stack's (version 3) or the last address.
     template <bool Split>
@@ -296,10 +276,8 @@ private:
     size_t m_errorOffset = 0;
 };
 
-// The hot loop works in batches (of Batch events; 1: apply each at once): it decodes up to Batch events (decoding needs only the
-// decoder's own state), asks the model to prefetch what each will touch (its live-table slot,
-// a cache miss per event in a big heap), then applies them in order.
-template <bool Split, size_t Batch, class Events>
+// Each event goes to `events` as soon as it is decoded, in record order.
+template <bool Split, class Events>
 void RecordDecoder::decodeHotRun(Events& events)
 {
     const uint8_t* p = m_p;
@@ -311,141 +289,91 @@ void RecordDecoder::decodeHotRun(Events& events)
     uint32_t thread = m_thread;
     uint64_t records = 0;
     uint64_t untilTime = m_recordsToTime;  // records before the next time change (version 4)
-    // Two batches in flight: while batch k+1 is decoded (and its slots prefetched), batch k
-    // is applied, so that each prefetch has a whole batch's work to complete in.
-    HotEvent batches[2][Batch];
-    size_t counts[2] = {0, 0};
-    size_t current = 0;
-    bool more = true;
-    while (more || counts[current ^ 1] != 0) {
-        HotEvent* batch = batches[current];
-        size_t n = 0;
-        while (more && n < Batch) {
-            if (!roomForHot<Split>(p, a) || untilTime == 0) [[unlikely]] {  // next() hands out the time change
-                more = false;
+    for (;;) {
+        if (!roomForHot<Split>(p, a) || untilTime == 0) [[unlikely]]  // next() hands out the time change
+            break;
+        const uint8_t* q = p;
+        const uint8_t*& at = Split ? a : q;  // where the address fields are
+        const uint8_t type = *q++;
+        uint64_t v = 0;  // AllocReused reads no address field
+        if (type == static_cast<uint8_t>(format::RecordType::Alloc) ||
+            type == static_cast<uint8_t>(format::RecordType::AllocRecent) ||
+            type == static_cast<uint8_t>(format::RecordType::AllocReused)) {
+            const auto kind = static_cast<format::AllocatorKind>(*q++);
+            uint64_t size, stackDelta, allocated;
+            const uint8_t* const aBefore = a;
+            const bool reused = type == static_cast<uint8_t>(format::RecordType::AllocReused);
+            if ((!reused && !varint::getUnchecked(at, v)) || !varint::getUnchecked(q, size) ||
+                !varint::getUnchecked(q, stackDelta)) {
+                a = aBefore;
                 break;
             }
-            const uint8_t* q = p;
-            const uint8_t*& at = Split ? a : q;  // where the address fields are
-            const uint8_t type = *q++;
-            uint64_t v = 0;  // AllocReused reads no address field
-            if (type == static_cast<uint8_t>(format::RecordType::Alloc) ||
-                type == static_cast<uint8_t>(format::RecordType::AllocRecent) ||
-                type == static_cast<uint8_t>(format::RecordType::AllocReused)) {
-                HotEvent& e = batch[n];
-                e.kind = static_cast<format::AllocatorKind>(*q++);
-                uint64_t stackDelta;
-                const uint8_t* const aBefore = a;
-                const bool reused = type == static_cast<uint8_t>(format::RecordType::AllocReused);
-                if ((!reused && !varint::getUnchecked(at, v)) || !varint::getUnchecked(q, e.size) ||
-                    !varint::getUnchecked(q, stackDelta)) {
-                    a = aBefore;
-                    more = false;
-                    break;
-                }
-                const bool delta = type == static_cast<uint8_t>(format::RecordType::Alloc);
-                const uint64_t stackId = stack + static_cast<uint64_t>(varint::unzigzag(stackDelta));
-                if (delta) {
-                    address = allocBase<Split>(stackId, address) + static_cast<uint64_t>(varint::unzigzag(v));
-                    e.address = address;
-                } else if (reused ? !reusedAddress(thread, e.size, e.address)
-                                  : !recentAddress(m_freeRing, m_freeCount, v, e.address)) {
-                    a = aBefore;
-                    more = false;
-                    break;  // next() reports it
-                }
-                stack = stackId;
-                if constexpr (Split) m_stackBases->note(stackId, e.address);
-                e.stack = stack;
-                e.thread = thread;
-                e.time = time;
-                noteAllocated(e.address, e.size);
-                // The Free of this very block right behind: a temporary block. Either FreeRecent
-                // with distance 0, or (after an Alloc, which moved the last address) Free with delta 0.
-                // Its address field is one zero byte: q[2] in place, a[0] in the address stream.
-                const bool freeFits = Split ? static_cast<size_t>(m_end - q) >= 2 && a != m_aEnd
-                                            : static_cast<size_t>(m_end - q) >= 3;
-                if (freeFits && untilTime > 1 && (Split ? a[0] : q[2]) == 0 &&
-                    (q[0] == static_cast<uint8_t>(format::RecordType::FreeRecent) ||
-                     (delta && q[0] == static_cast<uint8_t>(format::RecordType::Free)))) {
-                    e.op = HotEvent::AllocFree;
-                    e.freeKind = static_cast<format::AllocatorKind>(q[1]);
-                    if (q[0] == static_cast<uint8_t>(format::RecordType::FreeRecent)) noteRecentRelease(thread, e.address, 0);
-                    else m_freeRing[m_freeCount++ & kRecencyMask] = e.address;
-                    q += 2;
-                    at += 1;
-                    ++records;
-                    --untilTime;
-                } else {
-                    e.op = HotEvent::Alloc;
-                }
-                ++n;
-            } else if (type == static_cast<uint8_t>(format::RecordType::Free) ||
-                       type == static_cast<uint8_t>(format::RecordType::FreeRecent)) {
-                HotEvent& e = batch[n];
-                e.kind = static_cast<format::AllocatorKind>(*q++);
-                const uint8_t* const aBefore = a;
-                if (!varint::getUnchecked(at, v)) {
-                    a = aBefore;
-                    more = false;
-                    break;
-                }
-                if (type == static_cast<uint8_t>(format::RecordType::Free)) {
-                    address += static_cast<uint64_t>(varint::unzigzag(v));
-                    e.address = address;
-                    m_freeRing[m_freeCount++ & kRecencyMask] = e.address;
-                } else if (!recentAddress(m_allocRing, m_allocCount, v, e.address)) {
-                    a = aBefore;
-                    more = false;
-                    break;
-                } else {
-                    noteRecentRelease(thread, e.address, v);
-                }
-                e.op = HotEvent::Free;
-                e.time = time;
-                ++n;
-            } else if (type == static_cast<uint8_t>(format::RecordType::Time)) {
-                if (!varint::getUnchecked(q, v)) {
-                    more = false;
-                    break;
-                }
-                time = timeSet ? time + v : v;
-                timeSet = true;
-                events.time(time);  // the latest time seen: order does not matter
-            } else if (type == static_cast<uint8_t>(format::RecordType::Thread)) {
-                if (!varint::getUnchecked(q, v) || v > 0xffffffffu) {
-                    more = false;
-                    break;
-                }
-                thread = static_cast<uint32_t>(v);
+            const bool delta = type == static_cast<uint8_t>(format::RecordType::Alloc);
+            const uint64_t stackId = stack + static_cast<uint64_t>(varint::unzigzag(stackDelta));
+            if (delta) {
+                address = allocBase<Split>(stackId, address) + static_cast<uint64_t>(varint::unzigzag(v));
+                allocated = address;
+            } else if (reused ? !reusedAddress(thread, size, allocated)
+                              : !recentAddress(m_freeRing, m_freeCount, v, allocated)) {
+                a = aBefore;
+                break;  // next() reports it
+            }
+            stack = stackId;
+            if constexpr (Split) m_stackBases->note(stackId, allocated);
+            noteAllocated(allocated, size);
+            // The Free of this very block right behind: a temporary block. Either FreeRecent
+            // with distance 0, or (after an Alloc, which moved the last address) Free with delta 0.
+            // Its address field is one zero byte: q[2] in place, a[0] in the address stream.
+            const bool freeFits = Split ? static_cast<size_t>(m_end - q) >= 2 && a != m_aEnd
+                                        : static_cast<size_t>(m_end - q) >= 3;
+            if (freeFits && untilTime > 1 && (Split ? a[0] : q[2]) == 0 &&
+                (q[0] == static_cast<uint8_t>(format::RecordType::FreeRecent) ||
+                 (delta && q[0] == static_cast<uint8_t>(format::RecordType::Free)))) {
+                const auto freeKind = static_cast<format::AllocatorKind>(q[1]);
+                if (q[0] == static_cast<uint8_t>(format::RecordType::FreeRecent)) noteRecentRelease(thread, allocated, 0);
+                else m_freeRing[m_freeCount++ & kRecencyMask] = allocated;
+                q += 2;
+                at += 1;
+                ++records;
+                --untilTime;
+                events.allocFree(kind, allocated, size, stack, thread, time, freeKind);
             } else {
-                more = false;
+                events.alloc(kind, allocated, size, stack, thread, time);
+            }
+        } else if (type == static_cast<uint8_t>(format::RecordType::Free) ||
+                   type == static_cast<uint8_t>(format::RecordType::FreeRecent)) {
+            const auto kind = static_cast<format::AllocatorKind>(*q++);
+            const uint8_t* const aBefore = a;
+            if (!varint::getUnchecked(at, v)) {
+                a = aBefore;
                 break;
             }
-            p = q;
-            ++records;
-            --untilTime;
-        }
-        if constexpr (Batch > 1) {
-            for (size_t i = 0; i < n; ++i) events.prefetch(batch[i].address);
-            counts[current] = n;
-            current ^= 1;
+            uint64_t freed;
+            if (type == static_cast<uint8_t>(format::RecordType::Free)) {
+                address += static_cast<uint64_t>(varint::unzigzag(v));
+                freed = address;
+                m_freeRing[m_freeCount++ & kRecencyMask] = freed;
+            } else if (!recentAddress(m_allocRing, m_allocCount, v, freed)) {
+                a = aBefore;
+                break;
+            } else {
+                noteRecentRelease(thread, freed, v);
+            }
+            events.free(kind, freed, time);
+        } else if (type == static_cast<uint8_t>(format::RecordType::Time)) {
+            if (!varint::getUnchecked(q, v)) break;
+            time = timeSet ? time + v : v;
+            timeSet = true;
+            events.time(time);
+        } else if (type == static_cast<uint8_t>(format::RecordType::Thread)) {
+            if (!varint::getUnchecked(q, v) || v > 0xffffffffu) break;
+            thread = static_cast<uint32_t>(v);
         } else {
-            counts[current] = n;  // apply at once: nothing to wait for
+            break;
         }
-        // The batch decoded before this one.
-        const HotEvent* previous = batches[current];
-        for (size_t i = 0; i < counts[current]; ++i) {
-            const HotEvent& e = previous[i];
-            switch (e.op) {
-            case HotEvent::Alloc: events.alloc(e.kind, e.address, e.size, e.stack, e.thread, e.time); break;
-            case HotEvent::AllocFree:
-                events.allocFree(e.kind, e.address, e.size, e.stack, e.thread, e.time, e.freeKind);
-                break;
-            case HotEvent::Free: events.free(e.kind, e.address, e.time); break;
-            }
-        }
-        counts[current] = 0;
+        p = q;
+        ++records;
+        --untilTime;
     }
     m_p = p;
     m_a = a;
