@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -63,7 +64,8 @@ StreamResult streamCaptureTo(const std::string& path, Sink& sink)
     const format::PayloadLayout layout = format::payloadLayout(file.header().version);
 
     ChunkPipeline pipeline(file, kDecodeAhead ? std::optional(layout) : std::nullopt);
-    RecordDecoder decoder;
+    // Decoding here only when the pipeline does not (a decoder's rings are ~1 MB).
+    std::unique_ptr<RecordDecoder> decoder = kDecodeAhead ? nullptr : std::make_unique<RecordDecoder>();
     Record record;
     for (;;) {
         const ChunkBuffer* chunk = nullptr;
@@ -91,12 +93,12 @@ StreamResult streamCaptureTo(const std::string& path, Sink& sink)
             result.lastTimeUs = decoded->endTimeUs();  // of the last record read
             if (decoded->outcome() == DecodedChunk::Outcome::Error) error = decoded->error().c_str();
         } else {
-            decoder.reset(chunk->records(), result.lastTimeUs, layout);
+            decoder->reset(chunk->records(), result.lastTimeUs, layout);
             RecordDecoder::Step step;
-            while ((step = decoder.next(record)) == RecordDecoder::Step::Record) [[likely]]
+            while ((step = decoder->next(record)) == RecordDecoder::Step::Record) [[likely]]
                 sink.onRecord(record);
-            result.lastTimeUs = decoder.timeUs();
-            if (step == RecordDecoder::Step::Error) error = decoder.error().c_str();
+            result.lastTimeUs = decoder->timeUs();
+            if (step == RecordDecoder::Step::Error) error = decoder->error().c_str();
         }
         if (error) {
             result.outcome = StreamResult::Outcome::Corrupt;

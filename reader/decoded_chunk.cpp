@@ -90,7 +90,6 @@ void DecodedChunk::decode(RecordDecoder& decoder, std::span<const uint8_t> paylo
     m_hotRecords = 0;
     m_outcome = Outcome::End;
     m_error.clear();
-    m_errorOffset = 0;
 
     decoder.reset(payload, startTimeUs, layout);
     Writer writer(*this, startTimeUs);
@@ -105,7 +104,6 @@ void DecodedChunk::decode(RecordDecoder& decoder, std::span<const uint8_t> paylo
         if (step == RecordDecoder::Step::Error) {
             m_outcome = Outcome::Error;
             m_error = decoder.error();
-            m_errorOffset = decoder.errorOffset();
         }
         break;
     }

@@ -4,7 +4,7 @@
 //
 //   worker:  decoded.decode(decoder, chunk.records(), startTimeUs, layout);
 //   main:    decoded.replay(sink);           // sink: onRecord(Record) and hotEvents()
-//            decoded.outcome() / error() / errorOffset() / endTimeUs()
+//            decoded.outcome() / error() / endTimeUs()
 //
 // replay() has exactly the effects that streamCaptureTo's own loop (RecordDecoder::next and
 // decodeHotRun into the sink) has, in the same order. The items are 64-bit words:
@@ -47,7 +47,6 @@ public:
 
     Outcome outcome() const { return m_outcome; }
     const std::string& error() const { return m_error; }
-    size_t errorOffset() const { return m_errorOffset; }
     uint64_t endTimeUs() const { return m_endTimeUs; }  // the decoder's time after the last record
 
 private:
@@ -99,7 +98,6 @@ private:
     uint64_t m_hotRecords = 0;  // records the hot loop consumed
     Outcome m_outcome = Outcome::End;
     std::string m_error;
-    size_t m_errorOffset = 0;
     uint64_t m_endTimeUs = 0;
 };
 
