@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "memtrace/launch_env.h"
+#include "exec_chain.h"
 #include "output_path.h"
 
 namespace memtrace::cli {
@@ -52,18 +53,28 @@ std::string directoryOf(const std::string& path)
 
 // Runs in the forked child: only async-signal-safe work would be strictly required, but the
 // launcher is single-threaded, so ordinary library calls are safe here.
+// Tells the launcher why the child could not start the program ("STATUS MESSAGE" on the pipe).
+[[noreturn]] void failInChild(int errorPipe, const std::string& message, int status)
+{
+    const std::string line = std::to_string(status) + " " + message;
+    (void)!write(errorPipe, line.data(), line.size());
+    _exit(status);
+}
+
 [[noreturn]] void execChild(const LaunchRequest& request, const std::string& cwd, int errorPipe)
 {
-    auto fail = [&](const std::string& message, int status) {
-        const std::string line = std::to_string(status) + " " + message;
-        (void)!write(errorPipe, line.data(), line.size());
-        _exit(status);
-    };
+    auto fail = [&](const std::string& message, int status) { failInChild(errorPipe, message, status); };
     const std::string path = capturePathFor(request, getpid(), cwd);
     struct stat st {};
     if (lstat(path.c_str(), &st) == 0) {
         if (!request.force) fail(path + " already exists (use --force to overwrite)", 2);
         if (unlink(path.c_str()) != 0) fail("cannot remove " + path + ": " + std::strerror(errno), 2);
+    }
+    // The captures of images this process may exec into (exec_chain.h) belong to this run too:
+    // left over from an earlier one, they would make the exec'd images fail to create theirs.
+    for (const std::string& stale : existingExecCaptures(path)) {
+        if (!request.force) fail(stale + " already exists (use --force to overwrite)", 2);
+        if (unlink(stale.c_str()) != 0) fail("cannot remove " + stale + ": " + std::strerror(errno), 2);
     }
     std::string preload = request.shimPath;
     if (const char* existing = getenv("LD_PRELOAD"); existing && *existing) preload += std::string(":") + existing;
@@ -84,7 +95,7 @@ std::string directoryOf(const std::string& path)
     argv.push_back(nullptr);
     execvp(argv[0], argv.data());
     const int status = errno == ENOENT ? 127 : 126;
-    fail("cannot run " + request.argv[0] + ": " + std::strerror(errno), status);
+    failInChild(errorPipe, "cannot run " + request.argv[0] + ": " + std::strerror(errno), status);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "capture_append.h"
 #include "command.h"
 #include "duration_arg.h"
+#include "exec_chain.h"
 #include "launch.h"
 #include "leak_check.h"
 #include "secure_exec.h"
@@ -47,6 +48,25 @@ struct RunOptions {
     bool startPaused = false;  // docs/CONTROL.md
     LeakCheckOptions leakCheck;
 };
+
+// After "capture written to LAST": the captures of the programs the process ran before it.
+void describeEarlierImages(const std::vector<std::string>& chain)
+{
+    const size_t earlier = chain.size() - 1;
+    std::string list;
+    for (size_t i = 0; i < earlier; ++i) {
+        if (earlier > 5 && i == 2) {  // a long chain: the first two, then the one before the last
+            list += ", ...";
+            i = earlier - 2;
+            continue;
+        }
+        list += (i == 0 ? "" : ", ") + chain[i];
+    }
+    std::fprintf(stderr,
+                 "memtrace: that is the last program the process ran (it has the exit status); the %zu it exec'd "
+                 "from before have their own: %s\n",
+                 earlier, list.c_str());
+}
 
 int runTraced(LaunchRequest request, const RunOptions& options)
 {
@@ -103,25 +123,28 @@ int runTraced(LaunchRequest request, const RunOptions& options)
         std::fprintf(stderr, "memtrace run: %s\n", result.error.c_str());
         return result.exitStatus;
     }
-    switch (appendExitStatus(result.capturePath, result.waitStatus)) {
-    case AppendOutcome::Appended:
-        std::fprintf(stderr, "memtrace: capture written to %s\n", result.capturePath.c_str());
-        break;
+    // The process may have exec'd other programs, each with a capture of its own
+    // (exec_chain.h): the exit status and the leak check belong to the last of them.
+    const std::vector<std::string> chain = execChain(result.capturePath);
+    const std::string& capture = chain.back();
+    switch (appendExitStatus(capture, result.waitStatus)) {
+    case AppendOutcome::Appended: std::fprintf(stderr, "memtrace: capture written to %s\n", capture.c_str()); break;
     case AppendOutcome::CaptureCut:
         std::fprintf(stderr, "memtrace: capture written to %s (cut short: the process died while writing)\n",
-                     result.capturePath.c_str());
+                     capture.c_str());
         break;
     case AppendOutcome::NoCapture:
         std::fprintf(stderr, "memtrace: no capture was written: %s did not load the shim (static or set-id program?)\n",
                      request.argv[0].c_str());
         break;
     case AppendOutcome::Failed:
-        std::fprintf(stderr, "memtrace: capture written to %s (exit status not recorded)\n", result.capturePath.c_str());
+        std::fprintf(stderr, "memtrace: capture written to %s (exit status not recorded)\n", capture.c_str());
         break;
     }
+    if (chain.size() > 1) describeEarlierImages(chain);
     if (options.leaks || !options.leakCheck.failOnLeak.empty()) {
         // The report goes to stderr so the program's own stdout stays exactly as it was.
-        return runLeakCheck(result.capturePath, options.leakCheck, stderr, result.exitStatus);
+        return runLeakCheck(capture, options.leakCheck, stderr, result.exitStatus);
     }
     return result.exitStatus;
 }

@@ -67,7 +67,11 @@ TEST_CASE("a chain of execs: every image has its own complete capture", "[harden
 {
     TempDir out;
     const std::string capture = out.file("x.mtrace");
-    const TracedRun run = traceExampleOk(capture, "spawn_family", {"chain", "5"});
+    const TracedRun run = traceExample(capture, "spawn_family", {"chain", "5"});
+    INFO(run.process.describe());
+    REQUIRE(run.process.status == 0);
+    // The last image is the one that exited: announced, and given the exit status.
+    CHECK(announcedCapture(run.process.err) == capture + ".exec5");
     CHECK(printedPids(run.process.out, "spawn_family: chain \\d").size() == 6);
     for (int image = 0; image <= 5; ++image) {
         DYNAMIC_SECTION("image " << image)
@@ -77,6 +81,7 @@ TEST_CASE("a chain of execs: every image has its own complete capture", "[harden
             const Summary summary = summarize(file);
             CHECK(summary.data["truncated"] == false);
             expectLeakFrom(summary, "own_work", 1000 + (5 - image), 1, "malloc");
+            CHECK(summary.data["exit_status"].is_null() == (image < 5));
         }
     }
     CHECK(countFiles(out) == 6);

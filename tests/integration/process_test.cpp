@@ -295,6 +295,47 @@ TEST_CASE("run: an exec in the traced process continues in <capture>.exec1", "[p
     expectLeakFrom(program, "leak_page_buffers", 40960, 10, "malloc");
 }
 
+TEST_CASE("run: after an exec the last program gets the exit status, the announcement and the leak check",
+          "[process][exec]")
+{
+    // A wrapper that execs the real program (libtool's and pyenv's scripts, env, sh -c 'exec
+    // ...') leaves the shell's capture first and the program's last: what the user meant is
+    // the last, and the status memtrace run sees is that program's.
+    TempDir out;
+    const std::string capture = out.file("x.mtrace");
+    auto runWrapped = [&](std::vector<std::string> options, const std::string& program) {
+        std::vector<std::string> command{memtraceBinary(), "run", "-o", capture};
+        command.insert(command.end(), options.begin(), options.end());
+        for (const std::string& word : {std::string("/bin/sh"), std::string("-c"), "exec " + program}) command.push_back(word);
+        return runCommand(command);
+    };
+
+    const ProcessResult exited = runWrapped({}, examplePath("exit_code") + " 7");
+    INFO(exited.describe());
+    CHECK(exited.status == 7);
+    CHECK(announcedCapture(exited.err) == capture + ".exec1");
+    CHECK(exited.err.find("the 1 it exec'd from before have their own: " + capture + "\n") != std::string::npos);
+    CHECK(summarize(capture + ".exec1").data["exit_status"] == json({{"kind", "exit"}, {"code", 7}}));
+    CHECK(summarize(capture).data["exit_status"].is_null());  // the shell did not exit: it exec'd
+
+    // A second run without --force stops at the first image's leftover, then at the second's.
+    CHECK(runWrapped({}, examplePath("exit_code")).status == 2);
+    fs::remove(capture);
+    const ProcessResult refused = runWrapped({}, examplePath("exit_code"));
+    CHECK(refused.status == 2);
+    CHECK(refused.err.find(capture + ".exec1 already exists (use --force to overwrite)") != std::string::npos);
+
+    // --force replaces both (before the fix the exec'd image found its name taken and went
+    // untraced), and the leak check reads the program's capture, not the shell's.
+    const ProcessResult checked = runWrapped({"--force", "--leaks", "--fail-on-leak"}, examplePath("leaky_service"));
+    INFO(checked.describe());
+    CHECK(checked.status == 23);
+    CHECK(checked.err.find("not tracking") == std::string::npos);
+    CHECK(checked.err.find("leak_page_buffers") != std::string::npos);
+    CHECK(filesIn(out) == std::vector<std::string>{"x.mtrace", "x.mtrace.exec1"});
+    CHECK(number(summarize(capture + ".exec1").data, "leaked_bytes") >= 41260);
+}
+
 TEST_CASE("run --time-resolution: every time in the capture is a multiple of it; 100 us by default",
           "[process][time]")
 {
