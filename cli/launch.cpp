@@ -76,6 +76,12 @@ std::string directoryOf(const std::string& path)
         if (!request.force) fail(stale + " already exists (use --force to overwrite)", 2);
         if (unlink(stale.c_str()) != 0) fail("cannot remove " + stale + ": " + std::strerror(errno), 2);
     }
+    // The shim creates the capture once the program starts; find out now whether it can (a
+    // missing or read-only directory), rather than after a run that leaves nothing.
+    const int probe = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (probe < 0) fail("cannot create the capture file " + path + ": " + std::strerror(errno), 2);
+    close(probe);
+    unlink(path.c_str());
     std::string preload = request.shimPath;
     if (const char* existing = getenv("LD_PRELOAD"); existing && *existing) preload += std::string(":") + existing;
     setenv("LD_PRELOAD", preload.c_str(), 1);

@@ -134,6 +134,8 @@ int runTraced(LaunchRequest request, const RunOptions& options)
                      capture.c_str());
         break;
     case AppendOutcome::NoCapture:
+        // The launcher checked that the file can be created, so the shim was not loaded (or it
+        // said on stderr why it could not write).
         std::fprintf(stderr, "memtrace: no capture was written: %s did not load the shim (static or set-id program?)\n",
                      request.argv[0].c_str());
         break;

@@ -336,6 +336,22 @@ TEST_CASE("run: after an exec the last program gets the exit status, the announc
     CHECK(number(summarize(capture + ".exec1").data, "leaked_bytes") >= 41260);
 }
 
+TEST_CASE("run: a capture that cannot be created is an error before the program starts", "[process][output]")
+{
+    // Before, the program ran untraced and the launcher blamed the program ("did not load
+    // the shim"): an hour-long run could end with nothing.
+    TempDir dir;
+    const std::string marker = dir.file("ran");
+    const std::string missing = dir.file("no/such/dir/x.mtrace");
+    const ProcessResult run =
+        runCommand({memtraceBinary(), "run", "-o", missing, "/bin/sh", "-c", "echo ran > " + marker});
+    INFO(run.describe());
+    CHECK(run.status == 2);
+    CHECK(run.err == "memtrace run: cannot create the capture file " + missing + ": No such file or directory\n");
+    CHECK_FALSE(fs::exists(marker));
+    CHECK_FALSE(fs::exists(dir.file("no")));
+}
+
 TEST_CASE("run --time-resolution: every time in the capture is a multiple of it; 100 us by default",
           "[process][time]")
 {
