@@ -213,6 +213,11 @@ void CaptureWriter::emitEvent(const RawEvent& ev, uint64_t key)
     if (us > m_currentUs) m_currentUs = us;
     m_enc->time(us);
     switch (ev.type) {
+    case EventType::AllocationUnrecorded:
+        m_enc->beginExtension(format::RecordType::AllocationUnrecorded);
+        m_enc->field(ev.thread);
+        m_enc->endExtension();
+        return;
     case EventType::ThreadStart:
     case EventType::ThreadName: {
         char name[kThreadNameBytes + 1] = {};

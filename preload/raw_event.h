@@ -42,6 +42,7 @@ enum class EventType : uint8_t {
     Mremap,
     ThreadStart,
     ThreadName,
+    AllocationUnrecorded,  // sampling: this thread allocated a block not recorded (sampling_hooks.h)
 };
 
 struct RawEvent {

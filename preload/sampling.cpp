@@ -12,6 +12,7 @@ namespace memtrace::shim {
 
 constinit uint64_t g_sampleRate = 0;
 __thread int64_t t_bytesUntilSample __attribute__((tls_model("initial-exec"))) = 0;
+__thread uintptr_t t_latestSampledBlock __attribute__((tls_model("initial-exec"))) = 0;
 
 namespace {
 

@@ -26,6 +26,11 @@ inline bool samplingEnabled() { return g_sampleRate != 0; }
 // Bytes this thread may still allocate before its next sampling point (<= 0: not drawn yet).
 extern __thread int64_t t_bytesUntilSample __attribute__((tls_model("initial-exec")));
 
+// The latest block this thread allocated if it was sampled and is still live (0: none). The
+// reader counts a free as temporary when the block is still its thread's latest recorded
+// allocation; an unsampled allocation in between must tell it otherwise (sampling_hooks.h).
+extern __thread uintptr_t t_latestSampledBlock __attribute__((tls_model("initial-exec")));
+
 // Slow path of takeSample: the countdown ran out (or was never drawn). Out of line.
 bool crossSamplingPoint(size_t size, uint64_t& weight);
 

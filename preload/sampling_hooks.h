@@ -24,6 +24,27 @@
 
 namespace memtrace::shim {
 
+// An allocation that is not recorded. If this thread's latest allocation was a sampled block
+// that is still live, the reader would take a free of that block for a temporary one (freed
+// before its thread allocated again): one AllocationUnrecorded event says otherwise. So
+// temporary counts stay unbiased estimates, at most one extra event per sampled block.
+inline void noteUnrecordedAllocation(const void* p)
+{
+    if (t_latestSampledBlock == 0 || p == nullptr) [[likely]] return;
+    t_latestSampledBlock = 0;
+    if (ThreadRing* ring = currentRing())
+        pushEvent(*ring, RawEvent{.ts = hookTicks(), .ts2 = 0, .addr = 0, .oldAddr = 0, .size = 0, .aux = 0, .stack = 0,
+                                  .thread = ring->threadIndex, .type = EventType::AllocationUnrecorded,
+                                  .kind = format::AllocatorKind::Malloc});
+}
+
+// A recorded release of p: if it was this thread's latest sampled block, an unsampled
+// allocation after it no longer matters.
+inline void noteSampledRelease(const void* p)
+{
+    if (reinterpret_cast<uintptr_t>(p) == t_latestSampledBlock) t_latestSampledBlock = 0;
+}
+
 // A sampled allocation: recorded as Alloc with aux = weight (the writer emits AllocWeighted).
 template <class Call>
 inline void* sampledAlloc(format::AllocatorKind kind, size_t size, uint64_t weight, Call&& call)
@@ -35,6 +56,7 @@ inline void* sampledAlloc(format::AllocatorKind kind, size_t size, uint64_t weig
     if (p) {
         if (!g_sampledBlocks.insert(reinterpret_cast<uintptr_t>(p))) requestStop("the sampled-block table is full");
         pushAllocation(*ring, kind, p, size, stack, weight);
+        t_latestSampledBlock = reinterpret_cast<uintptr_t>(p);
     }
     return p;
 }
@@ -49,7 +71,12 @@ inline bool allocUnderControl(format::AllocatorKind kind, size_t size, Call&& ca
     }
     if (!samplingEnabled()) return false;
     uint64_t weight = 0;
-    *out = takeSample(size, weight) ? sampledAlloc(kind, size, weight, call) : call();
+    if (takeSample(size, weight)) {
+        *out = sampledAlloc(kind, size, weight, call);
+    } else {
+        *out = call();
+        noteUnrecordedAllocation(*out);
+    }
     return true;
 }
 
@@ -59,6 +86,7 @@ inline bool freeUnderSampling(format::AllocatorKind kind, void* p, Call&& call)
 {
     if (!samplingEnabled()) return false;
     if (g_sampledBlocks.remove(reinterpret_cast<uintptr_t>(p))) {
+        noteSampledRelease(p);
         if (ThreadRing* ring = currentRing()) pushRelease(*ring, kind, p);
     }
     call();
@@ -75,6 +103,7 @@ inline bool reallocUnderControl(format::AllocatorKind kind, void* old, const siz
     const bool releaseRecorded =
         old && (samplingEnabled() ? g_sampledBlocks.remove(reinterpret_cast<uintptr_t>(old)) : true);
     if (releaseRecorded) {
+        noteSampledRelease(old);
         if (ThreadRing* ring = currentRing()) pushRelease(*ring, format::AllocatorKind::Free, old);
     }
     void* p = call();
@@ -85,6 +114,9 @@ inline bool reallocUnderControl(format::AllocatorKind kind, void* old, const siz
         ThreadRing* ring = currentRing();
         if (!ring) return true;
         pushAllocation(*ring, kind, p, size, captureStack(*ring), weight);
+        t_latestSampledBlock = reinterpret_cast<uintptr_t>(p);
+    } else if (!paused && samplingEnabled()) {
+        noteUnrecordedAllocation(p);
     }
     return true;
 }

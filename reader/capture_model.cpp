@@ -101,6 +101,9 @@ void CaptureModel::apply(const Record& r)
         t.name = r.text;
         break;
     }
+    case RecordType::AllocationUnrecorded:
+        m_heap.forgetLatestAllocation(ThreadIndex{static_cast<uint32_t>(r.value)});
+        break;
     case RecordType::ThreadExit:
         m_threads[static_cast<uint32_t>(r.value)].exitUs = r.timeUs;
         break;

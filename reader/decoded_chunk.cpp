@@ -75,6 +75,7 @@ uint8_t DecodedChunk::compactFields(RecordType type)
     case RecordType::Mremap: return Address | OldSize | NewAddress | Size | Stack;
     case RecordType::Rss: return Value;
     case RecordType::ThreadExit: return Value;
+    case RecordType::AllocationUnrecorded: return Value;
     default: return 0;  // Mmap (prot, flags), strings, bodies, codes: kept whole
     }
 }

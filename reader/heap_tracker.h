@@ -118,6 +118,10 @@ public:
     uint64_t anomalies() const { return m_anomalies; }
     uint64_t temporary() const { return m_temporary; }
 
+    // The thread made an allocation the capture does not hold (AllocationUnrecorded): its
+    // latest recorded block is no longer its latest allocation, so freeing it is not temporary.
+    void forgetLatestAllocation(ThreadIndex thread) { *lastAllocSlot(thread.value()) = 0; }
+
     const std::vector<StackStats>& stacks() const { return m_stacks; }
     const KindTable& byKind() const { return m_byKind; }
     const FlatHashMap64<LiveBlock>& liveBlocks() const { return m_live; }

@@ -27,6 +27,7 @@
 //   Snapshot        body = the payload (walk it with SnapshotCursor, snapshot_record.h)
 //   TrackingStopped text = reason
 //   ThreadExit      value = thread index
+//   AllocationUnrecorded  value = thread index
 //   other extension (unknown or reserved without fields): body = payload, known = false
 #pragma once
 

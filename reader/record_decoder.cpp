@@ -40,6 +40,7 @@ const char* recordTypeName(uint8_t type)
     case RecordType::Snapshot: return "Snapshot";
     case RecordType::TrackingStopped: return "TrackingStopped";
     case RecordType::ThreadExit: return "ThreadExit";
+    case RecordType::AllocationUnrecorded: return "AllocationUnrecorded";
     }
     return format::isExtension(type) ? "Extension" : "UnknownCore";
 }
@@ -426,6 +427,7 @@ bool RecordDecoder::decodeExtension(uint8_t type, std::span<const uint8_t> paylo
     }
     case RecordType::Rss:
     case RecordType::ThreadExit:
+    case RecordType::AllocationUnrecorded:
         return in.varint(out.value);
     case RecordType::End:
         return in.byte(out.code) && in.varint(out.value) && in.varint(out.value2);

@@ -149,6 +149,7 @@ void RecordDump::printRecord(const reader::Record& r)
         quoted(o, r.text);
         break;
     case RecordType::ThreadExit: std::fprintf(o, "thread_exit %" PRIu64, r.value); break;
+    case RecordType::AllocationUnrecorded: std::fprintf(o, "allocation_unrecorded thread=%" PRIu64, r.value); break;
     case RecordType::ModuleMap: {
         std::fprintf(o, "module_map generation=%" PRIu64 " count=%" PRIu64, r.value, r.value2);
         reader::ModuleMapCursor cursor(r.body, r.value2);

@@ -186,6 +186,10 @@ enum class RecordType : uint8_t {
     Snapshot = 0x4a,      // soak: cumulative totals + changed stacks (docs/FORMAT.md "Snapshot")
     TrackingStopped = 0x4b,
     ThreadExit = 0x4c,
+    // varint thread_index: that thread made an allocation the capture does not hold (byte
+    // sampling) while its latest recorded allocation was still live, so a free of that block
+    // from here on is not of a temporary block (docs/SAMPLING.md)
+    AllocationUnrecorded = 0x4d,
 };
 
 inline constexpr uint8_t kFirstExtensionType = 0x40;
