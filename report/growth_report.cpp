@@ -34,7 +34,9 @@ GrowthReport buildGrowthReport(const reader::CaptureModel& model, bool truncated
     std::vector<GrowthRow> rows;
     for (uint32_t s = 0; s < samples.stacks.size(); ++s) {
         const Trend& t = samples.stacks[s];
-        if (t.n < 3 || t.slopePerHour() <= 0) continue;
+        // A stack that ends no higher than it started did not grow, whatever its slope: a
+        // bounded cache filled mid-run and freed at exit has a positive slope and R^2 ~0.
+        if (t.n < 3 || t.slopePerHour() <= 0 || t.last <= t.first) continue;
         GrowthRow row;
         row.stack = s;
         row.slopePerHour = t.slopePerHour();
