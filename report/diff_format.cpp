@@ -2,6 +2,7 @@
 
 #include "diff_render.h"
 #include "human_size.h"
+#include "report_stack.h"
 
 namespace memtrace::report {
 
@@ -57,7 +58,7 @@ std::string totalChange(uint64_t base, uint64_t head, TotalUnit unit)
     return {};
 }
 
-std::string leafName(const DiffRow& row) { return row.frames.empty() ? "(no stack)" : row.frames.front().function; }
+std::string leafName(const DiffRow& row) { return stackLabel(row.frames, "(no stack)"); }
 
 const char* statusName(DiffStatus status)
 {

@@ -1,5 +1,6 @@
 #include "leak_report.h"
 #include "reader/capture_loader.h"
+#include "report_stack.h"
 
 #include <algorithm>
 #include <map>
@@ -208,7 +209,7 @@ std::string leakReportMarkdown(const LeakReport& r)
         out << "| # | bytes | blocks | kind | allocated in |\n|---:|---:|---:|---|---|\n";
         size_t n = 0;
         for (const LeakGroup& g : r.groups) {
-            const std::string where = g.stack.empty() ? std::string("?") : g.stack.front().function;
+            const std::string where = stackLabel(g.stack, "?");
             out << "| " << ++n << " | " << g.bytes << " | " << g.blocks << " | " << markdownText(g.kind) << " | "
                 << markdownText(where) << " |\n";
         }

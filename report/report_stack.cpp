@@ -53,4 +53,18 @@ std::vector<reader::SourceFrame> reportStack(const reader::StackTable& stacks, r
     return out;
 }
 
+std::string stackLabel(const std::vector<reader::SourceFrame>& frames, const std::string& empty)
+{
+    if (frames.empty()) return empty;
+    std::string label = frames.front().function;
+    if (frames.front().resolved) return label;
+    int callers = 0;
+    for (size_t i = 1; i < frames.size() && callers < 2; ++i) {
+        if (!frames[i].resolved) continue;
+        label += " ← " + frames[i].function;
+        ++callers;
+    }
+    return label;
+}
+
 }  // namespace memtrace::report

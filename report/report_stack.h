@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "reader/ids.h"
@@ -27,6 +28,13 @@ struct ReportFrame {
 };
 std::vector<ReportFrame> reportFrames(const reader::StackTable& stacks, reader::Symbolizer& symbolizer,
                                       reader::StackIndex stack);
+
+// A one-line name for a stack in a table cell: its innermost function, or, when that frame
+// has no symbol (a stripped library's static function: "libsqlite3.so.0+0xa7504"), that and
+// the first two callers that have one ("libsqlite3.so.0+0xa7504 ← sqlite3Malloc ←
+// sqlite3ParserAlloc"), so rows of different call sites do not all read the same.
+// `empty` for a stack without frames.
+std::string stackLabel(const std::vector<reader::SourceFrame>& frames, const std::string& empty);
 
 // Exposed for tests: whether a frame belongs to the shim / to C start-up.
 bool isShimFrame(const reader::SourceFrame& frame);

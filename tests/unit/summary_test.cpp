@@ -32,6 +32,20 @@ TEST_CASE("shim and start-up frames are trimmed")
     CHECK_FALSE(report::isStartupFrame(user));
 }
 
+TEST_CASE("a stack's one-line label names callers with symbols when its innermost frame has none")
+{
+    using reader::SourceFrame;
+    const SourceFrame stripped{"libsqlite3.so.0+0xa7504", "", 0, "/lib/libsqlite3.so.0", false, false};
+    const SourceFrame named{"sqlite3Malloc", "", 0, "/lib/libsqlite3.so.0", false, true};
+    const SourceFrame caller{"sqlite3ParserAlloc", "", 0, "/lib/libsqlite3.so.0", false, true};
+    const SourceFrame outer{"main", "a.c", 3, "/bin/a", false, true};
+    CHECK(report::stackLabel({named, caller}, "?") == "sqlite3Malloc");
+    CHECK(report::stackLabel({stripped, named, stripped, caller, outer}, "?") ==
+          "libsqlite3.so.0+0xa7504 ← sqlite3Malloc ← sqlite3ParserAlloc");
+    CHECK(report::stackLabel({stripped}, "?") == "libsqlite3.so.0+0xa7504");
+    CHECK(report::stackLabel({}, "(no stack)") == "(no stack)");
+}
+
 TEST_CASE("summary JSON has exact numbers and the documented keys")
 {
     test::CaptureBuilder b;
