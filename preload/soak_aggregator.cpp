@@ -190,14 +190,15 @@ void SoakAggregator::releaseCounted(format::AllocatorKind kind, uint64_t address
     m_freedBytes += block.size;
     SoakStackTotals* s = stackTotals(block.stack);
     if (s) s->frees += 1;
-    if (!countKind) return;
-    m_kinds[static_cast<uint8_t>(kind)].count += 1;
-    m_kinds[static_cast<uint8_t>(kind)].bytes += block.size;
+    // Temporary: released (by free or by a realloc) while still its thread's latest allocation.
     const uint64_t* last = lastAllocSlot(block.thread);
     if (last && *last == address + 1) {
         ++m_temporary;
         if (s) s->temporary += 1;
     }
+    if (!countKind) return;
+    m_kinds[static_cast<uint8_t>(kind)].count += 1;
+    m_kinds[static_cast<uint8_t>(kind)].bytes += block.size;
 }
 
 bool SoakAggregator::take(const RawEvent& ev)

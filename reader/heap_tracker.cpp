@@ -39,9 +39,14 @@ void HeapTracker::realloc(format::AllocatorKind kind, uint64_t oldAddress, uint6
     if (oldAddress != 0) {
         LiveBlock block;
         if (release(kind, oldAddress, block)) {
-            m_stacks[block.stack].frees += block.blocks;
+            StackStats& s = m_stacks[block.stack];
+            s.frees += block.blocks;
             m_frees += block.blocks;
             m_freedBytes += block.size;
+            if (*lastAllocSlot(block.thread) == oldAddress + 1) {  // released as its thread's latest: temporary
+                m_temporary += block.blocks;
+                s.temporary += block.blocks;
+            }
         } else {
             ++m_freesUnmatched;
         }

@@ -10,8 +10,9 @@
 //   freesUnmatched   Free records / realloc old addresses not live (allocated before tracking
 //                    started or by an untracked path); otherwise ignored.
 //   anomalies        an Alloc at an address already live: the old block is released first.
-//   temporary        blocks released by a Free record before the thread that allocated them
-//                    made another allocation (heaptrack's definition).
+//   temporary        blocks released - by a Free record or as the old block of a Realloc -
+//                    before the thread that allocated them made another allocation
+//                    (heaptrack's definition: a realloc chain's steps are temporary).
 //
 // Peak at O(1) per event (the lazy epoch trick): every change is numbered (seq). A stack
 // records `live` into `peakBytes` only when it is about to change after the current peak was

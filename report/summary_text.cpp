@@ -80,7 +80,7 @@ std::string summaryText(const Summary& s)
     out += field("frees") + std::to_string(s.frees);
     if (s.freesUnmatched) out += " (+" + std::to_string(s.freesUnmatched) + " of blocks allocated before tracking)";
     out += "\n";
-    out += field("temporary") + std::to_string(s.temporary) + " (freed before their thread allocated again)\n";
+    out += field("temporary") + std::to_string(s.temporary) + " (freed or resized before their thread allocated again)\n";
     out += field("leaked") + humanSize(s.leakedBytes) + " in " + std::to_string(s.leakedBlocks) +
            (s.leakedBlocks == 1 ? " block" : " blocks") + "\n";
 
