@@ -15,7 +15,7 @@ void* volatile NAME(sink, SUFFIX);
 
 __attribute__((noipa)) void NAME(inner, SUFFIX)(int n)
 {
-    volatile char frame[FRAME];
+    volatile char frame[FRAME] __attribute__((unused));  // only its size matters: the frame it makes
     frame[0] = (char)n;
     NAME(sink, SUFFIX) = malloc((size_t)n);
     free(NAME(sink, SUFFIX));
@@ -24,7 +24,7 @@ __attribute__((noipa)) void NAME(inner, SUFFIX)(int n)
 
 __attribute__((noipa)) void NAME(middle, SUFFIX)(int n)
 {
-    volatile char frame[FRAME];
+    volatile char frame[FRAME] __attribute__((unused));  // only its size matters: the frame it makes
     frame[0] = (char)n;
     NAME(inner, SUFFIX)(n);
     frame[FRAME - 1] = 0;
