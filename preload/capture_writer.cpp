@@ -84,6 +84,9 @@ bool CaptureWriter::startCapture(const char* path, const ProcessFacts& facts, ui
     m_moduleGeneration = 0;
     m_eventsWritten = 0;
     m_eventsAtFlush = 0;
+    m_programDrains = 0;
+    g_eventsLost.store(0, std::memory_order_relaxed);  // a followed fork child counts its own
+    g_ringFullWaits.store(0, std::memory_order_relaxed);
     m_pausedFromKey = UINT64_MAX;
     m_exePath = facts.exePath;
     if (m_statmFd >= 0) ::close(m_statmFd);  // a fork child must read its own /proc/self
@@ -360,6 +363,7 @@ void CaptureWriter::emitRunOfSameTick(Pending& top, uint8_t owner, size_t count,
         if (ev.type == EventType::Realloc && !m_ownership.ownedBy(ev.oldAddr, owner)) return;
         emitOrFold(ev, key);
         top.next = top.ring->nextIndex(top.next);
+        noteTaken();
     }
 }
 
@@ -408,6 +412,7 @@ void CaptureWriter::mergeEvents(size_t count, uint64_t cut, uint64_t drainStart)
         }
         emitOrFold(ev, top.key);
         top.next = top.ring->nextIndex(top.next);
+        noteTaken();
         if (batching) emitRunOfSameTick(top, static_cast<uint8_t>(index), count, cut);
         if (top.next == top.end) {
             m_heap[0] = m_heap[--heapSize];
@@ -488,6 +493,19 @@ void CaptureWriter::drain(DrainMode mode, uint64_t cutLimit)
     }
 }
 
+bool CaptureWriter::drainEventsOnly()
+{
+    if (!m_file.isOpen()) return false;
+    const uint64_t s = eventTicks();  // S, as in drain()
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    uint64_t cut = s;
+    const size_t count = snapshotRings(cut, DrainMode::Periodic);
+    if (!g_stacks.allEmittedBelow(g_stacks.idLimit())) return false;  // read after the rings, as drain() does
+    mergeEvents(count, cut, s);
+    ++m_programDrains;
+    return true;
+}
+
 void CaptureWriter::emitSnapshot(uint64_t atTicks)
 {
     if (!m_file.isOpen()) return;
@@ -509,11 +527,13 @@ void CaptureWriter::emitSnapshot(uint64_t atTicks)
 void CaptureWriter::writeEnd(format::EndReason reason)
 {
     if (g_config.soakIntervalMs > 0) emitSnapshot(eventTicks());  // the state at the end
-    ensureRoom(48);
+    ensureRoom(64);
     m_enc->beginExtension(format::RecordType::End);
     m_enc->fieldByte(static_cast<uint8_t>(reason));
     m_enc->field(m_eventsWritten);
     m_enc->field(g_eventsLost.load(std::memory_order_relaxed));
+    m_enc->field(g_ringFullWaits.load(std::memory_order_relaxed));
+    m_enc->field(m_programDrains);
     m_enc->endExtension();
 }
 

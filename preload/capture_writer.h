@@ -51,6 +51,12 @@ public:
 
     // cutLimit: emit nothing stamped at or after it (control records, control.h).
     void drain(DrainMode mode, uint64_t cutLimit = UINT64_MAX);
+    // A producer's drain in the writer thread's place (writer_thread.h, helpDrain): only the
+    // events of the rings, merged as drain() merges them. Everything that calls into the loader
+    // or reads /proc (module map, RSS, exited rings, soak snapshots) stays the writer's, so it
+    // declines - returns false, having emitted nothing - when a Stack record is still to be
+    // emitted: that needs the module map checked first.
+    bool drainEventsOnly();
     // Seals the chunk if the payload is nearly full or the flush interval has passed.
     void maybeFlush(uint64_t now);
     // Compresses and writes every pending chunk (the one being compressed, then what is
@@ -88,6 +94,16 @@ private:
     // Closes the capture after a failed chunk; returns false.
     bool failed(const char* error);
     void publishConsumed();
+    // Called after each event the merge takes from a ring: every kPublishEvery of them, the
+    // room made so far is published, so that a producer waiting for room (both program threads
+    // on a 2-core machine, often) goes on during the drain instead of after it.
+    void noteTaken()
+    {
+        if (++m_takenSincePublish < kPublishEvery) return;
+        m_takenSincePublish = 0;
+        publishConsumed();
+    }
+    static constexpr uint32_t kPublishEvery = 2048;  // 1/8 of a ring
     // Event ticks (clock.h) -> µs since the capture started.
     uint64_t toUs(uint64_t ticks) const { return m_clock.toNsSinceStart(ticks) / 1000; }
     size_t snapshotRings(uint64_t& cut, DrainMode mode);
@@ -115,6 +131,7 @@ private:
     Pending* m_pending = nullptr;
     size_t m_pendingCapacity = 0;
     size_t m_merging = 0;  // rings in the merge under way (publishConsumed)
+    uint32_t m_takenSincePublish = 0;
     uint32_t* m_heap = nullptr;
     TickOwnership m_ownership;
     uint64_t m_tickEnd = 0;         // first key after the current tick of this merge
@@ -130,6 +147,7 @@ private:
     uint64_t m_moduleGeneration = 0;
     uint64_t m_eventsWritten = 0;
     uint64_t m_eventsAtFlush = 0;  // m_eventsWritten at the last chunk written
+    uint64_t m_programDrains = 0;  // drainEventsOnly runs (End)
     // The key of the latest Pause record while paused, else UINT64_MAX (emitOrFold).
     uint64_t m_pausedFromKey = UINT64_MAX;
     int m_statmFd = -1;

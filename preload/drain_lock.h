@@ -19,6 +19,8 @@ public:
     {
         while (m_word.exchange(1, std::memory_order_acquire) != 0) sched_yield();
     }
+    // Takes it only if free: a producer offering to drain in the writer's place never waits.
+    bool tryLock() { return m_word.load(std::memory_order_relaxed) == 0 && m_word.exchange(1, std::memory_order_acquire) == 0; }
     void unlock() { m_word.store(0, std::memory_order_release); }
     // Fork child: the thread that held it (in pthread_atfork prepare) is the only one left.
     void resetInChild() { m_word.store(0, std::memory_order_relaxed); }

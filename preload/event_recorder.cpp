@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "module_map.h"
+#include "reentrancy_guard.h"
 #include "shim_state.h"
 #include "stack_hash.h"
 #include "unwinder.h"
@@ -136,6 +137,7 @@ void pushSlots(ThreadRing& ring, const RingSlot* slots, uint32_t span)
     constexpr uint64_t kNoProgressLimitNs = 1000000000ull;
     uint64_t waitStart = 0;
     uint64_t consumedAtStart = 0;
+    bool counted = false;  // in g_ringFullWaits: once per event, however long it waits
     for (;;) {
         const uint32_t room = roomGeneration();  // before the check, so no announcement is missed
         if (RingSlot* slot = ring.tryReserve(span)) {
@@ -158,6 +160,14 @@ void pushSlots(ThreadRing& ring, const RingSlot* slots, uint32_t span)
             g_eventsLost.fetch_add(1, std::memory_order_relaxed);
             return;
         }
+        if (!counted) g_ringFullWaits.fetch_add(1, std::memory_order_relaxed);
+        counted = true;
+        // Rather than sleep while the writer thread waits for a core, drain here if no drain is
+        // running; sleep only if that made no room in this ring (its events held back by the
+        // causal cut, or a Stack record due: writer_thread.h).
+        const uint64_t consumedBefore = ring.consumed.load(std::memory_order_acquire);
+        if (g_config.helpDrain && t_inShim && helpDrain() && ring.consumed.load(std::memory_order_acquire) != consumedBefore)
+            continue;
         const uint64_t now = nowNs();
         const uint64_t consumed = ring.consumed.load(std::memory_order_acquire);
         if (waitStart == 0 || consumed != consumedAtStart) {

@@ -27,6 +27,7 @@ constinit ProcessFacts g_facts;
 constinit StackTable g_stacks;
 constinit RingRegistry g_rings;
 constinit std::atomic<uint64_t> g_eventsLost{0};
+constinit std::atomic<uint64_t> g_ringFullWaits{0};
 constinit uint64_t g_startNs = 0;
 constinit uint64_t g_startTicks = 0;
 constinit pid_t g_pid = 0;

@@ -29,6 +29,7 @@ extern constinit ProcessFacts g_facts;
 extern constinit StackTable g_stacks;
 extern constinit RingRegistry g_rings;
 extern constinit std::atomic<uint64_t> g_eventsLost;
+extern constinit std::atomic<uint64_t> g_ringFullWaits;  // pushes that found their ring full (End)
 extern constinit uint64_t g_startNs;     // capture start (CLOCK_MONOTONIC ns)
 extern constinit uint64_t g_startTicks;  // the same instant in event ticks (clock.h); event times are relative to it
 extern constinit pid_t g_pid;         // this process, refreshed in a fork child

@@ -58,6 +58,9 @@ public:
     // Ids below the returned limit that are Ready may be emitted (acquire).
     uint32_t idLimit() const;
 
+    // True if every id below `limit` has been emitted (none Ready or Pending).
+    bool allEmittedBelow(uint32_t limit) const { return m_scanFrom >= limit; }
+
     // Calls fn(id, frames, depth) for every Ready id below `limit` not yet emitted, then marks
     // it Emitted. Pending ids (an insert in progress) are revisited next time.
     template <class Fn>

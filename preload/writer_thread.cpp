@@ -30,9 +30,10 @@ void* writerMain(void*)
     syscall(SYS_prctl, PR_SET_NAME, "memtrace-writer", 0, 0, 0);
     const uint32_t intervalMs =
         g_config.rssIntervalMs < g_config.flushIntervalMs ? g_config.rssIntervalMs : g_config.flushIntervalMs;
+    bool compressing = false;  // read under the drain lock: a producer's helpDrain may seal a chunk
     for (;;) {
         // A chunk half compressed: no sleep, a drain between slices (capture_writer.h).
-        if (!g_writer.compressing()) {
+        if (!compressing) {
             const uint32_t seen = g_wakeWord.load(std::memory_order_acquire);
             futexWait(g_wakeWord, seen, uint64_t{intervalMs} * 1000000ull);
         }
@@ -49,6 +50,7 @@ void* writerMain(void*)
         g_writer.maybeFlush(nowNs());
         g_writer.compressSlice(kCompressionSliceBytes);
         if (samplingEnabled()) g_sampledBlocks.maintain();
+        compressing = g_writer.compressing();
     }
     closeControlChannel();
     return nullptr;
@@ -77,6 +79,14 @@ void wakeWriter()
 {
     g_wakeWord.fetch_add(1, std::memory_order_release);
     futexWakeAll(g_wakeWord);
+}
+
+bool helpDrain()
+{
+    if (!g_drainLock.tryLock()) return false;
+    const bool drained = g_state.load(std::memory_order_acquire) == ShimState::Active && g_writer.drainEventsOnly();
+    g_drainLock.unlock();
+    return drained;
 }
 
 void drainNow()

@@ -120,7 +120,7 @@ void CaptureModel::apply(const Record& r)
         sample = true;
         break;
     case RecordType::End:
-        m_end = EndInfo{static_cast<format::EndReason>(r.code), r.value, r.value2, r.timeUs};
+        m_end = EndInfo{static_cast<format::EndReason>(r.code), r.value, r.value2, r.value3, r.value4, r.timeUs};
         break;
     case RecordType::ExitStatus:
         m_exitStatus = ExitStatus{static_cast<format::ExitKind>(r.code), r.value};

@@ -50,6 +50,8 @@ struct EndInfo {
     format::EndReason reason{};
     uint64_t eventsWritten = 0;
     uint64_t eventsLost = 0;
+    uint64_t ringFullWaits = 0;   // times a program thread found its ring full (0: also older captures)
+    uint64_t programDrains = 0;   // drains run by program threads in the writer's place
     uint64_t timeUs = 0;
 };
 

@@ -21,7 +21,8 @@
 //   ModuleMap       value = generation, value2 = module count, body = the encoded modules
 //                   (walk them with ModuleMapCursor)
 //   Rss             value = rss bytes
-//   End             code = reason, value = events written, value2 = events lost
+//   End             code = reason, value = events written, value2 = events lost, value3 = times a
+//                   thread found its ring full, value4 = drains run by program threads (0, 0: absent)
 //   ExitStatus      code = ExitKind, value = exit code or signal
 //   Marker          text = label
 //   Snapshot        body = the payload (walk it with SnapshotCursor, snapshot_record.h)
@@ -77,6 +78,8 @@ struct Record {
     uint64_t weight = 0;
     uint64_t value = 0;
     uint64_t value2 = 0;
+    uint64_t value3 = 0;
+    uint64_t value4 = 0;
     std::span<const uint64_t> frames;
     std::string_view text;
     std::span<const uint8_t> body;

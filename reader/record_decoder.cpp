@@ -430,7 +430,9 @@ bool RecordDecoder::decodeExtension(uint8_t type, std::span<const uint8_t> paylo
     case RecordType::AllocationUnrecorded:
         return in.varint(out.value);
     case RecordType::End:
-        return in.byte(out.code) && in.varint(out.value) && in.varint(out.value2);
+        // Appended fields (ring-full waits, program-thread drains): absent in older captures.
+        return in.byte(out.code) && in.varint(out.value) && in.varint(out.value2) &&
+               (in.left() == 0 || (in.varint(out.value3) && in.varint(out.value4)));
     case RecordType::ExitStatus:
         return in.byte(out.code) && in.varint(out.value);
     case RecordType::Marker:

@@ -168,7 +168,8 @@ void RecordDump::printRecord(const reader::Record& r)
     }
     case RecordType::Rss: std::fprintf(o, "rss %" PRIu64, r.value); break;
     case RecordType::End:
-        std::fprintf(o, "end reason=%u written=%" PRIu64 " lost=%" PRIu64, r.code, r.value, r.value2);
+        std::fprintf(o, "end reason=%u written=%" PRIu64 " lost=%" PRIu64 " ring_full=%" PRIu64 " program_drains=%" PRIu64, r.code,
+                     r.value, r.value2, r.value3, r.value4);
         break;
     case RecordType::ExitStatus:
         std::fprintf(o, "exit_status %s %" PRIu64, r.code == 1 ? "signal" : "exited", r.value);

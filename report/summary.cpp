@@ -84,6 +84,11 @@ Summary buildSummary(const reader::CaptureModel& model, const reader::StreamResu
     s.snapshots = model.snapshots().snapshots();
     s.snapshotIntervalUs = model.snapshots().intervalUs();
     s.exitStatus = model.exitStatus();
+    if (const auto& end = model.end()) {
+        s.eventsLost = end->eventsLost;
+        s.ringFullWaits = end->ringFullWaits;
+        s.programDrains = end->programDrains;
+    }
     fillStopInfo(s, model, read);
 
     const reader::HeapTracker& heap = model.heap();

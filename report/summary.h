@@ -65,6 +65,11 @@ struct Summary {
     std::vector<reader::MarkerEvent> markers;  // docs/CONTROL.md
     size_t pauses = 0;
     std::vector<reader::PauseInterval> pauseIntervals;
+    // From the End record (0 without one): events the shim dropped (counts are short by them),
+    // times a program thread found its ring full and waited or drained (the writer fell behind).
+    uint64_t eventsLost = 0;
+    uint64_t ringFullWaits = 0;
+    uint64_t programDrains = 0;
     bool soak = false;             // numbers from snapshots (docs/SOAK.md)
     uint64_t snapshots = 0;
     uint64_t snapshotIntervalUs = 0;

@@ -45,6 +45,9 @@ json summaryJson(const Summary& s)
     j["time_resolution_us"] = s.timeResolutionUs;  // times are multiples of this (run --time-resolution)
     j["sample_rate_bytes"] = s.sampleRate;  // 0: exact; else the heap numbers are estimates
     j["estimated"] = s.sampleRate != 0;
+    j["events_lost"] = s.eventsLost;          // dropped by the shim: the counts are short by them
+    j["ring_full_waits"] = s.ringFullWaits;  // times a program thread found its event ring full
+    j["program_thread_drains"] = s.programDrains;  // of those, drains it ran in the writer's place
     j["soak"] = s.soak;  // docs/SOAK.md: numbers from snapshots
     j["snapshots"] = s.snapshots;
     json markers = json::array();

@@ -61,6 +61,9 @@ std::string summaryText(const Summary& s)
         if (s.stopByte) out += " at byte " + std::to_string(*s.stopByte);
         out += "; events up to " + seconds(s.durationUs) + " s were read\n";
     }
+    if (s.eventsLost)
+        out += field("lost events") + std::to_string(s.eventsLost) +
+               " (the shim dropped them while its writer was stalled: the counts below are short by them)\n";
     if (s.soak)
         out += field("soak capture") + std::to_string(s.snapshots) + (s.snapshots == 1 ? " snapshot" : " snapshots") +
                (s.snapshots > 1 ? ", one every ~" + seconds(s.snapshotIntervalUs) + " s" : std::string()) + ": totals exact; peak time and stacks at the peak at snapshot resolution; mmap not recorded\n";

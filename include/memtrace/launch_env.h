@@ -23,6 +23,9 @@ inline constexpr const char* kUnwind = "MEMTRACE_UNWIND";                   // "
 inline constexpr const char* kWalkMemo = "MEMTRACE_WALK_MEMO";
 // "0": the default unwinder is libunwind alone, without the call-frame walk (preload/cfi_walk.h).
 inline constexpr const char* kCfiWalk = "MEMTRACE_CFI_WALK";
+// "0": a program thread whose ring is full only waits for the writer thread, never drains in its
+// place (preload/writer_thread.h, helpDrain); for A/B runs and tests.
+inline constexpr const char* kHelpDrain = "MEMTRACE_HELP_DRAIN";
 // Resolution of the capture's timestamps in µs (record_encoder.h); default kDefaultTimeResolutionUs.
 inline constexpr const char* kTimeResolutionUs = "MEMTRACE_TIME_RESOLUTION_US";
 // Soak mode (docs/SOAK.md): snapshot interval in ms; unset or 0 = record every event.

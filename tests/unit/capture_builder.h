@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <sys/stat.h>
@@ -127,12 +128,19 @@ public:
     }
     void rss(uint64_t bytes) { simple(RecordType::Rss, bytes); }
     void threadExit(uint32_t index) { simple(RecordType::ThreadExit, index); }
-    void end(format::EndReason reason = format::EndReason::Exit, uint64_t written = 0, uint64_t lost = 0)
+    // The writer's counters (ring-full waits, program-thread drains) are appended fields:
+    // without them, End as captures before them had it.
+    void end(format::EndReason reason = format::EndReason::Exit, uint64_t written = 0, uint64_t lost = 0,
+             std::optional<std::pair<uint64_t, uint64_t>> writerCounters = std::nullopt)
     {
         m_encoder.beginExtension(RecordType::End);
         m_encoder.fieldByte(static_cast<uint8_t>(reason));
         m_encoder.field(written);
         m_encoder.field(lost);
+        if (writerCounters) {
+            m_encoder.field(writerCounters->first);
+            m_encoder.field(writerCounters->second);
+        }
         m_encoder.endExtension();
     }
     void exitStatus(format::ExitKind kind, uint64_t code)

@@ -203,10 +203,31 @@ TEST_CASE("extension records decode and unknown ones are skipped by length")
     CHECK(records[7].code == 2);
     CHECK(records[7].value == 100);
     CHECK(records[7].value2 == 2);
+    CHECK(records[7].value3 == 0);  // an End without the appended counters
+    CHECK(records[7].value4 == 0);
     CHECK(records[8].type == RecordType::ExitStatus);
     CHECK(records[8].code == 1);
     CHECK(records[8].value == 9);
     CHECK(records[9].type == RecordType::ThreadExit);
+}
+
+TEST_CASE("End's appended writer counters decode, and a cut one is malformed")
+{
+    test::CaptureBuilder b;
+    b.end(format::EndReason::Exit, 100, 0, std::pair<uint64_t, uint64_t>{119, 18});
+    RecordDecoder::Step last;
+    const auto records = decodeAll(b.records().payload(), &last);
+    REQUIRE(last == RecordDecoder::Step::End);
+    REQUIRE(records.size() == 1);
+    CHECK(records[0].value == 100);
+    CHECK(records[0].value3 == 119);
+    CHECK(records[0].value4 == 18);
+
+    // ring-full waits present, drains missing: one of the pair is an error, not a zero.
+    test::CaptureBuilder cut;
+    cut.extension(static_cast<uint8_t>(RecordType::End), {0, 100, 0, 119});
+    decodeAll(cut.records().payload(), &last);
+    CHECK(last == RecordDecoder::Step::Error);
 }
 
 TEST_CASE("an unknown core type stops with 'needs a newer memtrace'")
