@@ -112,8 +112,22 @@ void CaptureWriter::ensureRoom(size_t bytes)
 void CaptureWriter::publishConsumed()
 {
     if (m_merging == 0) return;
-    for (size_t i = 0; i < m_merging; ++i) m_pending[i].ring->consumed.store(m_pending[i].next, std::memory_order_release);
-    announceRoom();
+    for (size_t i = 0; i < m_merging; ++i) {
+        ThreadRing& ring = *m_pending[i].ring;
+        ring.consumed.store(m_pending[i].next, std::memory_order_release);
+        announceRoom(ring);
+    }
+}
+
+void CaptureWriter::publishRoomForWaiters()
+{
+    for (size_t i = 0; i < m_merging; ++i) {
+        ThreadRing& ring = *m_pending[i].ring;
+        if (ring.roomWaiters.load(std::memory_order_relaxed) == 0) continue;  // publishConsumed at the end does it
+        if (m_pending[i].next - ring.consumed.load(std::memory_order_relaxed) < kPublishEvery) continue;
+        ring.consumed.store(m_pending[i].next, std::memory_order_release);
+        announceRoom(ring);
+    }
 }
 
 // The chunk being filled is handed to the compressor, and the next one fills the other

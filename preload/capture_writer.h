@@ -95,14 +95,17 @@ private:
     bool failed(const char* error);
     void publishConsumed();
     // Called after each event the merge takes from a ring: every kPublishEvery of them, the
-    // room made so far is published, so that a producer waiting for room (both program threads
-    // on a 2-core machine, often) goes on during the drain instead of after it.
+    // room made so far in the rings whose threads wait for it is published, so that they go
+    // on during the drain instead of after it (alloc_bench 2 threads: wall -8%, CPU -4%).
+    // Only rings with a waiter and that much room made: publishing every ring each time cost
+    // 8 threads +9% CPU.
     void noteTaken()
     {
         if (++m_takenSincePublish < kPublishEvery) return;
         m_takenSincePublish = 0;
-        publishConsumed();
+        publishRoomForWaiters();
     }
+    void publishRoomForWaiters();
     static constexpr uint32_t kPublishEvery = 2048;  // 1/8 of a ring
     // Event ticks (clock.h) -> µs since the capture started.
     uint64_t toUs(uint64_t ticks) const { return m_clock.toNsSinceStart(ticks) / 1000; }

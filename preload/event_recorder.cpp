@@ -139,8 +139,7 @@ void pushSlots(ThreadRing& ring, const RingSlot* slots, uint32_t span)
     uint64_t consumedAtStart = 0;
     bool counted = false;  // in g_ringFullWaits: once per event, however long it waits
     for (;;) {
-        const uint32_t room = roomGeneration();  // before the check, so no announcement is missed
-        if (RingSlot* slot = ring.tryReserve(span)) {
+        if (RingSlot* slot = ring.tryReserve(span)) [[likely]] {
             ring.writerStalled = false;
             for (uint32_t i = 0; i < span; ++i) slot[i] = slots[i];
             if (ring.commit(span)) wakeWriter();
@@ -177,7 +176,9 @@ void pushSlots(ThreadRing& ring, const RingSlot* slots, uint32_t span)
             ring.writerStalled = true;
             continue;
         }
-        waitForRoom(room);
+        const uint32_t room = roomGeneration(ring);
+        if (ring.tryReserve(span)) continue;  // room announced before `room` was read
+        waitForRoom(ring, room);
     }
 }
 

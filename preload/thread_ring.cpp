@@ -13,27 +13,24 @@
 namespace memtrace::shim {
 namespace {
 
-constinit std::atomic<uint32_t> g_roomWord{0};
-constinit std::atomic<uint32_t> g_roomWaiters{0};
-
 }  // namespace
 
-uint32_t roomGeneration() { return g_roomWord.load(std::memory_order_seq_cst); }
+uint32_t roomGeneration(const ThreadRing& ring) { return ring.roomWord.load(std::memory_order_seq_cst); }
 
 // The waiter count is raised before the futex re-checks the word and the writer bumps the word
 // before it reads the count (both seq_cst): either the futex sees the new word and returns, or
 // the writer sees a waiter and wakes it.
-void waitForRoom(uint32_t generation)
+void waitForRoom(ThreadRing& ring, uint32_t generation)
 {
-    g_roomWaiters.fetch_add(1, std::memory_order_seq_cst);
-    futexWait(g_roomWord, generation, 1000000);
-    g_roomWaiters.fetch_sub(1, std::memory_order_seq_cst);
+    ring.roomWaiters.fetch_add(1, std::memory_order_seq_cst);
+    futexWait(ring.roomWord, generation, 1000000);
+    ring.roomWaiters.fetch_sub(1, std::memory_order_seq_cst);
 }
 
-void announceRoom()
+void announceRoom(ThreadRing& ring)
 {
-    g_roomWord.fetch_add(1, std::memory_order_seq_cst);
-    if (g_roomWaiters.load(std::memory_order_seq_cst) > 0) futexWakeAll(g_roomWord);
+    ring.roomWord.fetch_add(1, std::memory_order_seq_cst);
+    if (ring.roomWaiters.load(std::memory_order_seq_cst) > 0) futexWakeAll(ring.roomWord);
 }
 
 ThreadRing* RingRegistry::acquire()

@@ -88,6 +88,11 @@ public:
     alignas(64) std::atomic<uint64_t> committed{0};
     alignas(64) std::atomic<uint64_t> consumed{0};
     alignas(64) std::atomic<uint64_t> inFlightSince{0};
+    // Back-pressure (waitForRoom): the writer bumps roomWord after storing `consumed`; the
+    // producer sleeps on it while the ring is full. Per ring, so that room made in one ring
+    // wakes only its own thread, not every thread that waits.
+    alignas(64) std::atomic<uint32_t> roomWord{0};
+    std::atomic<uint32_t> roomWaiters{0};
     std::atomic<RingState> state{RingState::InUse};
     ThreadRing* next = nullptr;  // registry list; set once before the ring is published
 
@@ -117,14 +122,16 @@ private:
 // A producer whose ring is full sleeps until the writer has consumed more, instead of
 // spinning on sched_yield: on a machine with as many busy program threads as cores, a
 // spinning producer burns the CPU time the writer needs to make room (perf showed ~10% of
-// the program's CPU in sched_yield and futex wake-ups). Futex on one global word, no lock.
-//   producer: g = roomGeneration(); if the ring is still full, waitForRoom(g)
-//   writer:   store the consumed counters, then announceRoom()
-// waitForRoom returns when the word moved past g (at once if it already had), or after at
-// most 1 ms, so a missed wake-up costs 1 ms, never a hang.
-uint32_t roomGeneration();
-void waitForRoom(uint32_t generation);
-void announceRoom();
+// the program's CPU in sched_yield and futex wake-ups). Futex on the ring's word, no lock.
+//   producer: ring full; g = roomGeneration(ring); if the ring is still full, waitForRoom(ring, g)
+//   writer:   store the ring's consumed counter, then announceRoom(ring)
+// Reading g only once the ring looked full keeps the shared word off the fast path; the
+// second check after it sees any room announced before g was read. waitForRoom returns when
+// the word moved past g (at once if it already had), or after at most 1 ms, so a missed
+// wake-up costs 1 ms, never a hang.
+uint32_t roomGeneration(const ThreadRing& ring);
+void waitForRoom(ThreadRing& ring, uint32_t generation);
+void announceRoom(ThreadRing& ring);
 
 // The global list of rings. Lock-free: rings are pushed with a CAS and never removed.
 class RingRegistry {
