@@ -12,11 +12,11 @@ std::string execCapturePath(const std::string& capturePath, unsigned generation)
     return capturePath + ".exec" + std::to_string(generation);
 }
 
-std::vector<std::string> existingExecCaptures(const std::string& capturePath)
+std::vector<std::string> existingNumberedCaptures(const std::string& capturePath, const std::string& infix)
 {
     const auto slash = capturePath.find_last_of('/');
     const std::string directory = slash == std::string::npos ? "." : slash == 0 ? "/" : capturePath.substr(0, slash);
-    const std::string prefix = (slash == std::string::npos ? capturePath : capturePath.substr(slash + 1)) + ".exec";
+    const std::string prefix = (slash == std::string::npos ? capturePath : capturePath.substr(slash + 1)) + infix;
     std::vector<std::string> found;
     DIR* dir = opendir(directory.c_str());
     if (!dir) return found;

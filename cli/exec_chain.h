@@ -14,9 +14,10 @@ namespace memtrace::cli {
 // CAPTURE.exec<N>, N >= 1.
 std::string execCapturePath(const std::string& capturePath, unsigned generation);
 
-// Files in CAPTURE's directory named CAPTURE.exec<digits>: left by an earlier run, they would
-// make this run's exec'd images fail to create theirs.
-std::vector<std::string> existingExecCaptures(const std::string& capturePath);
+// Files in CAPTURE's directory named CAPTURE<infix><digits>, sorted: with infix ".exec" the
+// captures of exec'd images, with "." those of followed fork children (CAPTURE.<pid>). Left
+// by an earlier run, they would make this run's images or children fail to create theirs.
+std::vector<std::string> existingNumberedCaptures(const std::string& capturePath, const std::string& infix);
 
 // CAPTURE and every CAPTURE.exec<N> that exists for N = 1, 2, ... without a gap: the images
 // of this run's root process, in order (the launcher removed older ones before the start).

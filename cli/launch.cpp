@@ -70,11 +70,18 @@ std::string directoryOf(const std::string& path)
         if (!request.force) fail(path + " already exists (use --force to overwrite)", 2);
         if (unlink(path.c_str()) != 0) fail("cannot remove " + path + ": " + std::strerror(errno), 2);
     }
-    // The captures of images this process may exec into (exec_chain.h) belong to this run too:
-    // left over from an earlier one, they would make the exec'd images fail to create theirs.
-    for (const std::string& stale : existingExecCaptures(path)) {
-        if (!request.force) fail(stale + " already exists (use --force to overwrite)", 2);
-        if (unlink(stale.c_str()) != 0) fail("cannot remove " + stale + ": " + std::strerror(errno), 2);
+    // The captures of images this process may exec into (exec_chain.h), and with --follow-fork
+    // those of its children (CAPTURE.<pid>), belong to this run too: left over from an earlier
+    // one, they would make an exec'd image or a child whose pid came round again fail to create
+    // its own, and that program would run untraced.
+    std::vector<std::string> stale = existingNumberedCaptures(path, ".exec");
+    if (request.followFork) {
+        const std::vector<std::string> children = existingNumberedCaptures(path, ".");
+        stale.insert(stale.end(), children.begin(), children.end());
+    }
+    for (const std::string& old : stale) {
+        if (!request.force) fail(old + " already exists (use --force to overwrite)", 2);
+        if (unlink(old.c_str()) != 0) fail("cannot remove " + old + ": " + std::strerror(errno), 2);
     }
     // The shim creates the capture once the program starts; find out now whether it can (a
     // missing or read-only directory), rather than after a run that leaves nothing.

@@ -1,5 +1,7 @@
 // `memtrace run` as a launcher: exit statuses, killed programs, the program's output,
 // capture naming, existing files, the user's LD_PRELOAD and fork/exec following.
+#include <fstream>
+
 #include <catch2/catch.hpp>
 
 #include <regex>
@@ -254,6 +256,36 @@ TEST_CASE("run --follow-fork: the forked child and the exec'd program get their 
         CHECK(number(program.data, "allocations") == number(leakyBase.data, "allocations"));
         expectLeakFrom(program, "leak_page_buffers", 40960, 10, "malloc");
     }
+}
+
+TEST_CASE("run --follow-fork: an earlier run's child captures are refused, or removed with --force", "[process][fork]")
+{
+    // A child of this run whose pid an earlier run's child had would find <capture>.<pid>
+    // taken and run untraced ("not tracking ... File exists"), even with --force, which only
+    // removed <capture> and its exec chain.
+    TempDir out;
+    const std::string capture = out.file("x.mtrace");
+    const std::string stale = capture + ".4194303";  // a pid from an earlier run
+    const std::string unrelated = capture + ".old";  // not a pid: not ours to remove
+    for (const std::string& path : {stale, unrelated}) std::ofstream(path) << "earlier run";
+
+    const TracedRun refused = traceExample(capture, "fork_exec", {examplePath("leaky_service")}, {"--follow-fork"});
+    INFO(refused.process.describe());
+    CHECK(refused.process.status == 2);
+    CHECK(refused.process.err.find(stale + " already exists (use --force to overwrite)") != std::string::npos);
+    CHECK(fs::exists(stale));
+
+    // Without --follow-fork this run makes no child captures: the file is left alone.
+    traceExampleOk(capture, "exit_code", {"0"});
+    CHECK(fs::exists(stale));
+    fs::remove(capture);
+
+    const TracedRun forced = traceExampleOk(capture, "fork_exec", {examplePath("leaky_service")}, {"--follow-fork", "--force"});
+    CHECK_FALSE(fs::exists(stale));
+    CHECK(fs::exists(unrelated));
+    const int worker = printedPid(forced.process.out, "fork_exec: child");
+    REQUIRE(worker > 0);
+    CHECK(number(summarize(capture + "." + std::to_string(worker)).data, "leaked_bytes") == 4444);
 }
 
 TEST_CASE("run without --follow-fork: only the started process is traced", "[process][fork]")
