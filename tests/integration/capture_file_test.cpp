@@ -92,3 +92,23 @@ TEST_CASE("a file-size limit stops tracking but never the program, and the captu
     // Only a file that ends on a chunk boundary gets the launcher's exit-status chunk.
     CHECK(exitStatusIs(limited.data, false, 0));
 }
+
+TEST_CASE("summary reads a capture the same on one CPU as on several", "[capture][reader]")
+{
+    // With more than one CPU the model's records are decoded ahead on a second thread and
+    // replayed (capture_stream.h); on one CPU they are decoded straight into the model. Both
+    // must give the same summary, byte for byte, on a real multi-thread capture with chunks
+    // of every kind of record the hot loop handles and many it does not.
+    TempDir dir;
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "ring_pressure");
+    const ProcessResult spread = runCommand({memtraceBinary(), "summary", "--json", run.capture});
+    REQUIRE(spread.status == 0);
+    ProcessResult pinned;
+    {
+        OneCpu one;
+        pinned = runCommand({memtraceBinary(), "summary", "--json", run.capture});
+    }
+    REQUIRE(pinned.status == 0);
+    CHECK(pinned.out == spread.out);
+    CHECK(number(json::parse(pinned.out), "allocations") >= 800000);
+}

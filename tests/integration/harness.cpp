@@ -41,6 +41,21 @@ TempDir::~TempDir()
     fs::remove_all(path_, ignored);
 }
 
+OneCpu::OneCpu()
+{
+    REQUIRE(sched_getaffinity(0, sizeof m_saved, &m_saved) == 0);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+        if (!CPU_ISSET(cpu, &m_saved)) continue;
+        CPU_SET(cpu, &one);
+        break;
+    }
+    REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);
+}
+
+OneCpu::~OneCpu() { sched_setaffinity(0, sizeof m_saved, &m_saved); }
+
 TracedRun traceExample(const std::string& capture, const std::string& example,
                        const std::vector<std::string>& args, const std::vector<std::string>& runOptions,
                        const ProcessOptions& base)

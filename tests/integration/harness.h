@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sched.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -32,6 +34,20 @@ public:
 
 private:
     fs::path path_;
+};
+
+// Pins this process - and so every process it starts - to one CPU for the scope: a traced
+// program's threads then share it with the writer thread, and `memtrace summary` reads
+// without its second decoding thread.
+class OneCpu {
+public:
+    OneCpu();  // REQUIREs that the affinity could be read and set
+    ~OneCpu();
+    OneCpu(const OneCpu&) = delete;
+    OneCpu& operator=(const OneCpu&) = delete;
+
+private:
+    cpu_set_t m_saved;
 };
 
 struct TracedRun {

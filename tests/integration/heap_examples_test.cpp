@@ -1,8 +1,6 @@
 // The heap examples under `memtrace run`: exact calls, bytes, leaks and peaks per kind, each
 // on top of the capture of an empty program run the same way (the runtime's own noise).
 // The numbers come from the comment at the top of each example.
-#include <sched.h>
-
 #include <catch2/catch.hpp>
 
 #include "expectations.h"
@@ -137,30 +135,6 @@ TEST_CASE("handoff_pingpong: addresses crossing threads within one time tick kee
     REQUIRE(at != std::string::npos);
     CHECK(std::stoul(stats.out.substr(at + 7)) >= 2);
 }
-
-// Pins this process - and so every process it starts - to one CPU for the scope: with the
-// writer thread sharing that CPU with the program's threads, their rings fill up.
-class OneCpu {
-public:
-    OneCpu()
-    {
-        REQUIRE(sched_getaffinity(0, sizeof m_saved, &m_saved) == 0);
-        cpu_set_t one;
-        CPU_ZERO(&one);
-        for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-            if (!CPU_ISSET(cpu, &m_saved)) continue;
-            CPU_SET(cpu, &one);
-            break;
-        }
-        REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);
-    }
-    ~OneCpu() { sched_setaffinity(0, sizeof m_saved, &m_saved); }
-    OneCpu(const OneCpu&) = delete;
-    OneCpu& operator=(const OneCpu&) = delete;
-
-private:
-    cpu_set_t m_saved;
-};
 
 TEST_CASE("ring_pressure: program threads that drain full rings themselves keep the capture exact", "[heap][threads]")
 {
