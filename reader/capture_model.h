@@ -86,6 +86,9 @@ public:
             if (timeUs > m.m_lastTimeUs) m.m_lastTimeUs = timeUs;
         }
         void prefetch(uint64_t address) const { m.m_heap.prefetch(address); }
+        // Whether the live table no longer fits in a core's share of cache, so that a
+        // lookup waits for memory unless prefetched (DecodedChunk::replay; capture_stream.h).
+        bool liveTableOutgrowsCache() const { return m.m_heap.liveTableBytes() > kCacheBytes; }
         void alloc(format::AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack, uint32_t thread, uint64_t timeUs)
         {
             m.m_heap.alloc(kind, address, size, m.m_stacks.lookup(StackId{stack}), ThreadIndex{thread}, timeUs);
@@ -108,6 +111,7 @@ public:
         void records(uint64_t count) { m.m_records += count; }
 
     private:
+        static constexpr size_t kCacheBytes = size_t{1} << 20;  // half of this machine's 2 MiB L2
         CaptureModel& m;
     };
     HotEvents hotEvents() { return HotEvents(*this); }

@@ -29,6 +29,8 @@ public:
 
     size_t size() const { return m_size; }
     bool empty() const { return m_size == 0; }
+    // What the slots take in memory (keys and values), whether used or not.
+    size_t slotBytes() const { return (m_mask + 1) * (sizeof(uint64_t) + sizeof(Value)); }
 
     Value* find(uint64_t key)
     {

@@ -79,6 +79,7 @@ public:
     void free(format::AllocatorKind kind, uint64_t address);
     // A hint that an event on `address` comes soon: loads its live-table slot.
     void prefetch(uint64_t address) const { m_live.prefetch(address); }
+    size_t liveTableBytes() const { return m_live.slotBytes(); }
     // alloc() and, at once, free() of the same address: a temporary block. The same effects,
     // without inserting the block into the live table and erasing it again when it can be
     // skipped (the address was not live and the table would not grow). Returns heapBytes()

@@ -173,6 +173,27 @@ TEST_CASE("ring_pressure: program threads that drain full rings themselves keep 
     }
 }
 
+TEST_CASE("many_live: a live table far bigger than the cache, read on one CPU, is exact", "[heap][reader]")
+{
+    // On one CPU the reader decodes a chunk ahead and replays it with prefetches once the
+    // live table outgrows the cache (capture_stream.h): these counts come through that way.
+    TempDir dir;
+    const Summary base = baseline(dir);
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "many_live");
+    CHECK(run.process.out == "many_live: 2 rounds of 100000 live blocks\n");
+    Summary capture;
+    {
+        OneCpu pinned;
+        capture = summarize(run.capture);
+    }
+    expectKind(capture, base, "malloc", 200000, 9498976);
+    expectKind(capture, base, "free", 200000, 9498976);
+    expectField(capture, base, "leaked_blocks", 0);
+    CHECK(number(capture.data, "anomalies") == 0);
+    CHECK(number(capture.data, "frees_unmatched") == 0);
+    CHECK(number(capture.data, "peak_heap_bytes") == 4749488 + number(base.data, "leaked_bytes"));
+}
+
 TEST_CASE("realloc_chain: realloc(NULL, n), growth, realloc(p, 0) and shrink", "[heap][realloc]")
 {
     TempDir dir;
