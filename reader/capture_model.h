@@ -111,7 +111,7 @@ public:
         void records(uint64_t count) { m.m_records += count; }
 
     private:
-        static constexpr size_t kCacheBytes = size_t{1} << 20;  // half of this machine's 2 MiB L2
+        static constexpr size_t kCacheBytes = size_t{1} << 20;  // a core's L2 on the bench machine (AMD EPYC)
         CaptureModel& m;
     };
     HotEvents hotEvents() { return HotEvents(*this); }
