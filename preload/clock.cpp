@@ -9,6 +9,7 @@
 namespace memtrace::shim {
 
 constinit bool g_ticksAreTsc = false;
+constinit HookClock g_hookClock = HookClock::Monotonic;
 
 namespace {
 
@@ -26,6 +27,24 @@ bool cpuHasInvariantTsc()
     return invariant && rdtscp;
 }
 
+// Whether LFENCE is dispatch-serializing whatever the MSRs say (clock.h, hookTicks): Intel,
+// and AMD or Hygon from family 17h on.
+bool lfenceAlwaysSerializes()
+{
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx)) return false;
+    char vendor[13] = {};
+    std::memcpy(vendor, &ebx, 4);
+    std::memcpy(vendor + 4, &edx, 4);
+    std::memcpy(vendor + 8, &ecx, 4);
+    if (std::strcmp(vendor, "GenuineIntel") == 0) return true;
+    if (std::strcmp(vendor, "AuthenticAMD") != 0 && std::strcmp(vendor, "HygonGenuine") != 0) return false;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+    unsigned family = (eax >> 8) & 0xf;
+    if (family == 0xf) family += (eax >> 20) & 0xff;
+    return family >= 0x17;
+}
+
 bool kernelClocksourceIsTsc()
 {
     const int fd = ::open("/sys/devices/system/clocksource/clocksource0/current_clocksource", O_RDONLY | O_CLOEXEC);
@@ -41,6 +60,7 @@ bool kernelClocksourceIsTsc()
 void initTickClock()
 {
     g_ticksAreTsc = false;
+    g_hookClock = HookClock::Monotonic;
     if (!cpuHasInvariantTsc() || !kernelClocksourceIsTsc()) return;
     // A first rate over ~0.5 ms; refine() replaces it with the rate over the whole capture.
     const uint64_t ns0 = monotonicNs();
@@ -53,6 +73,7 @@ void initTickClock()
     if (t1 <= t0) return;
     g_initialNsPerTick32 = static_cast<uint64_t>((static_cast<unsigned __int128>(ns1 - ns0) << 32) / (t1 - t0));
     g_ticksAreTsc = true;
+    g_hookClock = lfenceAlwaysSerializes() ? HookClock::LfenceRdtsc : HookClock::Rdtscp;
 }
 
 void TickConverter::start(uint64_t ns, uint64_t ticks)

@@ -11,17 +11,18 @@
 
 using namespace memtrace::shim;
 
-TEST_CASE("event ticks are monotonic and ordered across threads")
+// Never backwards on one thread, and ordered across two threads through a release store and
+// an acquire load (ping-pong: each side stamps, publishes the stamp, the other side observes
+// it and stamps).
+template <class Clock>
+void requireMonotonicAndOrdered(Clock clock)
 {
-    initTickClock();
-    INFO("ticks are " << (g_ticksAreTsc ? "TSC cycles" : "CLOCK_MONOTONIC ns"));
-    uint64_t previous = eventTicks();
+    uint64_t previous = clock();
     for (int i = 0; i < 100000; ++i) {
-        const uint64_t now = eventTicks();
+        const uint64_t now = clock();
         REQUIRE(now >= previous);
         previous = now;
     }
-    // Ping-pong: each side stamps, publishes the stamp, the other side observes it and stamps.
     std::atomic<uint64_t> published{0};
     std::atomic<int> turn{0};
     constexpr int kRounds = 20000;
@@ -30,9 +31,9 @@ TEST_CASE("event ticks are monotonic and ordered across threads")
         for (int round = 0; round < kRounds; ++round) {
             while (turn.load(std::memory_order_acquire) != me) {}
             const uint64_t seen = published.load(std::memory_order_relaxed);
-            const uint64_t mine = eventTicks();
+            const uint64_t mine = clock();
             if (mine < seen) violations.fetch_add(1);
-            published.store(eventTicks(), std::memory_order_relaxed);
+            published.store(clock(), std::memory_order_relaxed);
             turn.store(1 - me, std::memory_order_release);
         }
     };
@@ -40,6 +41,37 @@ TEST_CASE("event ticks are monotonic and ordered across threads")
     a.join();
     b.join();
     CHECK(violations.load() == 0);
+}
+
+TEST_CASE("event ticks are monotonic and ordered across threads")
+{
+    initTickClock();
+    INFO("ticks are " << (g_ticksAreTsc ? "TSC cycles" : "CLOCK_MONOTONIC ns"));
+    requireMonotonicAndOrdered([] { return eventTicks(); });
+}
+
+TEST_CASE("hook ticks are monotonic and ordered across threads, with each way to read the TSC")
+{
+    initTickClock();
+    const HookClock chosen = g_hookClock;
+    INFO("hook clock " << static_cast<int>(chosen));
+    CHECK((chosen == HookClock::Monotonic) == !g_ticksAreTsc);
+    requireMonotonicAndOrdered([] { return hookTicks(); });
+    if (g_ticksAreTsc) {
+        // RDTSCP works on every CPU with an invariant TSC (initTickClock checks the flag).
+        g_hookClock = HookClock::Rdtscp;
+        requireMonotonicAndOrdered([] { return hookTicks(); });
+        // The two TSC reads are one clock: interleaved, they never go backwards.
+        g_hookClock = chosen;
+        uint64_t previous = 0;
+        for (int i = 0; i < 10000; ++i) {
+            g_hookClock = (i & 1) ? HookClock::Rdtscp : chosen;
+            const uint64_t now = hookTicks();
+            REQUIRE(now >= previous);
+            previous = now;
+        }
+        g_hookClock = chosen;
+    }
 }
 
 TEST_CASE("ticks convert to elapsed nanoseconds")
