@@ -5,9 +5,9 @@
 //
 // Exact allocations: round r (0..5) loads LIB_A when r is even, else LIB_B, and calls its
 // fromLib(16 + r) (dl_reload_lib.c): 100 mallocs of 16 + r bytes in innerA (called by middleA)
-// or innerB (by middleB), each freed at once. So 300 allocations through innerA (5400 B) and
-// 300 through innerB (6000 B). Prints "dl_reload: 6 rounds" and exits 0 (1 if a library
-// cannot be loaded).
+// or innerB (by middleB), each freed at once. So 300 allocations through innerA (5400 B:
+// 16, 18, 20 B) and 300 through innerB (5700 B: 17, 19, 21 B). Prints "dl_reload: 6 rounds"
+// and exits 0 (1 if a library cannot be loaded).
 #include <dlfcn.h>
 
 #include "example_output.h"

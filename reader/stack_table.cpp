@@ -41,7 +41,40 @@ void StackTable::setModuleMap(uint64_t generation, uint64_t timeUs, std::span<co
         });
     }
     std::sort(m_ranges.begin(), m_ranges.end(), [](const Range& a, const Range& b) { return a.start < b.start; });
+    if (!m_generations.empty()) retireStacksThrough(m_generations.back().modules, gen.modules);
     m_generations.push_back(std::move(gen));
+}
+
+// The shim keys stacks by their return addresses, so a library loaded where an unloaded one
+// was (dlclose, then dlopen) gives its stacks the ids of the first library's: the frames are
+// the same numbers, the code is not. A stack through a module that is no longer mapped is
+// therefore retired: events before keep its index and its resolution, and the first use of
+// its id afterwards (lookupSlow) gives it a new index, its frames resolved with the map of
+// that moment - which names the library loaded since (the shim emits a new map before the
+// events of its drain, and the unloading dlclose drained everything before it). Only a
+// stack whose id is used while nothing is mapped at its addresses resolves to [unknown].
+// Costs a pass over the frames at each unload; nothing for programs that never unload code.
+void StackTable::retireStacksThrough(const std::vector<ModuleId>& before, const std::vector<ModuleId>& after)
+{
+    std::vector<bool> gone(m_modules.size(), false);
+    bool anyGone = false;
+    for (ModuleId m : before) {
+        if (std::find(after.begin(), after.end(), m) != after.end()) continue;
+        gone[m.value()] = true;
+        anyGone = true;
+    }
+    if (!anyGone) return;
+    for (uint32_t index = 1; index < m_stacks.size(); ++index) {
+        Entry& entry = m_stacks[index];
+        if (!entry.defined) continue;
+        const uint32_t* current = m_byId.find(entry.id.value());
+        if (!current || *current != index) continue;  // retired before, or a spare
+        const Frame* frames = m_frames.data() + entry.firstFrame;
+        if (!std::any_of(frames, frames + entry.depth, [&](const Frame& f) { return gone[f.module.value()]; })) continue;
+        m_byId.erase(entry.id.value());
+        if (entry.id.value() < m_dense.size()) m_dense[entry.id.value()] = 0;
+        if (auto [slot, inserted] = m_retired.insert(entry.id.value(), index); !inserted) *slot = index;
+    }
 }
 
 Frame StackTable::resolve(uint64_t ip) const
@@ -66,6 +99,7 @@ StackIndex StackTable::define(StackId id, std::span<const uint64_t> ips)
             return StackIndex{index};
         }
     } else {
+        if (!m_retired.empty()) m_retired.erase(id.value());  // a new definition replaces a retired one
         index = static_cast<uint32_t>(m_stacks.size());
         m_stacks.push_back(Entry{id, 0, 0, false});
         remember(id, index);
@@ -91,6 +125,16 @@ StackIndex StackTable::lookupSlow(StackId id)
 {
     if (id.value() == 0) return StackIndex{0};
     if (const uint32_t* existing = m_byId.find(id.value())) return StackIndex{*existing};
+    if (const uint32_t* retired = m_retired.find(id.value())) {  // see retireStacksThrough
+        const Entry old = m_stacks[*retired];
+        const uint32_t index = static_cast<uint32_t>(m_stacks.size());
+        m_stacks.push_back(Entry{id, static_cast<uint32_t>(m_frames.size()), old.depth, true});
+        for (uint32_t i = 0; i < old.depth; ++i) m_frames.push_back(resolve(m_frames[old.firstFrame + i].ip));
+        m_retired.erase(id.value());
+        remember(id, index);
+        ++m_reresolved;
+        return StackIndex{index};
+    }
     ++m_undefinedRefs;
     const uint32_t index = static_cast<uint32_t>(m_stacks.size());
     m_stacks.push_back(Entry{id, 0, 0, false});

@@ -45,6 +45,7 @@ public:
     StackTable();
 
     // Installs a new module map; body/count as in a ModuleMap record (validated by the decoder).
+    // A module of the previous map that is not in the new one was unloaded: see retireStacksThrough.
     void setModuleMap(uint64_t generation, uint64_t timeUs, std::span<const uint8_t> body, uint64_t count);
 
     // Defines (or, for a placeholder, completes) stack `id` from raw frames, innermost first.
@@ -68,6 +69,9 @@ public:
     const std::vector<ModuleMapGeneration>& generations() const { return m_generations; }
     uint64_t undefinedStackRefs() const { return m_undefinedRefs; }
     uint64_t redefinitions() const { return m_redefinitions; }
+    // Stacks that got a second index because code they ran through was unloaded and their
+    // file id came back (retireStacksThrough).
+    uint64_t reresolvedStacks() const { return m_reresolved; }
 
 private:
     struct Entry {
@@ -85,6 +89,7 @@ private:
 
     static constexpr uint64_t kDenseIds = uint64_t{1} << 24;
     StackIndex lookupSlow(StackId id);
+    void retireStacksThrough(const std::vector<ModuleId>& before, const std::vector<ModuleId>& after);
     void remember(StackId id, uint32_t index);
     Frame resolve(uint64_t ip) const;
     ModuleId internModule(std::string_view path, std::string_view buildId, uint64_t loadBias);
@@ -93,12 +98,14 @@ private:
     std::vector<Frame> m_frames;
     FlatHashMap64<uint32_t> m_byId;  // file stack id -> index
     std::vector<uint32_t> m_dense;   // the same for ids < kDenseIds (0 = not known yet)
+    FlatHashMap64<uint32_t> m_retired;  // file stack id -> its index before the last unload
     std::vector<Module> m_modules;
     std::map<std::tuple<std::string, std::string, uint64_t>, ModuleId> m_moduleIds;
     std::vector<ModuleMapGeneration> m_generations;
     std::vector<Range> m_ranges;  // current map, sorted by start
     uint64_t m_undefinedRefs = 0;
     uint64_t m_redefinitions = 0;
+    uint64_t m_reresolved = 0;
 };
 
 }  // namespace memtrace::reader

@@ -323,3 +323,55 @@ TEST_CASE("the lazy peak agrees with a brute-force snapshot on random traffic")
         }
     }
 }
+
+TEST_CASE("a stack id used again after its library was unloaded and another loaded there is a new stack")
+{
+    // The shim keys stacks by return addresses: libB.so, loaded where libA.so was, gives the
+    // same frames the same id (examples/dl_reload does this for real). Events before the
+    // unload keep libA's stack, events after get the id resolved again, with libB; a stack
+    // that never ran through the unloaded module keeps its one index.
+    const test::ModuleSpec exe{"/bin/prog", 0, "", {{0x400000, 0x1000}}};
+    const test::ModuleSpec libA{"/lib/libA.so", 0x7000000, "", {{0x1000, 0x2000}}};
+    const test::ModuleSpec libB{"/lib/libB.so", 0x7000000, "", {{0x1000, 0x2000}}};
+    CaptureBuilder b;
+    b.processInfo(100, "/bin/prog", {"prog"});
+    b.moduleMap(0, {exe, libA});
+    auto& e = b.records();
+    const uint64_t throughLib[] = {0x7001100, 0x400100};
+    const uint64_t exeOnly[] = {0x400200};
+    e.stack(1, throughLib, 2);
+    e.stack(2, exeOnly, 1);
+    e.time(10);
+    e.thread(1);
+    e.alloc(AllocatorKind::Malloc, 0x1000, 10, 1);
+    e.alloc(AllocatorKind::Malloc, 0x2000, 20, 2);
+    b.endChunk();
+    b.moduleMap(1, {exe});        // dlclose(libA)
+    b.moduleMap(2, {exe, libB});  // dlopen(libB) at the same addresses
+    e.time(20);
+    e.alloc(AllocatorKind::Malloc, 0x3000, 30, 1);
+    e.alloc(AllocatorKind::Malloc, 0x4000, 40, 2);
+    e.free(AllocatorKind::Free, 0x1000);
+    b.end();
+    b.endChunk();
+
+    test::LoadedCapture c;
+    test::load(b, "reload.mtrace", c);
+    REQUIRE(c.result.outcome == reader::StreamResult::Outcome::Complete);
+    const auto& stacks = c.model.stacks();
+    CHECK(stacks.reresolvedStacks() == 1);
+    REQUIRE(stacks.size() == 4);  // index 0, stacks 1 and 2, stack 1 again
+    auto moduleOf = [&](uint32_t index) { return stacks.module(stacks.frames(reader::StackIndex{index})[0].module).path; };
+    auto statsAt = [&](uint32_t index) { return c.model.heap().stacks().at(index); };
+    CHECK(stacks.fileId(reader::StackIndex{1}).value() == 1);
+    CHECK(stacks.fileId(reader::StackIndex{3}).value() == 1);
+    CHECK(moduleOf(1) == "/lib/libA.so");
+    CHECK(moduleOf(3) == "/lib/libB.so");
+    CHECK(stacks.frames(reader::StackIndex{3})[0].offset == 0x1100);
+    CHECK(stacks.frames(reader::StackIndex{3})[1].offset == 0x400100);
+    CHECK(statsAt(1).allocatedBytes == 10);
+    CHECK(statsAt(1).frees == 1);  // a free finds its block's stack, whenever it comes
+    CHECK(statsAt(3).allocatedBytes == 30);
+    CHECK(statsAt(2).allocatedBytes == 60);  // the exe-only stack: one index throughout
+    CHECK(c.model.heap().heapBytes() == 90);
+}
