@@ -10,7 +10,7 @@ bool SnapshotState::apply(const Record& r, HeapTracker& heap, StackTable& stacks
     SnapshotTotals totals;
     if (!cursor.totals(totals)) return false;  // validated by the decoder; defensive
     SnapshotEntry entry;
-    while (cursor.next(entry)) heap.applySnapshotEntry(entry, stacks.lookup(StackId{entry.stack}), r.timeUs);
+    while (cursor.next(entry)) heap.applySnapshotEntry(entry, stacks.lookupCumulative(StackId{entry.stack}), r.timeUs);
     heap.applySnapshotTotals(totals, r.timeUs);
     if (!totals.lastPart) return false;
     if (m_snapshots++ == 0) m_firstUs = r.timeUs;

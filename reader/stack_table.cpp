@@ -74,6 +74,7 @@ void StackTable::retireStacksThrough(const std::vector<ModuleId>& before, const 
         m_byId.erase(entry.id.value());
         if (entry.id.value() < m_dense.size()) m_dense[entry.id.value()] = 0;
         if (auto [slot, inserted] = m_retired.insert(entry.id.value(), index); !inserted) *slot = index;
+        m_original.insert(entry.id.value(), index);  // kept if there already
     }
 }
 

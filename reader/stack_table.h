@@ -60,6 +60,16 @@ public:
         return lookupSlow(id);
     }
 
+    // For cumulative per-stack figures (soak snapshots: totals since the start, per file id):
+    // the index the id had before any retirement, so that one id's totals stay on one stack.
+    StackIndex lookupCumulative(StackId id)
+    {
+        if (!m_original.empty()) [[unlikely]] {
+            if (const uint32_t* original = m_original.find(id.value())) return StackIndex{*original};
+        }
+        return lookup(id);
+    }
+
     size_t size() const { return m_stacks.size(); }  // including index 0
     std::span<const Frame> frames(StackIndex index) const;
     StackId fileId(StackIndex index) const { return m_stacks[index.value()].id; }
@@ -98,7 +108,8 @@ private:
     std::vector<Frame> m_frames;
     FlatHashMap64<uint32_t> m_byId;  // file stack id -> index
     std::vector<uint32_t> m_dense;   // the same for ids < kDenseIds (0 = not known yet)
-    FlatHashMap64<uint32_t> m_retired;  // file stack id -> its index before the last unload
+    FlatHashMap64<uint32_t> m_retired;   // file stack id -> its index before the last unload
+    FlatHashMap64<uint32_t> m_original;  // file stack id -> its index before the first unload
     std::vector<Module> m_modules;
     std::map<std::tuple<std::string, std::string, uint64_t>, ModuleId> m_moduleIds;
     std::vector<ModuleMapGeneration> m_generations;

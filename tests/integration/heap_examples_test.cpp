@@ -459,6 +459,20 @@ TEST_CASE("dl_reload: whole stacks through a library reloaded with the same code
         CHECK(foldedAllocationsThrough(capture, "middleB") == 300);
         CHECK(foldedThrough(capture, "allocated", "innerA") == 5400);
         CHECK(foldedThrough(capture, "allocated", "innerB") == 5700);
+    }
+    // A soak capture's per-stack figures are totals since the start per stack id, so they stay
+    // on the first library's stacks (StackTable::lookupCumulative): 600 through innerA, none
+    // lost to stacks resolved after the last dlclose, none counted twice.
+    {
+        TempDir dir;
+        ProcessOptions options;
+        options.argv = {memtraceBinary(), "run", "--soak=1s", "-o", dir.file("soak.mtrace"), examplePath("dl_reload"),
+                        examplePath("dl_reload_a"), examplePath("dl_reload_b")};
+        const ProcessResult run = runProcess(options);
+        REQUIRE(run.status == 0);
+        const std::string capture = dir.file("soak.mtrace");
+        CHECK(foldedAllocationsThrough(capture, "innerA") + foldedAllocationsThrough(capture, "innerB") == 600);
+        CHECK(foldedAllocationsThrough(capture, "fromLib") == 600);
         CHECK(foldedAllocationsThrough(capture, "fromLib") == 600);
         CHECK(foldedAllocationsThrough(capture, "main") >= 600);
     }
