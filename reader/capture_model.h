@@ -86,9 +86,9 @@ public:
             if (timeUs > m.m_lastTimeUs) m.m_lastTimeUs = timeUs;
         }
         void prefetch(uint64_t address) const { m.m_heap.prefetch(address); }
-        // Whether the live table no longer fits in a core's share of cache, so that a
-        // lookup waits for memory unless prefetched (DecodedChunk::replay; capture_stream.h).
-        bool liveTableOutgrowsCache() const { return m.m_heap.liveTableBytes() > kCacheBytes; }
+        // What the live table's slots take: once more than a core's cache, a lookup waits for
+        // memory unless prefetched (DecodedChunk::replay; capture_stream.h).
+        size_t liveTableBytes() const { return m.m_heap.liveTableBytes(); }
         void alloc(format::AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack, uint32_t thread, uint64_t timeUs)
         {
             m.m_heap.alloc(kind, address, size, m.m_stacks.lookup(StackId{stack}), ThreadIndex{thread}, timeUs);
@@ -111,7 +111,6 @@ public:
         void records(uint64_t count) { m.m_records += count; }
 
     private:
-        static constexpr size_t kCacheBytes = size_t{1} << 20;  // a core's L2 on the bench machine (AMD EPYC)
         CaptureModel& m;
     };
     HotEvents hotEvents() { return HotEvents(*this); }

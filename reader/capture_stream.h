@@ -44,6 +44,8 @@ StreamResult streamCapture(const std::string& path, RecordSink& sink);
 
 // Whether this process may run on more than one CPU (its affinity mask), read once per capture.
 bool moreThanOneCpu();
+// A core's L2 cache in bytes (sysconf), 1 MiB where the C library cannot tell.
+size_t coreCacheBytes();
 
 // The same loop for a concrete sink type, so that a final sink's onRecord is inlined into
 // the decode loop (streamCapture is streamCaptureTo<RecordSink>). Chunks are read and
@@ -57,7 +59,8 @@ bool moreThanOneCpu();
 // capture, and buy nothing without a second core. Once the live table outgrows the cache,
 // though, each lookup waits for memory unless prefetched, and replay prefetches: then the
 // main thread decodes each chunk into items and replays them itself (bench/big_heap, 1 M live
-// blocks: 1.9x slower read straight into the model).
+// blocks: 1.9x slower read straight into the model). The cache is a core's L2 (1 MiB on the
+// AMD EPYC of docs/PERFORMANCE.md, session 14).
 template <class Sink>
 StreamResult streamCaptureTo(const std::string& path, Sink& sink)
 {
@@ -77,6 +80,7 @@ StreamResult streamCaptureTo(const std::string& path, Sink& sink)
     // Decoding here only when the pipeline does not (a decoder's rings are ~1 MB).
     std::unique_ptr<RecordDecoder> decoder = decodeAhead ? nullptr : std::make_unique<RecordDecoder>();
     std::unique_ptr<DecodedChunk> decodedHere;  // on one CPU, once the live table outgrows the cache
+    const size_t cacheBytes = decodeAhead ? 0 : coreCacheBytes();
     Record record;
     for (;;) {
         const ChunkBuffer* chunk = nullptr;
@@ -101,7 +105,7 @@ StreamResult streamCaptureTo(const std::string& path, Sink& sink)
         const char* error = nullptr;  // the chunk's malformed record, if any
         bool replayed = false;
         if constexpr (kHotEvents) {
-            if (!decodeAhead && sink.hotEvents().liveTableOutgrowsCache()) {
+            if (!decodeAhead && sink.hotEvents().liveTableBytes() > cacheBytes) {
                 if (!decodedHere) decodedHere = std::make_unique<DecodedChunk>();
                 decodedHere->decode(*decoder, chunk->records(), result.lastTimeUs, layout);
                 decoded = decodedHere.get();
