@@ -41,6 +41,7 @@ void StackTable::setModuleMap(uint64_t generation, uint64_t timeUs, std::span<co
         });
     }
     std::sort(m_ranges.begin(), m_ranges.end(), [](const Range& a, const Range& b) { return a.start < b.start; });
+    m_frameOfIp.clear();  // addresses resolve anew against this map
     if (!m_generations.empty()) retireStacksThrough(m_generations.back().modules, gen.modules);
     m_generations.push_back(std::move(gen));
 }
@@ -69,8 +70,9 @@ void StackTable::retireStacksThrough(const std::vector<ModuleId>& before, const 
         if (!entry.defined) continue;
         const uint32_t* current = m_byId.find(entry.id.value());
         if (!current || *current != index) continue;  // retired before, or a spare
-        const Frame* frames = m_frames.data() + entry.firstFrame;
-        if (!std::any_of(frames, frames + entry.depth, [&](const Frame& f) { return gone[f.module.value()]; })) continue;
+        const uint32_t* frames = m_stackFrames.data() + entry.firstFrame;
+        if (!std::any_of(frames, frames + entry.depth, [&](uint32_t f) { return gone[m_frames[f].module.value()]; }))
+            continue;
         m_byId.erase(entry.id.value());
         if (entry.id.value() < m_dense.size()) m_dense[entry.id.value()] = 0;
         if (auto [slot, inserted] = m_retired.insert(entry.id.value(), index); !inserted) *slot = index;
@@ -87,6 +89,13 @@ Frame StackTable::resolve(uint64_t ip) const
         if (ip < it->end) return Frame{ip, it->module, ip - it->loadBias};
     }
     return Frame{ip, ModuleId{0}, ip};
+}
+
+uint32_t StackTable::internFrame(uint64_t ip)
+{
+    const auto [slot, inserted] = m_frameOfIp.insert(ip, static_cast<uint32_t>(m_frames.size()));
+    if (inserted) m_frames.push_back(resolve(ip));
+    return *slot;
 }
 
 StackIndex StackTable::define(StackId id, std::span<const uint64_t> ips)
@@ -106,10 +115,10 @@ StackIndex StackTable::define(StackId id, std::span<const uint64_t> ips)
         remember(id, index);
     }
     Entry& entry = m_stacks[index];
-    entry.firstFrame = static_cast<uint32_t>(m_frames.size());
+    entry.firstFrame = static_cast<uint32_t>(m_stackFrames.size());
     entry.depth = static_cast<uint32_t>(ips.size());
     entry.defined = true;
-    for (uint64_t ip : ips) m_frames.push_back(resolve(ip));
+    for (uint64_t ip : ips) m_stackFrames.push_back(internFrame(ip));
     return StackIndex{index};
 }
 
@@ -129,8 +138,11 @@ StackIndex StackTable::lookupSlow(StackId id)
     if (const uint32_t* retired = m_retired.find(id.value())) {  // see retireStacksThrough
         const Entry old = m_stacks[*retired];
         const uint32_t index = static_cast<uint32_t>(m_stacks.size());
-        m_stacks.push_back(Entry{id, static_cast<uint32_t>(m_frames.size()), old.depth, true});
-        for (uint32_t i = 0; i < old.depth; ++i) m_frames.push_back(resolve(m_frames[old.firstFrame + i].ip));
+        m_stacks.push_back(Entry{id, static_cast<uint32_t>(m_stackFrames.size()), old.depth, true});
+        for (uint32_t i = 0; i < old.depth; ++i) {
+            const uint32_t frame = internFrame(m_frames[m_stackFrames[old.firstFrame + i]].ip);
+            m_stackFrames.push_back(frame);
+        }
         m_retired.erase(id.value());
         remember(id, index);
         ++m_reresolved;
@@ -143,10 +155,10 @@ StackIndex StackTable::lookupSlow(StackId id)
     return StackIndex{index};
 }
 
-std::span<const Frame> StackTable::frames(StackIndex index) const
+StackFrames StackTable::frames(StackIndex index) const
 {
     const Entry& entry = m_stacks[index.value()];
-    return {m_frames.data() + entry.firstFrame, entry.depth};
+    return {m_frames.data(), m_stackFrames.data() + entry.firstFrame, entry.depth};
 }
 
 }  // namespace memtrace::reader

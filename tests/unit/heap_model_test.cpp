@@ -265,6 +265,42 @@ TEST_CASE("stacks resolve against the module map current when they were defined"
     CHECK(stacks.generations().size() == 2);
 }
 
+TEST_CASE("stacks that share return addresses share their frames, within one module map")
+{
+    CaptureBuilder b;
+    b.moduleMap(1, {{"/bin/prog", 0x400000, "", {{0, 0x1000}}}});
+    auto& e = b.records();
+    const uint64_t first[] = {0x400010, 0x400020, 0x400030};
+    const uint64_t second[] = {0x400011, 0x400020, 0x400030};  // another call site, same callers
+    const uint64_t third[] = {0x400030};
+    e.stack(1, first, 3);
+    e.stack(2, second, 3);
+    e.stack(3, third, 1);
+    b.moduleMap(2, {{"/bin/prog", 0x400000, "", {{0, 0x1000}}}});
+    e.stack(4, first, 3);  // the same addresses under a new map: resolved again
+    b.end();
+    b.endChunk();
+
+    test::LoadedCapture c;
+    test::load(b, "shared_frames.mtrace", c);
+    const auto& stacks = c.model.stacks();
+    REQUIRE(stacks.size() == 5);
+    CHECK(stacks.distinctFrames() == 4 + 3);
+    const auto f1 = stacks.frames(reader::StackIndex{1});
+    const auto f2 = stacks.frames(reader::StackIndex{2});
+    const auto f3 = stacks.frames(reader::StackIndex{3});
+    const auto f4 = stacks.frames(reader::StackIndex{4});
+    REQUIRE(f2.size() == 3);
+    REQUIRE(f3.size() == 1);
+    CHECK(f2[0].offset == 0x11);
+    CHECK(&f1[1] == &f2[1]);  // one stored frame
+    CHECK(&f1[2] == &f3[0]);
+    CHECK(&f1[0] != &f4[0]);
+    std::vector<uint64_t> ips;
+    for (const reader::Frame& frame : f4) ips.push_back(frame.ip);
+    CHECK(ips == std::vector<uint64_t>{0x400010, 0x400020, 0x400030});
+}
+
 #include <map>
 #include <random>
 
