@@ -1,6 +1,6 @@
 #include "flame_tree.h"
 
-#include <unordered_map>
+#include "reader/flat_hash_map.h"
 
 namespace memtrace::report::html {
 
@@ -62,7 +62,9 @@ FlameTree buildFlameTree(StackCatalog& catalog, size_t maxNodes, double minCutof
 
     FullTree full;
     full.frame[0] = rootFrame;
-    std::unordered_map<uint64_t, uint32_t> childOf;
+    // (parent node, frame) -> child node. Open addressing: one probe and no allocation per
+    // frame of every stack (std::unordered_map took 2.3 s of a 100000-stack report).
+    reader::FlatHashMap64<uint32_t> childOf;
     std::vector<uint32_t> fullLeaf;
     fullLeaf.reserve(catalog.entries().size());
     for (const StackCatalog::Entry& entry : catalog.entries()) {
@@ -70,18 +72,18 @@ FlameTree buildFlameTree(StackCatalog& catalog, size_t maxNodes, double minCutof
         for (size_t m = 0; m < kMetricCount; ++m) full.total[0][m] += entry.values[m];
         for (uint32_t f : entry.path) {
             const uint64_t key = (static_cast<uint64_t>(node) << 32) | f;
-            auto [it, inserted] = childOf.try_emplace(key, static_cast<uint32_t>(full.parent.size()));
+            auto [child, inserted] = childOf.insert(key, static_cast<uint32_t>(full.parent.size()));
             if (inserted) {
                 full.parent.push_back(node);
                 full.frame.push_back(f);
                 full.total.push_back(MetricValues{});
             }
-            node = it->second;
+            node = *child;
             for (size_t m = 0; m < kMetricCount; ++m) full.total[node][m] += entry.values[m];
         }
         fullLeaf.push_back(node);
     }
-    childOf.clear();
+    childOf = {};
     full.index();
     tree.fullNodes = full.parent.size();
 
