@@ -54,6 +54,11 @@ machine_info() {
   local memtrace="$1"
   echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
   echo "system: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r), $(g++ --version 2>/dev/null | head -n 1)"
+  # The shim stamps events with the TSC only where the kernel's clocksource is tsc; elsewhere
+  # (kvm-clock, common in VMs) with clock_gettime, ~8 ns more per event (preload/clock.h).
+  local clocksource
+  clocksource="$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo '?')"
+  echo "clocksource: $clocksource (event stamps: $([ "$clocksource" = tsc ] && echo "the TSC, if invariant" || echo clock_gettime))"
   echo "memtrace: $("$memtrace" --version 2>/dev/null | head -n 1), git $(git -C "$(dirname "${BASH_SOURCE[0]}")" describe --always --dirty 2>/dev/null || echo '?')"
   if command -v heaptrack >/dev/null; then
     echo "heaptrack: $(heaptrack --version 2>/dev/null | head -n 1)"
