@@ -23,6 +23,8 @@ bool StackTable::init(uint32_t slotBits, size_t frameArenaBytes)
     m_entryBytes = size_t{m_maxIds} * sizeof(Entry);
     m_frameBytes = frameArenaBytes;
     m_frameCapacity = frameArenaBytes / sizeof(uint64_t);
+    if (m_frameCapacity > (uint64_t{1} << 32)) m_frameCapacity = uint64_t{1} << 32;  // offsets fit a slot's 32 bits
+    m_framesUsed.store(1, std::memory_order_relaxed);
     m_levels[0].slots.store(static_cast<std::atomic<uint64_t>*>(mapAnonymous(levelBytes(m_levels[0]), true)),
                             std::memory_order_release);
     m_entries = static_cast<Entry*>(mapAnonymous(m_entryBytes, true));
@@ -45,11 +47,11 @@ void StackTable::destroy()
     m_frames = nullptr;
 }
 
-bool StackTable::sameStack(uint32_t id, const uint64_t* frames, uint32_t depth, uint64_t hash) const
+bool StackTable::sameStackAt(uint64_t offset, const uint64_t* frames, uint32_t depth, uint64_t hash) const
 {
-    const Entry& e = m_entries[id];
-    return e.hash == hash && e.depth == depth &&
-           std::memcmp(m_frames + e.offset, frames, depth * sizeof(uint64_t)) == 0;
+    const uint64_t* stored = m_frames + offset;
+    return stored[0] == hash && (stored[1] >> 32) == depth &&
+           std::memcmp(stored + kHeaderWords, frames, depth * sizeof(uint64_t)) == 0;
 }
 
 bool StackTable::matches(StackId id, const uint64_t* frames, uint32_t depth, uint64_t hash) const
@@ -57,7 +59,7 @@ bool StackTable::matches(StackId id, const uint64_t* frames, uint32_t depth, uin
     const uint32_t i = static_cast<uint32_t>(id);
     if (i == 0 || i >= m_maxIds) return false;
     const uint32_t state = m_entries[i].state.load(std::memory_order_acquire);
-    return (state == Ready || state == Emitted) && sameStack(i, frames, depth, hash);
+    return (state == Ready || state == Emitted) && sameStackAt(m_entries[i].offset, frames, depth, hash);
 }
 
 StackId StackTable::find(const Level& level, const uint64_t* frames, uint32_t depth, uint64_t hash) const
@@ -69,8 +71,8 @@ StackId StackTable::find(const Level& level, const uint64_t* frames, uint32_t de
     for (uint64_t i = hash & mask;; i = (i + 1) & mask) {
         const uint64_t v = slots[i].load(std::memory_order_acquire);
         if (v == 0) return StackId::None;
-        if ((v >> 32) == tag && sameStack(static_cast<uint32_t>(v), frames, depth, hash))
-            return static_cast<StackId>(static_cast<uint32_t>(v));
+        const uint64_t offset = static_cast<uint32_t>(v);
+        if ((v >> 32) == tag && sameStackAt(offset, frames, depth, hash)) return static_cast<StackId>(idAt(offset));
     }
 }
 
@@ -120,14 +122,15 @@ StackId StackTable::intern(const uint64_t* frames, uint32_t depth, uint64_t hash
         return StackId::None;
     }
     Entry& e = m_entries[id];
-    const uint64_t offset = m_framesUsed.fetch_add(depth, std::memory_order_relaxed);
-    if (offset + depth > m_frameCapacity) {
+    const uint64_t offset = m_framesUsed.fetch_add(kHeaderWords + depth, std::memory_order_relaxed);
+    if (offset + kHeaderWords + depth > m_frameCapacity) {
         m_full.store(true, std::memory_order_relaxed);
         e.state.store(Dead, std::memory_order_release);
         return StackId::None;
     }
-    std::memcpy(m_frames + offset, frames, depth * sizeof(uint64_t));
-    e.hash = hash;
+    m_frames[offset] = hash;
+    m_frames[offset + 1] = uint64_t{depth} << 32 | id;
+    std::memcpy(m_frames + offset + kHeaderWords, frames, depth * sizeof(uint64_t));
     e.offset = offset;
     e.depth = depth;
     e.state.store(Ready, std::memory_order_release);
@@ -135,7 +138,7 @@ StackId StackTable::intern(const uint64_t* frames, uint32_t depth, uint64_t hash
     std::atomic<uint64_t>* slots = level->slots.load(std::memory_order_acquire);
     const uint64_t mask = (uint64_t{1} << level->bits) - 1;
     const uint64_t tag = hash >> 32;
-    const uint64_t mine = (tag << 32) | id;
+    const uint64_t mine = (tag << 32) | offset;
     for (uint64_t i = hash & mask;; i = (i + 1) & mask) {
         uint64_t v = slots[i].load(std::memory_order_acquire);
         if (v == 0) {
@@ -145,8 +148,8 @@ StackId StackTable::intern(const uint64_t* frames, uint32_t depth, uint64_t hash
             }
             // Lost the slot: v now holds the winner's value; check it like any other.
         }
-        if ((v >> 32) == tag && sameStack(static_cast<uint32_t>(v), frames, depth, hash))
-            return static_cast<StackId>(static_cast<uint32_t>(v));
+        const uint64_t stored = static_cast<uint32_t>(v);
+        if ((v >> 32) == tag && sameStackAt(stored, frames, depth, hash)) return static_cast<StackId>(idAt(stored));
     }
 }
 

@@ -2,10 +2,18 @@
 // Stacks are deduplicated where they are taken, so each one is stored and written once.
 //
 //   levels       up to kMaxLevels slot arrays of growing size (2^16, 2^18, 2^20, 2^21 slots);
-//                slot = atomic u64: (hash >> 32) << 32 | id, 0 = empty; linear probing,
-//                never removed. New stacks go to the newest level; lookups probe every level.
-//   entries[id]  {hash, frame offset, depth, state}; state Pending -> Ready -> Emitted
-//   frames       append-only arena of u64 return addresses (atomic bump pointer)
+//                slot = atomic u64: (hash >> 32) << 32 | arena offset of the stack, 0 = empty;
+//                linear probing, never removed. New stacks go to the newest level; lookups
+//                probe every level.
+//   arena        append-only u64 words (atomic bump pointer; word 0 unused, so that no slot of
+//                a stored stack is 0): per stack a header {hash, depth << 32 | id}, then its
+//                return addresses
+//   entries[id]  {arena offset, depth, state}; state Pending -> Ready -> Emitted (the writer's
+//                and the per-thread cache's way in)
+//
+// A lookup goes slot -> header and frames, which lie together: one dependent cache miss
+// fewer than slot -> entry -> frames when the table has outgrown the caches (alloc_bench with
+// 4096 and 100000 distinct paths; docs/PERFORMANCE.md, session 15).
 //
 // All are MAP_NORESERVE mappings: untouched pages cost nothing. Why levels: a hash scatters
 // stacks over the whole slot array, so a single 2^21-slot array (16 MiB) gets every page
@@ -71,7 +79,7 @@ public:
             Entry& e = m_entries[id];
             const uint32_t state = e.state.load(std::memory_order_acquire);
             if (state == Ready) {
-                fn(id, m_frames + e.offset, e.depth);
+                fn(id, m_frames + e.offset + kHeaderWords, e.depth);
                 e.state.store(Emitted, std::memory_order_relaxed);
             } else if (state == Pending) {
                 contiguous = false;
@@ -86,11 +94,11 @@ public:
 
 private:
     struct Entry {
-        uint64_t hash;
-        uint64_t offset;  // in frames (u64 units) from m_frames
+        uint64_t offset;  // of the stack's header, in u64 words from m_frames
         uint32_t depth;
         std::atomic<uint32_t> state;
     };
+    static constexpr uint64_t kHeaderWords = 2;  // hash; depth << 32 | id
 
     struct Level {
         std::atomic<std::atomic<uint64_t>*> slots{nullptr};  // mapped when the level opens
@@ -100,7 +108,9 @@ private:
     static constexpr uint32_t kMaxLevels = 4;
     static constexpr uint32_t kFirstLevelBits = 16;
 
-    bool sameStack(uint32_t id, const uint64_t* frames, uint32_t depth, uint64_t hash) const;
+    // The stack stored at arena `offset` has these frames (header first: hash, then depth).
+    bool sameStackAt(uint64_t offset, const uint64_t* frames, uint32_t depth, uint64_t hash) const;
+    uint32_t idAt(uint64_t offset) const { return static_cast<uint32_t>(m_frames[offset + 1]); }
     static size_t levelBytes(const Level& level) { return (size_t{1} << level.bits) * sizeof(uint64_t); }
     // The level new stacks go to, opening the next one when it is half full; nullptr if the
     // last level is full or a mapping failed.
@@ -113,10 +123,10 @@ private:
     Entry* m_entries = nullptr;
     uint64_t* m_frames = nullptr;
     uint32_t m_maxIds = 0;
-    size_t m_frameCapacity = 0;  // in frames
+    size_t m_frameCapacity = 0;  // in u64 words (frames and headers)
     size_t m_entryBytes = 0, m_frameBytes = 0;
     std::atomic<uint32_t> m_nextId{1};
-    std::atomic<uint64_t> m_framesUsed{0};
+    std::atomic<uint64_t> m_framesUsed{1};  // word 0 unused: a slot holding offset 0 and tag 0 would read as empty
     std::atomic<bool> m_full{false};
     uint32_t m_scanFrom = 1;  // writer-only
 };
