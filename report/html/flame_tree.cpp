@@ -62,6 +62,14 @@ FlameTree buildFlameTree(StackCatalog& catalog, size_t maxNodes, double minCutof
 
     FullTree full;
     full.frame[0] = rootFrame;
+    // At most one node per frame of every stack. Reserved, the node arrays never reallocate
+    // (a copy held beside the old one: 160 of a 420 MiB peak with 100000 stacks); pages that
+    // stay unused, where stacks share their callers, are never touched and so cost no memory.
+    size_t frames = 1;
+    for (const StackCatalog::Entry& entry : catalog.entries()) frames += entry.path.size();
+    full.parent.reserve(frames);
+    full.frame.reserve(frames);
+    full.total.reserve(frames);
     // (parent node, frame) -> child node. Open addressing: one probe and no allocation per
     // frame of every stack (std::unordered_map took 2.3 s of a 100000-stack report).
     reader::FlatHashMap64<uint32_t> childOf;
