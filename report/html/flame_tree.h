@@ -34,4 +34,9 @@ inline constexpr size_t kMaxFlameNodes = 40000;
 
 FlameTree buildFlameTree(StackCatalog& catalog, size_t maxNodes = kMaxFlameNodes, double minCutoff = kMinCutoff);
 
+// The same tree from the entries alone, given the frame ids of the root and of the
+// "[below cut-off]" boxes (exposed for tests).
+FlameTree buildFlameTree(const std::vector<StackCatalog::Entry>& entries, uint32_t rootFrame, uint32_t otherFrame,
+                         size_t maxNodes, double minCutoff);
+
 }  // namespace memtrace::report::html
