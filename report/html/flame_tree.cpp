@@ -16,7 +16,7 @@ namespace memtrace::report::html {
 // The result is the tree that inserting the entries one by one would give, node for node:
 // the full tree's nodes are numbered in insertion order (a node is created by the first entry,
 // in catalog order, whose path runs through it), its children visited in that order, and the
-// pruned tree emitted in pre-order from a stack, as docs/REPORT.md's pictures were drawn.
+// pruned tree emitted in pre-order from a stack.
 
 namespace {
 
