@@ -86,6 +86,8 @@ public:
             if (timeUs > m.m_lastTimeUs) m.m_lastTimeUs = timeUs;
         }
         void prefetch(uint64_t address) const { m.m_heap.prefetch(address); }
+        void prefetchStack(uint64_t stack) const { m.m_heap.prefetchStack(m.m_stacks.peek(StackId{stack})); }
+        size_t stackStatsBytes() const { return m.m_heap.stacks().size() * sizeof(StackStats); }
         // What the live table's slots take: once more than a core's cache, a lookup waits for
         // memory unless prefetched (DecodedChunk::replay; capture_stream.h).
         size_t liveTableBytes() const { return m.m_heap.liveTableBytes(); }

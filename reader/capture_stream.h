@@ -56,11 +56,12 @@ size_t coreCacheBytes();
 // calls in the same order, with decoding and the model's work on two cores. On one CPU
 // (taskset, a container's cpuset) the main thread decodes straight into the model instead:
 // the items cost writing and reading again, ~0.1 CPU-s of ~0.85 on alloc_bench's 20 M-event
-// capture, and buy nothing without a second core. Once the live table outgrows the cache,
-// though, each lookup waits for memory unless prefetched, and replay prefetches: then the
-// main thread decodes each chunk into items and replays them itself (bench/big_heap, 1 M live
-// blocks: 1.9x slower read straight into the model). The cache is a core's L2 (1 MiB on the
-// AMD EPYC of docs/PERFORMANCE.md, session 14).
+// capture, and buy nothing without a second core. Once the live table or the stacks' totals
+// outgrow the cache, though, each lookup waits for memory unless prefetched, and replay
+// prefetches: then the main thread decodes each chunk into items and replays them itself
+// (bench/big_heap, 1 M live blocks: 1.9x slower read straight into the model; 100000 stacks:
+// 12% slower). The cache is a core's L2 (1 MiB on the AMD EPYC of docs/PERFORMANCE.md,
+// session 14).
 template <class Sink>
 StreamResult streamCaptureTo(const std::string& path, Sink& sink)
 {
@@ -105,7 +106,8 @@ StreamResult streamCaptureTo(const std::string& path, Sink& sink)
         const char* error = nullptr;  // the chunk's malformed record, if any
         bool replayed = false;
         if constexpr (kHotEvents) {
-            if (!decodeAhead && sink.hotEvents().liveTableBytes() > cacheBytes) {
+            const auto events = sink.hotEvents();
+            if (!decodeAhead && (events.liveTableBytes() > cacheBytes || events.stackStatsBytes() > cacheBytes)) {
                 if (!decodedHere) decodedHere = std::make_unique<DecodedChunk>();
                 decodedHere->decode(*decoder, chunk->records(), result.lastTimeUs, layout);
                 decoded = decodedHere.get();

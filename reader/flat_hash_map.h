@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "hash.h"
+#include "prefetch.h"
 
 namespace memtrace::reader {
 
@@ -141,15 +142,6 @@ public:
 private:
     static constexpr uint64_t kEmptyKey = ~0ull;
 
-    static void prefetchLine(const void* p)
-    {
-#if defined(__x86_64__)
-        // GCC 12 drops __builtin_prefetch in the decode loop (seen: no prefetcht0 emitted).
-        asm volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(p)));
-#else
-        __builtin_prefetch(p);
-#endif
-    }
     static constexpr size_t kInitialCapacity = 64;
 
     // Fibonacci hashing: the top bits of key x 2^64/phi, each of which depends on every key bit

@@ -31,6 +31,7 @@
 #include "ids.h"
 #include "kind_totals.h"
 #include "memtrace/format.h"
+#include "prefetch.h"
 #include "snapshot_record.h"
 
 namespace memtrace::reader {
@@ -79,6 +80,15 @@ public:
     void free(format::AllocatorKind kind, uint64_t address);
     // A hint that an event on `address` comes soon: loads its live-table slot.
     void prefetch(uint64_t address) const { m_live.prefetch(address); }
+    // A hint that an allocation by stack `stack` (a StackIndex value) comes soon: loads its
+    // totals (both lines a StackStats may straddle), which with many stacks are not cached.
+    void prefetchStack(uint32_t stack) const
+    {
+        if (stack >= m_stacks.size()) return;
+        const char* at = reinterpret_cast<const char*>(&m_stacks[stack]);
+        prefetchLine(at);
+        prefetchLine(at + sizeof(StackStats) - 1);
+    }
     size_t liveTableBytes() const { return m_live.slotBytes(); }
     // alloc() and, at once, free() of the same address: a temporary block. The same effects,
     // without inserting the block into the live table and erasing it again when it can be

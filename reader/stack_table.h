@@ -101,6 +101,9 @@ public:
         return lookupSlow(id);
     }
 
+    // lookup() without its side effects, for prefetching: the index of a known dense id, else 0.
+    uint32_t peek(StackId id) const { return id.value() < m_dense.size() ? m_dense[id.value()] : 0; }
+
     // For cumulative per-stack figures (soak snapshots: totals since the start, per file id):
     // the index the id had before any retirement, so that one id's totals stay on one stack.
     StackIndex lookupCumulative(StackId id)
