@@ -43,6 +43,10 @@ struct LoadedSide {
     std::string error;  // one line, when !ok
     std::vector<std::string> warnings;
     report::CaptureProfile profile;
+    // Kept for the frames of the rows shown (report::framesOf); the symbolizer refers to the
+    // model's stacks, so both stay where they were made.
+    std::unique_ptr<reader::CaptureModel> model;
+    std::unique_ptr<reader::Symbolizer> symbolizer;
 };
 
 // Loads, symbolizes and profiles one capture; runs on its own thread (the two sides share
@@ -51,7 +55,8 @@ LoadedSide loadSide(const std::string& path, report::DiffMatch match, const read
 {
     LoadedSide side;
     try {
-        reader::CaptureModel model;
+        side.model = std::make_unique<reader::CaptureModel>();
+        reader::CaptureModel& model = *side.model;
         reader::StreamResult read;
         std::string windowError;
         if (!reader::loadCaptureWindow(path, window, model, read, windowError) && read.usable()) {
@@ -64,7 +69,8 @@ LoadedSide loadSide(const std::string& path, report::DiffMatch match, const read
                                             : read.message);
             return side;
         }
-        reader::Symbolizer symbolizer(model.stacks());
+        side.symbolizer = std::make_unique<reader::Symbolizer>(model.stacks());
+        reader::Symbolizer& symbolizer = *side.symbolizer;
         side.profile = report::profileCapture(path, model, read, symbolizer, match);
         if (side.profile.totals.truncated)
             side.warnings.push_back(path + ": capture " + (read.outcome == reader::StreamResult::Outcome::Corrupt ? "corrupt" : "truncated") +
@@ -127,7 +133,11 @@ int runDiff(const DiffCommandOptions& o)
     }
     if (!usable) return kExitBadInput;
 
-    const report::StackDiff diff = report::diffProfiles(base.profile, head.profile, options, rules);
+    report::StackDiff diff = report::diffProfiles(base.profile, head.profile, options, rules);
+    report::attachFrames(diff, report::shownRows(diff, o.format == "html"), [&](int profile, size_t stack) {
+        const LoadedSide& side = profile == 0 ? base : head;
+        return report::framesOf(side.profile.stacks[stack], *side.model, *side.symbolizer);
+    });
     std::string text;
     if (o.format == "markdown") text = report::diffMarkdown(diff);
     else if (o.format == "json") text = report::diffJson(diff).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

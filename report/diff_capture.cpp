@@ -2,6 +2,8 @@
 #include "reader/capture_loader.h"
 
 #include <algorithm>
+#include <deque>
+#include <string_view>
 #include <unordered_map>
 
 #include "report_stack.h"
@@ -53,19 +55,46 @@ StackMetrics& StackMetrics::operator+=(const StackMetrics& o)
     return *this;
 }
 
-std::string stackKey(const std::vector<reader::SourceFrame>& frames, DiffMatch match)
+namespace {
+
+std::string keyOf(const std::vector<const reader::SourceFrame*>& frames, DiffMatch match)
 {
     std::string key;
-    for (const reader::SourceFrame& frame : frames) {
+    for (const reader::SourceFrame* frame : frames) {
         if (!key.empty()) key += kFrameSeparator;
-        key += frame.function;
+        key += frame->function;
         if (match == DiffMatch::Line) {
             key += kFieldSeparator;
-            key += frame.file + ":" + std::to_string(frame.line);
+            key += frame->file + ":" + std::to_string(frame->line);
         }
         if (match == DiffMatch::Leaf) break;
     }
     return key;
+}
+
+// A stack's frames as reportStack gives them, but as pointers into the symbolizer's cache.
+std::vector<const reader::SourceFrame*> framesInCache(const reader::CaptureModel& model, reader::Symbolizer& symbolizer,
+                                                      uint32_t stack)
+{
+    std::vector<const reader::SourceFrame*> frames;
+    for (const ReportFrame& f : reportFrames(model.stacks(), symbolizer, reader::StackIndex{stack}))
+        for (uint32_t i = f.first; i < f.first + f.count; ++i) frames.push_back(&(*f.sources)[i]);
+    return frames;
+}
+
+}  // namespace
+
+std::string stackKey(const std::vector<reader::SourceFrame>& frames, DiffMatch match)
+{
+    std::vector<const reader::SourceFrame*> pointers;
+    for (const reader::SourceFrame& frame : frames) pointers.push_back(&frame);
+    return keyOf(pointers, match);
+}
+
+std::vector<reader::SourceFrame> framesOf(const ProfiledStack& stack, const reader::CaptureModel& model,
+                                          reader::Symbolizer& symbolizer)
+{
+    return reportStack(model.stacks(), symbolizer, reader::StackIndex{stack.representative});
 }
 
 CaptureProfile profileCapture(const std::string& path, const reader::CaptureModel& model, const reader::StreamResult& read,
@@ -102,27 +131,24 @@ CaptureProfile profileCapture(const std::string& path, const reader::CaptureMode
     }
 
     // The frames shown for a key are those of its heaviest raw stack (by allocated bytes, then
-    // lowest index): deterministic, and the most representative call path.
-    std::unordered_map<std::string, size_t> byKey;
-    std::vector<uint64_t> representativeWeight;
+    // lowest index): deterministic, and the most representative call path. A deque keeps every
+    // key in place for the views the map holds.
+    std::deque<ProfiledStack> stacks;
+    std::unordered_map<std::string_view, size_t> byKey;
     for (uint32_t i = 0; i < perStack.size(); ++i) {
         const StackMetrics& m = perStack[i];
         if (m.allocations == 0 && m.leakedBlocks == 0 && m.peakBytes == 0) continue;
-        std::vector<reader::SourceFrame> frames = reportStack(model.stacks(), symbolizer, reader::StackIndex{i});
-        std::string key = stackKey(frames, match);
-        auto [it, inserted] = byKey.try_emplace(key, profile.stacks.size());
-        if (inserted) {
-            profile.stacks.push_back(ProfiledStack{std::move(key), m, std::move(frames)});
-            representativeWeight.push_back(m.allocatedBytes);
+        std::string key = keyOf(framesInCache(model, symbolizer, i), match);
+        if (const auto it = byKey.find(key); it != byKey.end()) {
+            ProfiledStack& stack = stacks[it->second];
+            stack.metrics += m;
+            if (m.allocatedBytes > perStack[stack.representative].allocatedBytes) stack.representative = i;
             continue;
         }
-        ProfiledStack& stack = profile.stacks[it->second];
-        stack.metrics += m;
-        if (m.allocatedBytes > representativeWeight[it->second]) {
-            representativeWeight[it->second] = m.allocatedBytes;
-            stack.frames = std::move(frames);
-        }
+        stacks.push_back(ProfiledStack{std::move(key), m, i, {}});
+        byKey.emplace(stacks.back().key, stacks.size() - 1);
     }
+    profile.stacks.assign(std::make_move_iterator(stacks.begin()), std::make_move_iterator(stacks.end()));
     std::sort(profile.stacks.begin(), profile.stacks.end(),
               [](const ProfiledStack& a, const ProfiledStack& b) { return a.key < b.key; });
     return profile;

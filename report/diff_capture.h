@@ -40,9 +40,13 @@ struct StackMetrics {
 };
 
 struct ProfiledStack {
-    std::string key;                          // see the header comment; "" = no stack
+    std::string key;  // see the header comment; "" = no stack
     StackMetrics metrics;
-    std::vector<reader::SourceFrame> frames;  // of the heaviest raw stack with this key
+    // The heaviest raw stack with this key (its StackIndex value in its capture), and its
+    // frames. profileCapture leaves the frames empty - with 100000 deep stacks, copies of
+    // every stack's frames took gigabytes - and framesOf() gives them for the rows shown.
+    uint32_t representative = 0;
+    std::vector<reader::SourceFrame> frames;
 };
 
 struct CaptureTotals {
@@ -69,5 +73,9 @@ std::string stackKey(const std::vector<reader::SourceFrame>& frames, DiffMatch m
 
 CaptureProfile profileCapture(const std::string& path, const reader::CaptureModel& model, const reader::StreamResult& read,
                               reader::Symbolizer& symbolizer, DiffMatch match);
+
+// The frames of a profiled stack, as report_stack.h shows them.
+std::vector<reader::SourceFrame> framesOf(const ProfiledStack& stack, const reader::CaptureModel& model,
+                                          reader::Symbolizer& symbolizer);
 
 }  // namespace memtrace::report

@@ -73,12 +73,12 @@ StackDiff diffProfiles(const CaptureProfile& base, const CaptureProfile& head, c
         const bool takeBase = j == head.stacks.size() || (i < base.stacks.size() && base.stacks[i].key <= head.stacks[j].key);
         const bool takeHead = i == base.stacks.size() || (j < head.stacks.size() && head.stacks[j].key <= base.stacks[i].key);
         if (takeBase) {
-            row.key = base.stacks[i].key;
+            row.baseStack = i;
             row.base = base.stacks[i].metrics;
             row.frames = base.stacks[i].frames;
         }
         if (takeHead) {
-            row.key = head.stacks[j].key;
+            row.headStack = j;
             row.head = head.stacks[j].metrics;
             row.frames = head.stacks[j].frames;
         }
@@ -113,6 +113,27 @@ StackDiff diffProfiles(const CaptureProfile& base, const CaptureProfile& head, c
 
     for (const FailRule& rule : rules) diff.rules.push_back(evaluateRule(rule, diff.base, diff.head));
     return diff;
+}
+
+std::vector<size_t> shownRows(const StackDiff& diff, bool all)
+{
+    std::vector<size_t> rows;
+    if (all) {
+        for (size_t r = 0; r < diff.rows.size(); ++r) rows.push_back(r);
+        return rows;
+    }
+    for (const DiffSection* section : {&diff.regressions, &diff.improvements, &diff.added, &diff.vanished})
+        rows.insert(rows.end(), section->rows.begin(), section->rows.end());
+    return rows;
+}
+
+void attachFrames(StackDiff& diff, const std::vector<size_t>& rows,
+                  const std::function<std::vector<reader::SourceFrame>(int profile, size_t stack)>& framesOf)
+{
+    for (size_t r : rows) {
+        DiffRow& row = diff.rows[r];
+        row.frames = row.headStack != DiffRow::kAbsent ? framesOf(1, row.headStack) : framesOf(0, row.baseStack);
+    }
 }
 
 }  // namespace memtrace::report

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,11 +32,15 @@ struct DiffOptions {
 enum class DiffStatus { Changed, Unchanged, Added, Vanished };
 
 struct DiffRow {
+    static constexpr size_t kAbsent = ~size_t{0};
     DiffStatus status{};
-    std::string key;
+    size_t baseStack = kAbsent;  // the key's index in BASE's profile (kAbsent: not in BASE)
+    size_t headStack = kAbsent;  // ... in HEAD's
     StackMetrics base;
     StackMetrics head;
-    std::vector<reader::SourceFrame> frames;  // HEAD's when the key is in HEAD, else BASE's
+    // HEAD's when the key is in HEAD, else BASE's: copied from the profiles, so for profiles
+    // read from captures only once attachFrames() has run.
+    std::vector<reader::SourceFrame> frames;
     int64_t score = 0;
     bool significant = false;  // passes the noise thresholds
 };
@@ -69,5 +74,14 @@ inline int64_t signedDelta(uint64_t base, uint64_t head)
 
 StackDiff diffProfiles(const CaptureProfile& base, const CaptureProfile& head, const DiffOptions& options,
                        const std::vector<FailRule>& rules = {});
+
+// The rows a rendering shows: those of the four sections, or every row (`all`: the HTML
+// page's graph is drawn to scale from every stack).
+std::vector<size_t> shownRows(const StackDiff& diff, bool all);
+
+// Gives rows `rows` their frames: framesOf(profile, stack) for HEAD's stack when the key is in
+// HEAD, else BASE's (profile: 0 = BASE, 1 = HEAD).
+void attachFrames(StackDiff& diff, const std::vector<size_t>& rows,
+                  const std::function<std::vector<reader::SourceFrame>(int profile, size_t stack)>& framesOf);
 
 }  // namespace memtrace::report

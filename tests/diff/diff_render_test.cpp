@@ -2,6 +2,8 @@
 // output that stays safe whatever the symbol names contain.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "golden_file.h"
 #include "report/diff_model.h"
 #include "report/diff_render.h"
@@ -193,4 +195,39 @@ TEST_CASE("json has the documented keys and signed changes")
     CHECK(j["rules"][0]["failed"] == true);
     CHECK(j["failed"] == true);
     CHECK(j["match"] == "function");
+}
+
+TEST_CASE("frames are attached to the rows shown, from HEAD when the key is in HEAD")
+{
+    // Profiles as profileCapture makes them: keys and metrics, no frames.
+    auto withoutFrames = [](CaptureProfile p) {
+        for (ProfiledStack& s : p.stacks) s.frames.clear();
+        return p;
+    };
+    const CaptureProfile base = withoutFrames(baseProfile()), head = withoutFrames(headProfile());
+    StackDiff d = diffProfiles(base, head, DiffOptions{.top = 1});
+    for (const DiffRow& row : d.rows) CHECK(row.frames.empty());
+    auto framesOf = [&](int profile, size_t stack) {
+        const CaptureProfile& p = profile == 0 ? base : head;
+        return std::vector<reader::SourceFrame>{frame((profile == 0 ? "base:" : "head:") + p.stacks[stack].key)};
+    };
+
+    const std::vector<size_t> shown = shownRows(d, false);
+    CHECK(shown.size() == 4);  // one row per section (--top 1)
+    attachFrames(d, shown, framesOf);
+    for (size_t r = 0; r < d.rows.size(); ++r) {
+        const DiffRow& row = d.rows[r];
+        const bool isShown = std::find(shown.begin(), shown.end(), r) != shown.end();
+        REQUIRE(row.frames.empty() != isShown);
+        if (!isShown) continue;
+        const bool inHead = row.status != DiffStatus::Vanished;
+        const std::string expected = inHead ? "head:" + head.stacks[row.headStack].key : "base:" + base.stacks[row.baseStack].key;
+        CHECK(row.frames.front().function == expected);
+    }
+    CHECK(d.rows[d.vanished.rows[0]].frames.front().function.starts_with("base:"));
+
+    const std::vector<size_t> all = shownRows(d, true);
+    CHECK(all.size() == d.rows.size());
+    attachFrames(d, all, framesOf);
+    for (const DiffRow& row : d.rows) CHECK_FALSE(row.frames.empty());
 }
