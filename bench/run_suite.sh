@@ -17,6 +17,9 @@
 #   long       a 20 M-event capture (alloc_bench 2 threads × 5 M iterations, recorded once with
 #              --unwind fp): `memtrace summary` peak RSS and events/s, N times
 #   long200    the same plus a 200 M-event capture (2 × 50 M): minutes, ~1 GB of disk
+#   commands   every analysis command (summary, leaks, report, folded, exports, diff, growth) on
+#              captures of alloc_bench with 16 and with 100000 distinct paths: wall time and
+#              max RSS, N times (a capture with many deep stacks is where reports get costly)
 #   all        workloads threads paths long
 #
 # -m RUNS picks the tracked runs (default "memtrace fp heaptrack", see run_bench.sh -m);
@@ -46,7 +49,7 @@ while [ $# -gt 0 ]; do
     -m) runs="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     all) modes+=(workloads threads paths long); shift ;;
-    workloads|threads|paths|long|long200) modes+=("$1"); shift ;;
+    workloads|threads|paths|long|long200|commands) modes+=("$1"); shift ;;
     *) echo "run_suite.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -220,6 +223,61 @@ long_mode() {
   echo
 }
 
+# time_command LABEL CMD...: runs CMD $reps times; prints "wall-range | rss-range" cells.
+time_command() {
+  local label="$1"; shift
+  local times="" rsses="" rep
+  for rep in $(seq 1 "$reps"); do
+    echo "commands: $label $rep/$reps" >&2
+    timed "$work/cmd" "$@"
+    if [ "$RC" -ne 0 ]; then
+      echo "failed (status $RC): $(tail -n 1 "$work/cmd.err") | –"
+      status=1; return
+    fi
+    times+=" $T"; rsses+=" $(awk -v r="$RSS" 'BEGIN { printf "%.1f", r / 1024 }')"
+  done
+  echo "$(fmt_range "$(stats "$times")" %.2f) | $(fmt_range "$(stats "$rsses")" %.0f)"
+}
+
+commands_mode() {
+  local iterations; iterations=$(scaled 1000000)
+  local base_iterations; base_iterations=$(scaled 800000)
+  echo "### Analysis commands: alloc_bench 2 $iterations PATHS 10 30"
+  echo
+  echo "Each capture recorded once with \`memtrace run --unwind fp\`; \`diff\` compares it with a capture of"
+  echo "$base_iterations iterations per thread (the base). Wall seconds and max RSS MiB, median (min–max) of $reps runs."
+  echo
+  local p
+  declare -A cells=()
+  local names=(summary leaks report folded pprof speedscope massif diff growth)
+  for p in 16 100000; do
+    local head="$work/cmd-$p.mtrace" base="$work/cmd-$p-base.mtrace"
+    # shellcheck disable=SC2086
+    "$memtrace" run --force -o "$head" --unwind fp $run_options "$bench/alloc_bench" 2 "$iterations" "$p" 10 30 >/dev/null 2>&1 &&
+      "$memtrace" run --force -o "$base" --unwind fp $run_options "$bench/alloc_bench" 2 "$base_iterations" "$p" 10 30 >/dev/null 2>&1
+    if [ $? -ne 0 ]; then
+      echo "| paths=$p: recording failed | |"; status=1; continue
+    fi
+    cells[$p:summary]=$(time_command "summary $p" "$memtrace" summary --json "$head")
+    cells[$p:leaks]=$(time_command "leaks $p" "$memtrace" leaks "$head")
+    cells[$p:report]=$(time_command "report $p" "$memtrace" report -o "$work/cmd.html" "$head")
+    cells[$p:folded]=$(time_command "folded $p" "$memtrace" flamegraph --folded -o "$work/cmd.folded" "$head")
+    cells[$p:pprof]=$(time_command "pprof $p" "$memtrace" export --format pprof -o "$work/cmd.pb" "$head")
+    cells[$p:speedscope]=$(time_command "speedscope $p" "$memtrace" export --format speedscope -o "$work/cmd.json" "$head")
+    cells[$p:massif]=$(time_command "massif $p" "$memtrace" export --format massif -o "$work/cmd.massif" "$head")
+    cells[$p:diff]=$(time_command "diff $p" "$memtrace" diff --format markdown "$base" "$head")
+    cells[$p:growth]=$(time_command "growth $p" "$memtrace" growth "$head")
+    rm -f "$head" "$base" "$work"/cmd.*
+  done
+  echo "| command | 16 paths: wall s | max RSS MiB | 100000 paths: wall s | max RSS MiB |"
+  echo "|---|---|---|---|---|"
+  local name
+  for name in "${names[@]}"; do
+    echo "| $name | ${cells[16:$name]:-–|–} | ${cells[100000:$name]:-–|–} |"
+  done
+  echo
+}
+
 echo "## Benchmark run of $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
 machine_info "$memtrace" | sed 's/^/- /'
@@ -233,6 +291,7 @@ for mode in "${modes[@]}"; do
     paths) paths_mode ;;
     long) [[ " ${modes[*]} " == *" long200 "* ]] || long_mode 0 ;;
     long200) long_mode 1 ;;
+    commands) commands_mode ;;
   esac
 done
 echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
