@@ -3,9 +3,9 @@
 
 #include <algorithm>
 #include <deque>
-#include <string_view>
 #include <unordered_map>
 
+#include "reader/flat_hash_map.h"
 #include "report_stack.h"
 
 namespace memtrace::report {
@@ -18,8 +18,7 @@ std::string baseName(const std::string& path)
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// Separators that cannot occur in symbol names or paths.
-constexpr char kFrameSeparator = '\x1f';
+// Between function and file:line in a Line key's part (KeyTable::kPartSeparator between parts).
 constexpr char kFieldSeparator = '\x1e';
 
 }  // namespace
@@ -57,19 +56,10 @@ StackMetrics& StackMetrics::operator+=(const StackMetrics& o)
 
 namespace {
 
-std::string keyOf(const std::vector<const reader::SourceFrame*>& frames, DiffMatch match)
+std::string keyPart(const reader::SourceFrame& frame, DiffMatch match)
 {
-    std::string key;
-    for (const reader::SourceFrame* frame : frames) {
-        if (!key.empty()) key += kFrameSeparator;
-        key += frame->function;
-        if (match == DiffMatch::Line) {
-            key += kFieldSeparator;
-            key += frame->file + ":" + std::to_string(frame->line);
-        }
-        if (match == DiffMatch::Leaf) break;
-    }
-    return key;
+    if (match != DiffMatch::Line) return frame.function;
+    return frame.function + kFieldSeparator + frame.file + ":" + std::to_string(frame.line);
 }
 
 // A stack's frames as reportStack gives them, but as pointers into the symbolizer's cache.
@@ -84,11 +74,14 @@ std::vector<const reader::SourceFrame*> framesInCache(const reader::CaptureModel
 
 }  // namespace
 
-std::string stackKey(const std::vector<reader::SourceFrame>& frames, DiffMatch match)
+StackKey stackKey(const std::vector<reader::SourceFrame>& frames, DiffMatch match, KeyTable& table)
 {
-    std::vector<const reader::SourceFrame*> pointers;
-    for (const reader::SourceFrame& frame : frames) pointers.push_back(&frame);
-    return keyOf(pointers, match);
+    StackKey key;
+    for (const reader::SourceFrame& frame : frames) {
+        key.push_back(table.intern(keyPart(frame, match)));
+        if (match == DiffMatch::Leaf) break;
+    }
+    return key;
 }
 
 std::vector<reader::SourceFrame> framesOf(const ProfiledStack& stack, const reader::CaptureModel& model,
@@ -131,26 +124,35 @@ CaptureProfile profileCapture(const std::string& path, const reader::CaptureMode
     }
 
     // The frames shown for a key are those of its heaviest raw stack (by allocated bytes, then
-    // lowest index): deterministic, and the most representative call path. A deque keeps every
-    // key in place for the views the map holds.
-    std::deque<ProfiledStack> stacks;
-    std::unordered_map<std::string_view, size_t> byKey;
+    // lowest index): deterministic, and the most representative call path. A key part is made
+    // once per source frame of the symbolizer's cache (which keeps them in place).
+    reader::FlatHashMap64<uint32_t> partOf;
+    std::unordered_multimap<uint64_t, size_t> byHash;  // the key's hash -> index in profile.stacks
     for (uint32_t i = 0; i < perStack.size(); ++i) {
         const StackMetrics& m = perStack[i];
         if (m.allocations == 0 && m.leakedBlocks == 0 && m.peakBytes == 0) continue;
-        std::string key = keyOf(framesInCache(model, symbolizer, i), match);
-        if (const auto it = byKey.find(key); it != byKey.end()) {
-            ProfiledStack& stack = stacks[it->second];
-            stack.metrics += m;
-            if (m.allocatedBytes > perStack[stack.representative].allocatedBytes) stack.representative = i;
+        StackKey key;
+        for (const reader::SourceFrame* frame : framesInCache(model, symbolizer, i)) {
+            auto [id, inserted] = partOf.insert(reinterpret_cast<uintptr_t>(frame), 0);
+            if (inserted) *id = profile.keys.intern(keyPart(*frame, match));
+            key.push_back(*id);
+            if (match == DiffMatch::Leaf) break;
+        }
+        const uint64_t hash = profile.keys.hash(key);
+        ProfiledStack* same = nullptr;
+        for (auto [it, end] = byHash.equal_range(hash); it != end && !same; ++it)
+            if (compareKeys(profile.stacks[it->second].key, profile.keys, key, profile.keys) == 0) same = &profile.stacks[it->second];
+        if (same) {
+            same->metrics += m;
+            if (m.allocatedBytes > perStack[same->representative].allocatedBytes) same->representative = i;
             continue;
         }
-        stacks.push_back(ProfiledStack{std::move(key), m, i, {}});
-        byKey.emplace(stacks.back().key, stacks.size() - 1);
+        byHash.emplace(hash, profile.stacks.size());
+        profile.stacks.push_back(ProfiledStack{std::move(key), m, i, {}});
     }
-    profile.stacks.assign(std::make_move_iterator(stacks.begin()), std::make_move_iterator(stacks.end()));
-    std::sort(profile.stacks.begin(), profile.stacks.end(),
-              [](const ProfiledStack& a, const ProfiledStack& b) { return a.key < b.key; });
+    std::sort(profile.stacks.begin(), profile.stacks.end(), [&](const ProfiledStack& a, const ProfiledStack& b) {
+        return compareKeys(a.key, profile.keys, b.key, profile.keys) < 0;
+    });
     return profile;
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "diff_key.h"
 #include "reader/capture_model.h"
 #include "reader/capture_stream.h"
 #include "reader/symbolizer.h"
@@ -40,7 +41,7 @@ struct StackMetrics {
 };
 
 struct ProfiledStack {
-    std::string key;  // see the header comment; "" = no stack
+    StackKey key;  // see the header comment, its parts in the profile's KeyTable; empty = no stack
     StackMetrics metrics;
     // The heaviest raw stack with this key (its StackIndex value in its capture), and its
     // frames. profileCapture leaves the frames empty - with 100000 deep stacks, copies of
@@ -66,10 +67,12 @@ struct CaptureTotals {
 
 struct CaptureProfile {
     CaptureTotals totals;
-    std::vector<ProfiledStack> stacks;  // sorted by key
+    KeyTable keys;
+    std::vector<ProfiledStack> stacks;  // sorted by key (compareKeys)
 };
 
-std::string stackKey(const std::vector<reader::SourceFrame>& frames, DiffMatch match);
+// The key of these frames (innermost first), its parts interned in `table`.
+StackKey stackKey(const std::vector<reader::SourceFrame>& frames, DiffMatch match, KeyTable& table);
 
 CaptureProfile profileCapture(const std::string& path, const reader::CaptureModel& model, const reader::StreamResult& read,
                               reader::Symbolizer& symbolizer, DiffMatch match);

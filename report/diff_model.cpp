@@ -70,8 +70,11 @@ StackDiff diffProfiles(const CaptureProfile& base, const CaptureProfile& head, c
     size_t i = 0, j = 0;
     while (i < base.stacks.size() || j < head.stacks.size()) {
         DiffRow row;
-        const bool takeBase = j == head.stacks.size() || (i < base.stacks.size() && base.stacks[i].key <= head.stacks[j].key);
-        const bool takeHead = i == base.stacks.size() || (j < head.stacks.size() && head.stacks[j].key <= base.stacks[i].key);
+        const int order = i < base.stacks.size() && j < head.stacks.size()
+                              ? compareKeys(base.stacks[i].key, base.keys, head.stacks[j].key, head.keys)
+                              : 0;
+        const bool takeBase = j == head.stacks.size() || (i < base.stacks.size() && order <= 0);
+        const bool takeHead = i == base.stacks.size() || (j < head.stacks.size() && order >= 0);
         if (takeBase) {
             row.baseStack = i;
             row.base = base.stacks[i].metrics;

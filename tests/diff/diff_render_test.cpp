@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <random>
 
 #include "golden_file.h"
 #include "report/diff_model.h"
@@ -21,8 +22,7 @@ reader::SourceFrame frame(std::string function, std::string file = "", uint32_t 
 ProfiledStack stack(std::vector<reader::SourceFrame> frames, uint64_t peak, uint64_t leaked, uint64_t allocated, uint64_t allocations)
 {
     ProfiledStack s;
-    s.frames = std::move(frames);
-    s.key = stackKey(s.frames, DiffMatch::Function);
+    s.frames = std::move(frames);  // the key is made by profile()
     s.metrics.peakBytes = peak;
     s.metrics.leakedBytes = leaked;
     s.metrics.leakedBlocks = leaked ? 1 : 0;
@@ -45,7 +45,9 @@ CaptureProfile profile(const char* name, uint64_t peak, std::vector<ProfiledStac
         p.totals.allocatedBytes += s.metrics.allocatedBytes;
         p.totals.allocations += s.metrics.allocations;
     }
-    std::sort(stacks.begin(), stacks.end(), [](const ProfiledStack& a, const ProfiledStack& b) { return a.key < b.key; });
+    for (ProfiledStack& s : stacks) s.key = stackKey(s.frames, DiffMatch::Function, p.keys);
+    std::sort(stacks.begin(), stacks.end(),
+              [&](const ProfiledStack& a, const ProfiledStack& b) { return compareKeys(a.key, p.keys, b.key, p.keys) < 0; });
     p.stacks = std::move(stacks);
     return p;
 }
@@ -209,7 +211,7 @@ TEST_CASE("frames are attached to the rows shown, from HEAD when the key is in H
     for (const DiffRow& row : d.rows) CHECK(row.frames.empty());
     auto framesOf = [&](int profile, size_t stack) {
         const CaptureProfile& p = profile == 0 ? base : head;
-        return std::vector<reader::SourceFrame>{frame((profile == 0 ? "base:" : "head:") + p.stacks[stack].key)};
+        return std::vector<reader::SourceFrame>{frame((profile == 0 ? "base:" : "head:") + p.keys.text(p.stacks[stack].key))};
     };
 
     const std::vector<size_t> shown = shownRows(d, false);
@@ -221,7 +223,8 @@ TEST_CASE("frames are attached to the rows shown, from HEAD when the key is in H
         REQUIRE(row.frames.empty() != isShown);
         if (!isShown) continue;
         const bool inHead = row.status != DiffStatus::Vanished;
-        const std::string expected = inHead ? "head:" + head.stacks[row.headStack].key : "base:" + base.stacks[row.baseStack].key;
+        const std::string expected = inHead ? "head:" + head.keys.text(head.stacks[row.headStack].key)
+                                            : "base:" + base.keys.text(base.stacks[row.baseStack].key);
         CHECK(row.frames.front().function == expected);
     }
     CHECK(d.rows[d.vanished.rows[0]].frames.front().function.starts_with("base:"));
@@ -230,4 +233,41 @@ TEST_CASE("frames are attached to the rows shown, from HEAD when the key is in H
     CHECK(all.size() == d.rows.size());
     attachFrames(d, all, framesOf);
     for (const DiffRow& row : d.rows) CHECK_FALSE(row.frames.empty());
+}
+
+TEST_CASE("stack keys compare and hash as the texts their parts join into")
+{
+    KeyTable a, b;
+    auto key = [](KeyTable& t, std::vector<std::string> parts) {
+        StackKey k;
+        for (const std::string& p : parts) k.push_back(t.intern(p));
+        return k;
+    };
+    // Random keys from a small alphabet that includes the separator itself and a byte above
+    // 0x7f (compared unsigned, as std::string does): every order and equality must be the text's.
+    std::mt19937 random(7);
+    const std::string alphabet = std::string("ab\x1f") + '\xe9';
+    std::vector<std::vector<std::string>> keys;
+    for (int i = 0; i < 300; ++i) {
+        std::vector<std::string> parts(random() % 4);
+        for (std::string& p : parts)
+            for (size_t n = random() % 3; n > 0; --n) p += alphabet[random() % alphabet.size()];
+        keys.push_back(parts);
+    }
+    for (const auto& x : keys) {
+        const StackKey kx = key(a, x);
+        const std::string tx = a.text(kx);
+        for (const auto& y : keys) {
+            const StackKey ky = key(b, y);
+            const std::string ty = b.text(ky);
+            const int expected = tx < ty ? -1 : tx > ty ? 1 : 0;
+            REQUIRE(compareKeys(kx, a, ky, b) == expected);
+            const StackKey kyInA = key(a, y);
+            REQUIRE(compareKeys(kx, a, kyInA, a) == expected);
+            if (expected == 0) REQUIRE(a.hash(kx) == a.hash(kyInA));
+        }
+    }
+    CHECK(a.text(key(a, {"f", "g"})) == "f\x1fg");
+    const KeyTable copy = a;  // a copy finds its own parts
+    CHECK(KeyTable(copy).intern("f") == a.intern("f"));
 }
