@@ -134,14 +134,19 @@ int runDiff(const DiffCommandOptions& o)
     if (!usable) return kExitBadInput;
 
     report::StackDiff diff = report::diffProfiles(base.profile, head.profile, options, rules);
-    report::attachFrames(diff, report::shownRows(diff, o.format == "html"), [&](int profile, size_t stack) {
+    auto framesOf = [&](int profile, size_t stack) {
         const LoadedSide& side = profile == 0 ? base : head;
         return report::framesOf(side.profile.stacks[stack], *side.model, *side.symbolizer);
-    });
+    };
+    report::attachFrames(diff, report::shownRows(diff, false), framesOf);
     std::string text;
     if (o.format == "markdown") text = report::diffMarkdown(diff);
     else if (o.format == "json") text = report::diffJson(diff).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    else if (o.format == "html") text = report::diffHtml(diff);
+    else if (o.format == "html")  // every row is drawn: frames made one row at a time
+        text = report::diffHtml(diff, [&](const report::DiffRow& row) {
+            const report::RowStack from = report::rowStack(row);
+            return framesOf(from.profile, from.stack);
+        });
     else text = report::diffText(diff);
     if (!writeOutput(o.output, text)) {
         std::fprintf(stderr, "memtrace: cannot write %s\n", o.output.empty() ? "to stdout" : o.output.c_str());

@@ -130,12 +130,17 @@ std::vector<size_t> shownRows(const StackDiff& diff, bool all)
     return rows;
 }
 
+RowStack rowStack(const DiffRow& row)
+{
+    return row.headStack != DiffRow::kAbsent ? RowStack{1, row.headStack} : RowStack{0, row.baseStack};
+}
+
 void attachFrames(StackDiff& diff, const std::vector<size_t>& rows,
                   const std::function<std::vector<reader::SourceFrame>(int profile, size_t stack)>& framesOf)
 {
     for (size_t r : rows) {
-        DiffRow& row = diff.rows[r];
-        row.frames = row.headStack != DiffRow::kAbsent ? framesOf(1, row.headStack) : framesOf(0, row.baseStack);
+        const RowStack from = rowStack(diff.rows[r]);
+        diff.rows[r].frames = framesOf(from.profile, from.stack);
     }
 }
 

@@ -79,8 +79,14 @@ StackDiff diffProfiles(const CaptureProfile& base, const CaptureProfile& head, c
 // page's graph is drawn to scale from every stack).
 std::vector<size_t> shownRows(const StackDiff& diff, bool all);
 
-// Gives rows `rows` their frames: framesOf(profile, stack) for HEAD's stack when the key is in
-// HEAD, else BASE's (profile: 0 = BASE, 1 = HEAD).
+// Where a row's frames come from: HEAD's stack when the key is in HEAD, else BASE's.
+struct RowStack {
+    int profile;  // 0 = BASE, 1 = HEAD
+    size_t stack;  // index in that profile's stacks
+};
+RowStack rowStack(const DiffRow& row);
+
+// Gives rows `rows` their frames: framesOf(rowStack(row)).
 void attachFrames(StackDiff& diff, const std::vector<size_t>& rows,
                   const std::function<std::vector<reader::SourceFrame>(int profile, size_t stack)>& framesOf);
 

@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "diff_model.h"
 #include "terminal_text.h"
@@ -14,7 +16,10 @@ namespace memtrace::report {
 std::string diffText(const StackDiff& diff);      // for a terminal
 std::string diffMarkdown(const StackDiff& diff);  // for a pull-request comment (GitHub-flavoured)
 nlohmann::json diffJson(const StackDiff& diff);   // keys are a public interface: add, never rename
-std::string diffHtml(const StackDiff& diff);      // self-contained differential flamegraph page
+// Self-contained differential flamegraph page, drawn from every row: their frames come from
+// framesOf (one row at a time, none kept) when given, else from the rows' own frames.
+using FramesOfRow = std::function<std::vector<reader::SourceFrame>(const DiffRow&)>;
+std::string diffHtml(const StackDiff& diff, const FramesOfRow& framesOf = {});
 
 // Shared by the renderers (diff_format.cpp).
 enum class TotalUnit { Bytes, Count, Microseconds };

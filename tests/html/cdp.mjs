@@ -104,3 +104,40 @@ export class Browser {
     }
   }
 }
+
+// Opens `url` in a new tab of `browser` and waits for its load event. Collects what a page must
+// not do - console errors and warnings, uncaught exceptions, dialogs (dismissed) - in
+// `problems`, and every request's URL in `requests`. evaluate(expression) returns the
+// expression's value (promises awaited) and throws on an exception; send(method, params) sends
+// a DevTools command to the page.
+export async function openPage(browser, url) {
+  const problems = [];
+  const requests = [];
+  let session;
+  browser.on((msg) => {
+    if (msg.sessionId !== session) return;
+    const p = msg.params || {};
+    if (msg.method === 'Runtime.consoleAPICalled' && ['error', 'assert', 'warning'].includes(p.type))
+      problems.push('console.' + p.type + ': ' + (p.args || []).map((a) => a.value ?? a.description).join(' '));
+    if (msg.method === 'Runtime.exceptionThrown') problems.push('exception: ' + JSON.stringify(p.exceptionDetails).slice(0, 500));
+    if (msg.method === 'Log.entryAdded' && ['error', 'warning'].includes(p.entry.level)) problems.push('log: ' + p.entry.text);
+    if (msg.method === 'Network.requestWillBeSent') requests.push(p.request.url);
+    if (msg.method === 'Page.javascriptDialogOpening') {
+      problems.push('dialog opened: ' + p.message);
+      browser.send('Page.handleJavaScriptDialog', { accept: false }, session).catch(() => {});
+    }
+  });
+  const { targetId } = await browser.send('Target.createTarget', { url: 'about:blank' });
+  ({ sessionId: session } = await browser.send('Target.attachToTarget', { targetId, flatten: true }));
+  const s = (method, params) => browser.send(method, params, session);
+  for (const domain of ['Runtime', 'Log', 'Network', 'Page']) await s(domain + '.enable');
+  const evaluate = async (expression) => {
+    const r = await s('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true });
+    if (r.exceptionDetails) throw new Error('evaluate failed: ' + expression + ': ' + JSON.stringify(r.exceptionDetails).slice(0, 400));
+    return r.result.value;
+  };
+  const loaded = browser.waitFor((m) => m.sessionId === session && m.method === 'Page.loadEventFired', 120000, 'load');
+  await s('Page.navigate', { url });
+  await loaded;
+  return { evaluate, send: s, problems, requests };
+}

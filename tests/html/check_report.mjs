@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Browser, findChromium } from './cdp.mjs';
+import { Browser, findChromium, openPage } from './cdp.mjs';
 
 const args = process.argv.slice(2);
 const htmlPath = resolve(args[0]);
@@ -49,38 +49,10 @@ if (!chromium) {
 
 const url = pathToFileURL(htmlPath).href;
 const browser = await Browser.launch(chromium);
-const problems = [];
-const requests = [];
-let session;
-browser.on((msg) => {
-  if (msg.sessionId !== session) return;
-  const p = msg.params || {};
-  if (msg.method === 'Runtime.consoleAPICalled' && ['error', 'assert', 'warning'].includes(p.type))
-    problems.push('console.' + p.type + ': ' + (p.args || []).map((a) => a.value ?? a.description).join(' '));
-  if (msg.method === 'Runtime.exceptionThrown') problems.push('exception: ' + JSON.stringify(p.exceptionDetails).slice(0, 500));
-  if (msg.method === 'Log.entryAdded' && ['error', 'warning'].includes(p.entry.level)) problems.push('log: ' + p.entry.text);
-  if (msg.method === 'Network.requestWillBeSent') requests.push(p.request.url);
-  if (msg.method === 'Page.javascriptDialogOpening') {
-    problems.push('dialog opened: ' + p.message);
-    browser.send('Page.handleJavaScriptDialog', { accept: false }, session).catch(() => {});
-  }
-});
 
 try {
-  const { targetId } = await browser.send('Target.createTarget', { url: 'about:blank' });
-  ({ sessionId: session } = await browser.send('Target.attachToTarget', { targetId, flatten: true }));
-  const s = (method, params) => browser.send(method, params, session);
-  for (const domain of ['Runtime', 'Log', 'Network', 'Page']) await s(domain + '.enable');
-  const evaluate = async (expression) => {
-    const r = await s('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true });
-    if (r.exceptionDetails) throw new Error('evaluate failed: ' + expression + ': ' + JSON.stringify(r.exceptionDetails).slice(0, 400));
-    return r.result.value;
-  };
-
   const started = Date.now();
-  const loaded = browser.waitFor((m) => m.sessionId === session && m.method === 'Page.loadEventFired', 120000, 'load');
-  await s('Page.navigate', { url });
-  await loaded;
+  const { evaluate, send: s, problems, requests } = await openPage(browser, url);
   const ready = await evaluate(`new Promise((done) => { const t0 = Date.now(); (function poll() {
       if (window.memtraceReport && window.memtraceReport.flamegraph.lastDraw.boxes > 0) done(true);
       else if (Date.now() - t0 > 60000) done(false); else setTimeout(poll, 20); })(); })`);

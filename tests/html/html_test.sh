@@ -3,7 +3,7 @@
 # synthetic captures, each checked against `memtrace summary --json`, the reports opened in
 # headless Chromium (check_report.mjs).
 # usage: html_test.sh CASE MEMTRACE WORKDIR [program-or-fixture-generator]
-#   CASE: folded | growing | hostile | big | markers
+#   CASE: folded | growing | hostile | big | markers | diff
 set -u
 case_name=$1
 memtrace=$2
@@ -90,6 +90,14 @@ big)
     size=$(stat -c %s "$dir/big.html")
     echo "big.html: $size bytes; report + browser checks took $(( (end - start) / 1000000 )) ms"
     [ "$size" -lt 40000000 ] || fail "big.html is $size bytes (limit 40 MB)"
+    ;;
+diff)  # the differential page of `memtrace diff --format html`, base and head builds
+    record base "$4" && record head "$5" || exit 1
+    for format in json html; do
+        "$memtrace" diff --format "$format" -o "$dir/diff.$format" "$dir/base.mtrace" "$dir/head.mtrace" 2>"$dir/diff.err" ||
+            fail "diff --format $format: $(cat "$dir/diff.err")"
+    done
+    node "$here/check_diff.mjs" "$dir/diff.html" "$dir/diff.json" --expect-frame fill_cache || fail "browser checks of diff.html"
     ;;
 *)
     echo "unknown case $case_name"; exit 2 ;;

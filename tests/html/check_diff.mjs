@@ -1,0 +1,88 @@
+// Opens a `memtrace diff --format html` page in headless Chromium and checks it:
+//   - no console error, uncaught exception or dialog; no network request besides the page
+//   - the differential graph is drawn (frame boxes in #graph)
+//   - its root, for every metric and both sides, equals the totals of `memtrace diff --format
+//     json` on the same captures (every stack is a row, so the rows add up to the totals)
+//   - every stack the JSON lists (its sections) is a path of the graph, holding at least that
+//     stack's base and head values (other stacks may share the path)
+//   - switching the metric and the side redraws
+//   - --expect-frame NAME: a box of that function is drawn
+// usage: node check_diff.mjs DIFF.html DIFF.json [--expect-frame NAME]...
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Browser, findChromium, openPage } from './cdp.mjs';
+
+const args = process.argv.slice(2);
+const htmlPath = resolve(args[0]);
+const diffJson = JSON.parse(readFileSync(args[1], 'utf8'));
+const totals = diffJson.totals;
+const expectFrames = [];
+for (let i = 2; i < args.length; i++) if (args[i] === '--expect-frame') expectFrames.push(args[++i]);
+
+const failures = [];
+const check = (ok, what) => {
+  if (!ok) failures.push(what);
+  console.log((ok ? 'ok   ' : 'FAIL ') + what);
+};
+const chromium = findChromium();
+if (!chromium) {
+  console.error('FAIL: chromium not found (install Debian package "chromium"; scripts/setup.sh does). The HTML tests cannot pass without it.');
+  process.exit(1);
+}
+
+const url = pathToFileURL(htmlPath).href;
+const browser = await Browser.launch(chromium);
+try {
+  const { evaluate, problems, requests } = await openPage(browser, url);
+  const boxes = await evaluate(`document.querySelectorAll('#graph .fr').length`);
+  check(boxes > 1, `the differential graph is drawn (${boxes} frame boxes)`);
+
+  // The page's metric menu: bytes at peak, leaked bytes, allocated bytes, allocations.
+  const fields = ['peak_heap_bytes', 'leaked_bytes', 'allocated_bytes', 'allocations'];
+  const root = await evaluate(`({ b: window.memtraceDiff.root.b, h: window.memtraceDiff.root.h })`);
+  fields.forEach((field, m) => {
+    check(root.b[m] === totals[field].base, `graph root, base, ${field} = ${totals[field].base} (page: ${root.b[m]})`);
+    check(root.h[m] === totals[field].head, `graph root, head, ${field} = ${totals[field].head} (page: ${root.h[m]})`);
+  });
+
+  const sectionStacks = ['regressions', 'improvements', 'new', 'vanished'].flatMap((k) => diffJson[k].stacks);
+  check(sectionStacks.length > 0, `the JSON lists stacks to look for (${sectionStacks.length})`);
+  const pathValues = await evaluate(`${JSON.stringify(sectionStacks.map((st) => st.stack.map((f) => f.function).reverse()))}.map((names) => {
+      let n = window.memtraceDiff.root;
+      for (const name of names) { n = n.kids.get(name); if (!n) return null; }
+      return { b: n.b, h: n.h }; })`);
+  const jsonFields = ['peak_bytes', 'leaked_bytes', 'allocated_bytes', 'allocations'];
+  sectionStacks.forEach((st, i) => {
+    const v = pathValues[i];
+    const label = st.stack.length ? st.stack[0].function : '(no stack)';
+    check(v !== null, `stack of ${label} is a path of the graph`);
+    if (v) check(jsonFields.every((f, m) => v.b[m] >= st.base[f] && v.h[m] >= st.head[f]), `its node holds the stack's values (${JSON.stringify(v)})`);
+  });
+
+  const drawing = () => evaluate(`[...document.querySelectorAll('#graph .fr')].map((d) => d.style.width + d.style.background).join('|')`);
+  const before = await drawing();
+  await evaluate(`(() => { const s = document.getElementById('side'); s.value = 'b'; s.dispatchEvent(new Event('change')); })()`);
+  const baseSide = await drawing();
+  check(baseSide !== before, 'widths from base instead of head redraw the graph');
+  await evaluate(`(() => { const s = document.getElementById('metric'); s.value = '3'; s.dispatchEvent(new Event('change')); })()`);
+  check((await drawing()) !== baseSide, 'another metric redraws the graph');
+
+  for (const name of expectFrames) {
+    const found = await evaluate(`[...document.querySelectorAll('#graph .fr')].some((d) => d.textContent === ${JSON.stringify(name)})`);
+    check(found, `a box of ${name} is drawn`);
+  }
+  const foreign = requests.filter((u) => u !== url);
+  check(foreign.length === 0, `no network requests besides the page itself (${foreign.length}: ${foreign.slice(0, 3).join(', ')})`);
+  check(problems.length === 0, `no console errors, exceptions or dialogs (${problems.length}: ${problems.slice(0, 5).join(' | ')})`);
+} catch (e) {
+  failures.push(String(e.stack || e));
+  console.log('FAIL ' + (e.stack || e));
+} finally {
+  await browser.close();
+}
+if (failures.length) {
+  console.log(`${failures.length} check(s) failed for ${htmlPath}`);
+  process.exit(1);
+}
+console.log('all checks passed for ' + htmlPath);
