@@ -2,7 +2,6 @@
 #include "reader/capture_loader.h"
 
 #include <algorithm>
-#include <deque>
 #include <unordered_map>
 
 #include "reader/flat_hash_map.h"

@@ -141,3 +141,35 @@ export async function openPage(browser, url) {
   await loaded;
   return { evaluate, send: s, problems, requests };
 }
+
+// Chromium's path; without it the browser tests fail loudly rather than pass.
+export function requireChromium() {
+  const chromium = findChromium();
+  if (!chromium) {
+    console.error('FAIL: chromium not found (install Debian package "chromium"; scripts/setup.sh does). The HTML tests cannot pass without it.');
+    process.exit(1);
+  }
+  return chromium;
+}
+
+// A browser test's checks: each printed as it is made ("ok" or "FAIL"); finish() exits 1 if any failed.
+export class Checks {
+  constructor() {
+    this.failures = [];
+  }
+  check(ok, what) {
+    if (!ok) this.failures.push(what);
+    console.log((ok ? 'ok   ' : 'FAIL ') + what);
+  }
+  error(e) {
+    this.failures.push(String(e.stack || e));
+    console.log('FAIL ' + (e.stack || e));
+  }
+  finish(path) {
+    if (this.failures.length) {
+      console.log(`${this.failures.length} check(s) failed for ${path}`);
+      process.exit(1);
+    }
+    console.log('all checks passed for ' + path);
+  }
+}

@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Browser, findChromium, openPage } from './cdp.mjs';
+import { Browser, Checks, openPage, requireChromium } from './cdp.mjs';
 
 const args = process.argv.slice(2);
 const htmlPath = resolve(args[0]);
@@ -35,17 +35,9 @@ for (let i = 2; i < args.length; i++) {
   else if (args[i] === '--expect-markers') expectMarkers = true;
 }
 
-const failures = [];
-const check = (ok, what) => {
-  if (!ok) failures.push(what);
-  console.log((ok ? 'ok   ' : 'FAIL ') + what);
-};
-
-const chromium = findChromium();
-if (!chromium) {
-  console.error('FAIL: chromium not found (install Debian package "chromium"; scripts/setup.sh does). The HTML tests cannot pass without it.');
-  process.exit(1);
-}
+const checks = new Checks();
+const check = (ok, what) => checks.check(ok, what);
+const chromium = requireChromium();
 
 const url = pathToFileURL(htmlPath).href;
 const browser = await Browser.launch(chromium);
@@ -162,13 +154,8 @@ try {
   check(foreign.length === 0, `no network requests besides the report itself (${foreign.length}: ${foreign.slice(0, 3).join(', ')})`);
   check(problems.length === 0, `no console errors, exceptions or dialogs (${problems.length}: ${problems.slice(0, 5).join(' | ')})`);
 } catch (e) {
-  failures.push(String(e.stack || e));
-  console.log('FAIL ' + (e.stack || e));
+  checks.error(e);
 } finally {
   await browser.close();
 }
-if (failures.length) {
-  console.log(`${failures.length} check(s) failed for ${htmlPath}`);
-  process.exit(1);
-}
-console.log('all checks passed for ' + htmlPath);
+checks.finish(htmlPath);
