@@ -17,9 +17,11 @@ std::string diffText(const StackDiff& diff);      // for a terminal
 std::string diffMarkdown(const StackDiff& diff);  // for a pull-request comment (GitHub-flavoured)
 nlohmann::json diffJson(const StackDiff& diff);   // keys are a public interface: add, never rename
 // Self-contained differential flamegraph page, drawn from every row: their frames come from
-// framesOf (one row at a time, none kept) when given, else from the rows' own frames.
+// framesOf (one row at a time, none kept) when given, else from the rows' own frames. The
+// graph's call tree keeps every node while it has at most maxGraphNodes, else it is pruned as
+// the report's flamegraph is. Built in memtrace_report_html (report/html/diff_page.cpp).
 using FramesOfRow = std::function<std::vector<reader::SourceFrame>(const DiffRow&)>;
-std::string diffHtml(const StackDiff& diff, const FramesOfRow& framesOf = {});
+std::string diffHtml(const StackDiff& diff, const FramesOfRow& framesOf = {}, size_t maxGraphNodes = 40000);
 
 // Shared by the renderers (diff_format.cpp).
 enum class TotalUnit { Bytes, Count, Microseconds };

@@ -3,11 +3,13 @@
 // draws at once. A node is kept when, for some metric, it holds at least `cutoff` of that
 // metric's total; the children of a kept node that fall below are folded into one
 // "[below cut-off]" child with their sums, so every total (and so the root) stays exact.
-// The cut-off starts at kMinCutoff and doubles until at most maxNodes remain.
+// The cut-off starts at minCutoff and doubles until at most maxNodes remain; a minCutoff of 0
+// keeps every node when the full tree has at most maxNodes, else starts from kMinCutoff.
 //
 // Nodes are in pre-order: a parent always comes before its children (node 0 is the root).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -17,16 +19,27 @@
 
 namespace memtrace::report::html {
 
-struct FlameTree {
+// N: values per node (the report's metrics; the diff page's base and head values).
+template <size_t N>
+struct FlameTreeOf {
     static constexpr uint32_t kNoParent = ~0u;
     std::vector<uint32_t> parent;
-    std::vector<uint32_t> frame;        // StackCatalog frame id
-    std::vector<MetricValues> total;    // the node's subtree total per metric
+    std::vector<uint32_t> frame;                   // frame id (StackCatalog's for the report)
+    std::vector<std::array<uint64_t, N>> total;    // the node's subtree total per value
     std::vector<uint32_t> leafOfEntry;  // per catalog entry: the node its values land in
     double cutoff = 0;                  // share of a metric's total below which frames fold
     size_t fullNodes = 0;               // nodes before pruning (root included)
     size_t foldedNodes = 0;             // nodes folded into "[below cut-off]" boxes
     uint32_t otherFrame = 0;            // frame id of "[below cut-off]"
+};
+using FlameTree = FlameTreeOf<kMetricCount>;
+
+// A path of frame ids (outermost first) and its values: the entries of a tree whose values
+// are not the report's metrics.
+template <size_t N>
+struct FlamePath {
+    std::array<uint64_t, N> values{};
+    std::vector<uint32_t> path;
 };
 
 inline constexpr double kMinCutoff = 1e-4;
@@ -38,5 +51,8 @@ FlameTree buildFlameTree(StackCatalog& catalog, size_t maxNodes = kMaxFlameNodes
 // "[below cut-off]" boxes (exposed for tests).
 FlameTree buildFlameTree(const std::vector<StackCatalog::Entry>& entries, uint32_t rootFrame, uint32_t otherFrame,
                          size_t maxNodes, double minCutoff);
+// The diff page's tree (diff_page.cpp): four metrics of base, then the same four of head.
+FlameTreeOf<8> buildFlameTree(const std::vector<FlamePath<8>>& entries, uint32_t rootFrame, uint32_t otherFrame,
+                              size_t maxNodes, double minCutoff);
 
 }  // namespace memtrace::report::html

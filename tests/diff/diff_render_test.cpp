@@ -188,6 +188,47 @@ TEST_CASE("html keeps capture strings inside the JSON island")
     CHECK(html.find("innerHTML") == std::string::npos);
 }
 
+// The page's data island as JSON (its \u003c escapes are JSON escapes).
+nlohmann::json pageIsland(const std::string& html)
+{
+    const std::string open = "id=\"diff-data\">";
+    const size_t from = html.find(open) + open.size();
+    return nlohmann::json::parse(html.substr(from, html.find("</script>", from) - from));
+}
+
+TEST_CASE("html graph: whole while small, pruned past its node limit, the root's values kept")
+{
+    std::vector<ProfiledStack> baseStacks, headStacks;
+    for (int i = 0; i < 50; ++i) {  // 50 leaves under main, one of them far heavier
+        const uint64_t weight = i == 0 ? 100000 : 10 + i;
+        baseStacks.push_back(stack({frame("leaf" + std::to_string(i)), kMain}, weight, 0, weight, 1));
+        headStacks.push_back(stack({frame("leaf" + std::to_string(i)), kMain}, weight + 1, 0, weight + 1, 1));
+    }
+    const StackDiff diff = diffProfiles(profile("b", 200000, baseStacks), profile("h", 200000, headStacks), DiffOptions{});
+    const nlohmann::json whole = pageIsland(diffHtml(diff));
+    CHECK(whole["graph"]["cutoff"] == 0);
+    CHECK(whole["graph"]["nodes"] == 52);  // all, main, 50 leaves
+    CHECK(whole["graph"]["full_nodes"] == 52);
+
+    const nlohmann::json pruned = pageIsland(diffHtml(diff, {}, 10));
+    CHECK(pruned["graph"]["cutoff"].get<double>() > 0);
+    CHECK(pruned["graph"]["nodes"].get<size_t>() <= 10);
+    CHECK(pruned["graph"]["folded_nodes"].get<size_t>() > 0);
+    const nlohmann::json& tree = pruned["tree"];
+    REQUIRE(tree["parent"].size() == pruned["graph"]["nodes"].get<size_t>());
+    CHECK(tree["parent"][0] == -1);
+    // The root's base and head values (peak, leaked, allocated, allocations) are the rows' sums.
+    uint64_t weights = 0;
+    for (int i = 0; i < 50; ++i) weights += i == 0 ? 100000 : 10 + i;
+    const std::vector<uint64_t> expected{weights, 0, weights, 50, weights + 50, 0, weights + 50, 50};
+    for (const nlohmann::json* page : {&whole, &pruned}) {
+        const nlohmann::json& values = (*page)["tree"]["values"];
+        CHECK(std::vector<uint64_t>(values.begin(), values.begin() + 8) == expected);
+    }
+    // What is left under main: the heavy leaf, and one box for the 49 others.
+    CHECK(pruned["graph"]["nodes"] == 4);
+}
+
 TEST_CASE("json has the documented keys and signed changes")
 {
     const nlohmann::json j = diffJson(diffProfiles(baseProfile(), headProfile(), DiffOptions{}, rules({"peak>+10%"})));

@@ -4,10 +4,14 @@
 //   - its root, for every metric and both sides, equals the totals of `memtrace diff --format
 //     json` on the same captures (every stack is a row, so the rows add up to the totals)
 //   - every stack the JSON lists (its sections) is a path of the graph, holding at least that
-//     stack's base and head values (other stacks may share the path)
+//     stack's base and head values (other stacks may share the path); in a pruned graph the
+//     path may end in a "[below cut-off]" box, which then holds them
+//   - every box holds its children's values
 //   - switching the metric and the side redraws
 //   - --expect-frame NAME: a box of that function is drawn
-// usage: node check_diff.mjs DIFF.html DIFF.json [--expect-frame NAME]...
+//   - --expect-pruned: the graph was pruned (a cut-off above 0, at most 40000 boxes, said on
+//     the page); without it, the graph must not be pruned
+// usage: node check_diff.mjs DIFF.html DIFF.json [--expect-frame NAME]... [--expect-pruned]
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,7 +22,11 @@ const htmlPath = resolve(args[0]);
 const diffJson = JSON.parse(readFileSync(args[1], 'utf8'));
 const totals = diffJson.totals;
 const expectFrames = [];
-for (let i = 2; i < args.length; i++) if (args[i] === '--expect-frame') expectFrames.push(args[++i]);
+let expectPruned = false;
+for (let i = 2; i < args.length; i++) {
+  if (args[i] === '--expect-frame') expectFrames.push(args[++i]);
+  else if (args[i] === '--expect-pruned') expectPruned = true;
+}
 
 const checks = new Checks();
 const check = (ok, what) => checks.check(ok, what);
@@ -39,11 +47,40 @@ try {
     check(root.h[m] === totals[field].head, `graph root, head, ${field} = ${totals[field].head} (page: ${root.h[m]})`);
   });
 
+  const graph = await evaluate(`({ ...window.memtraceDiff.data.graph, said: document.getElementById('pruned').textContent })`);
+  if (expectPruned) {
+    check(graph.cutoff > 0 && graph.nodes <= 40000 && graph.nodes < graph.full_nodes,
+          `the graph is pruned (cut-off ${graph.cutoff}, ${graph.nodes} of ${graph.full_nodes} nodes)`);
+    check(graph.said.includes('[below cut-off]'), `the page says the graph is pruned ("${graph.said}")`);
+  } else {
+    check(graph.cutoff === 0 && graph.nodes === graph.full_nodes && graph.said === '',
+          `the graph is whole (cut-off ${graph.cutoff}, ${graph.nodes} of ${graph.full_nodes} nodes)`);
+  }
+  const overfull = await evaluate(`(() => {
+      let bad = 0;
+      (function walk(n) {
+        for (let i = 0; i < 4; ++i) {
+          let b = 0, h = 0;
+          for (const k of n.kids.values()) { b += k.b[i]; h += k.h[i]; }
+          if (b > n.b[i] || h > n.h[i]) ++bad;
+        }
+        for (const k of n.kids.values()) walk(k);
+      })(window.memtraceDiff.root);
+      return bad; })()`);
+  check(overfull === 0, `every box holds its children's values (${overfull} do not)`);
+
   const sectionStacks = ['regressions', 'improvements', 'new', 'vanished'].flatMap((k) => diffJson[k].stacks);
   check(sectionStacks.length > 0, `the JSON lists stacks to look for (${sectionStacks.length})`);
   const pathValues = await evaluate(`${JSON.stringify(sectionStacks.map((st) => st.stack.map((f) => f.function).reverse()))}.map((names) => {
       let n = window.memtraceDiff.root;
-      for (const name of names) { n = n.kids.get(name); if (!n) return null; }
+      for (const name of names) {
+        const next = n.kids.get(name);
+        if (!next) {  // under a "[below cut-off]" box, or not there
+          const folded = n.kids.get('\\u0001folded');
+          return folded ? { b: folded.b, h: folded.h, folded: true } : null;
+        }
+        n = next;
+      }
       return { b: n.b, h: n.h }; })`);
   const jsonFields = ['peak_bytes', 'leaked_bytes', 'allocated_bytes', 'allocations'];
   sectionStacks.forEach((st, i) => {

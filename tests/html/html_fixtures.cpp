@@ -3,7 +3,9 @@
 //   big.mtrace      100,000 distinct stacks (depth 8 over two modules), each allocating twice;
 //                   one block freed at once (temporary), the other freed later or leaked
 //   hostile.mtrace  a module path made of markup, quotes, an entity and U+2028
-// usage: html_fixtures DIR
+//   big_head.mtrace with `diff`, instead of hostile.mtrace: big.mtrace's stacks with other
+//                   sizes, the head of a diff whose graph must be pruned
+// usage: html_fixtures DIR [diff]
 #include <cstdio>
 #include <string>
 
@@ -20,7 +22,8 @@ void flushIfFull(CaptureBuilder& b)
     if (b.records().size() > 1000000) b.endChunk();
 }
 
-void writeBig(const std::string& dir)
+// sizeSalt 0: big.mtrace; others change every stack's sizes.
+void writeBig(const std::string& file, uint64_t sizeSalt)
 {
     constexpr uint64_t kStacks = 100000;
     constexpr uint64_t kCore = 0x7f0000000000, kApp = 0x555555554000;
@@ -52,7 +55,7 @@ void writeBig(const std::string& dir)
         e.time(t);
         e.thread(0);
         const uint64_t kept = 0x100000000 + id * 0x1000, temp = kept + 0x800;
-        e.alloc(AllocatorKind::Malloc, kept, 16 + id % 1000, id);
+        e.alloc(AllocatorKind::Malloc, kept, 16 + (id + sizeSalt * (id % 7)) % 1000, id);
         e.alloc(AllocatorKind::Malloc, temp, 32, id);
         e.free(AllocatorKind::Free, temp);
         if (id % 1000 == 0) b.rss(64 * 1024 * 1024 + id * 512);
@@ -68,7 +71,7 @@ void writeBig(const std::string& dir)
     }
     b.end();
     b.endChunk();
-    std::FILE* f = std::fopen((dir + "/big.mtrace").c_str(), "wb");
+    std::FILE* f = std::fopen(file.c_str(), "wb");
     std::fwrite(b.bytes().data(), 1, b.bytes().size(), f);
     std::fclose(f);
 }
@@ -101,10 +104,12 @@ void writeHostile(const std::string& dir)
 int main(int argc, char** argv)
 {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: %s DIR\n", argv[0]);
+        std::fprintf(stderr, "usage: %s DIR [diff]\n", argv[0]);
         return 2;
     }
-    writeBig(argv[1]);
-    writeHostile(argv[1]);
+    const std::string dir = argv[1];
+    writeBig(dir + "/big.mtrace", 0);
+    if (argc > 2 && std::string(argv[2]) == "diff") writeBig(dir + "/big_head.mtrace", 5);
+    else writeHostile(dir);
     return 0;
 }

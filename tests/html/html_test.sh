@@ -3,7 +3,7 @@
 # synthetic captures, each checked against `memtrace summary --json`, the reports opened in
 # headless Chromium (check_report.mjs).
 # usage: html_test.sh CASE MEMTRACE WORKDIR [program-or-fixture-generator]
-#   CASE: folded | growing | hostile | big | markers | diff
+#   CASE: folded | growing | hostile | big | markers | diff | diff_big
 set -u
 case_name=$1
 memtrace=$2
@@ -98,6 +98,17 @@ diff)  # the differential page of `memtrace diff --format html`, base and head b
             fail "diff --format $format: $(cat "$dir/diff.err")"
     done
     node "$here/check_diff.mjs" "$dir/diff.html" "$dir/diff.json" --expect-frame fill_cache || fail "browser checks of diff.html"
+    ;;
+diff_big)  # two synthetic 100000-stack captures: the diff page's graph is pruned
+    "$4" "$dir" diff || { fail "fixture generator"; exit 1; }
+    for format in json html; do
+        "$memtrace" diff --format "$format" -o "$dir/diff.$format" "$dir/big.mtrace" "$dir/big_head.mtrace" 2>"$dir/diff.err" ||
+            fail "diff --format $format: $(cat "$dir/diff.err")"
+    done
+    size=$(stat -c %s "$dir/diff.html")
+    echo "diff.html: $size bytes"
+    [ "$size" -lt 4000000 ] || fail "diff.html is $size bytes (limit 4 MB)"
+    node "$here/check_diff.mjs" "$dir/diff.html" "$dir/diff.json" --expect-pruned || fail "browser checks of diff.html"
     ;;
 *)
     echo "unknown case $case_name"; exit 2 ;;

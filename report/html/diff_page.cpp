@@ -5,9 +5,11 @@
 // Safety: the only capture-derived content is the JSON inside <script type="application/json">,
 // with < > & written as \u003c \u003e \u0026 so no string can close the script element; the
 // page puts strings into the DOM with textContent only.
-#include "diff_render.h"
-
+#include <array>
 #include <unordered_map>
+
+#include "flame_tree.h"
+#include "report/diff_render.h"
 
 namespace memtrace::report {
 
@@ -31,11 +33,83 @@ std::string scriptSafe(const std::string& jsonText)
     return out;
 }
 
-// The page's data: one JSON object. Every stack is a row (noise thresholds do not apply: the
-// graph needs all of HEAD to be to scale) whose path is a list of indexes into one table of
-// distinct frames: with 100000 stacks of 50 frames, frames written out per row made a 590 MB
-// page. The rows are written straight out, as a JSON tree they took gigabytes.
-std::string pageData(const StackDiff& diff, const FramesOfRow& framesOf)
+// The graph's frames: [function, location] each, interned by what the match compares (the
+// function, or with --match line the function and its location: the first location seen
+// stands for the others).
+class GraphFrames {
+public:
+    explicit GraphFrames(bool byLocation) : m_byLocation(byLocation) {}
+    uint32_t id(const std::string& function, const std::string& location)
+    {
+        auto [it, inserted] = m_ids.try_emplace(m_byLocation ? function + '\0' + location : function,
+                                                static_cast<uint32_t>(m_frames.size()));
+        if (inserted) m_frames.push_back({function, location});
+        return it->second;
+    }
+    json take() { return std::move(m_frames); }
+
+private:
+    bool m_byLocation;
+    json m_frames = json::array();
+    std::unordered_map<std::string, uint32_t> m_ids;
+};
+
+using DiffValues = std::array<uint64_t, 8>;  // base's four metrics, then head's (the page's menu order)
+
+DiffValues diffValues(const DiffRow& row)
+{
+    return {row.base.peakBytes, row.base.leakedBytes, row.base.allocatedBytes, row.base.allocations,
+            row.head.peakBytes, row.head.leakedBytes, row.head.allocatedBytes, row.head.allocations};
+}
+
+// Every row's path (outermost frame first) and values. Every stack is a row: noise thresholds
+// do not apply, the graph needs all of HEAD and BASE to be to scale.
+std::vector<html::FlamePath<8>> rowPaths(const StackDiff& diff, const FramesOfRow& framesOf, GraphFrames& frames)
+{
+    std::vector<html::FlamePath<8>> paths;
+    paths.reserve(diff.rows.size());
+    for (const DiffRow& row : diff.rows) {
+        const std::vector<reader::SourceFrame> resolved = framesOf ? framesOf(row) : std::vector<reader::SourceFrame>{};
+        const std::vector<reader::SourceFrame>& stack = framesOf ? resolved : row.frames;
+        html::FlamePath<8>& entry = paths.emplace_back();
+        entry.values = diffValues(row);
+        entry.path.reserve(stack.empty() ? 1 : stack.size());
+        for (auto it = stack.rbegin(); it != stack.rend(); ++it) {
+            const std::string location =
+                it->file.empty() ? it->module : it->file + (it->line ? ":" + std::to_string(it->line) : "");
+            entry.path.push_back(frames.id(it->function, location));
+        }
+        if (stack.empty()) entry.path.push_back(frames.id("(no stack)", ""));
+    }
+    return paths;
+}
+
+// The merged call tree as columns: parent (-1 for the root), frame, and per node its four
+// base values then its four head values. Written straight out: at most maxNodes nodes.
+std::string treeColumns(const html::FlameTreeOf<8>& tree)
+{
+    std::string parent = "[", frame = "[", values = "[";
+    for (size_t n = 0; n < tree.parent.size(); ++n) {
+        if (n > 0) {
+            parent += ',';
+            frame += ',';
+            values += ',';
+        }
+        parent += tree.parent[n] == tree.kNoParent ? "-1" : std::to_string(tree.parent[n]);
+        frame += std::to_string(tree.frame[n]);
+        for (size_t v = 0; v < 8; ++v) {
+            if (v > 0) values += ',';
+            values += std::to_string(tree.total[n][v]);
+        }
+    }
+    return "{\"parent\":" + parent + "],\"frame\":" + frame + "],\"values\":" + values + "]}";
+}
+
+// The page's data: one JSON object. The graph is the rows' call tree merged and pruned on
+// this side, as the report's flamegraph is (flame_tree.h): with 100000 stacks of 50 frames
+// the page held every row's path (18 MB) and the browser built a 3 M-node tree to draw it.
+// Small diffs keep every node (cut-off 0).
+std::string pageData(const StackDiff& diff, const FramesOfRow& framesOf, size_t maxNodes)
 {
     json data;
     data["base"] = diff.base.name;
@@ -53,41 +127,18 @@ std::string pageData(const StackDiff& diff, const FramesOfRow& framesOf)
     for (const RuleResult& r : diff.rules) rules.push_back({r.rule.text, ruleObservation(r), r.failed});
     data["rules"] = std::move(rules);
 
-    json frames = json::array();  // [function, location]
-    std::unordered_map<std::string, uint32_t> frameIds;  // function '\0' location -> index
-    auto frameId = [&](const std::string& function, const std::string& location) {
-        auto [it, inserted] = frameIds.try_emplace(function + '\0' + location, static_cast<uint32_t>(frames.size()));
-        if (inserted) frames.push_back({function, location});
-        return it->second;
-    };
-    auto metrics = [](std::string& out, const StackMetrics& m) {
-        out += '[' + std::to_string(m.peakBytes) + ',' + std::to_string(m.leakedBytes) + ',' + std::to_string(m.allocatedBytes) +
-               ',' + std::to_string(m.allocations) + ']';
-    };
-    std::string rows = "[";
-    for (const DiffRow& row : diff.rows) {
-        const std::vector<reader::SourceFrame> resolved = framesOf ? framesOf(row) : std::vector<reader::SourceFrame>{};
-        const std::vector<reader::SourceFrame>& stack = framesOf ? resolved : row.frames;
-        if (rows.size() > 1) rows += ',';
-        rows += "{\"b\":";
-        metrics(rows, row.base);
-        rows += ",\"h\":";
-        metrics(rows, row.head);
-        rows += ",\"p\":[";
-        for (auto it = stack.rbegin(); it != stack.rend(); ++it) {  // outermost first
-            std::string location = it->file.empty() ? it->module : it->file + (it->line ? ":" + std::to_string(it->line) : "");
-            if (it != stack.rbegin()) rows += ',';
-            rows += std::to_string(frameId(it->function, location));
-        }
-        if (stack.empty()) rows += std::to_string(frameId("(no stack)", ""));
-        rows += "]}";
-    }
-    rows += ']';
-    data["frames"] = std::move(frames);
-    // The object's text with the rows put in as its last member.
+    GraphFrames frames(diff.options.match == DiffMatch::Line);
+    const std::vector<html::FlamePath<8>> paths = rowPaths(diff, framesOf, frames);
+    const uint32_t rootFrame = frames.id("all", "");
+    const uint32_t otherFrame = frames.id("[below cut-off]", "");
+    const html::FlameTreeOf<8> tree = html::buildFlameTree(paths, rootFrame, otherFrame, maxNodes, 0);
+    data["frames"] = frames.take();
+    data["graph"] = {{"stacks", paths.size()},        {"cutoff", tree.cutoff},         {"full_nodes", tree.fullNodes},
+                     {"nodes", tree.parent.size()}, {"folded_nodes", tree.foldedNodes}, {"other_frame", otherFrame}};
+    // The object's text with the tree put in as its last member.
     std::string text = data.dump(-1, ' ', false, json::error_handler_t::replace);
     text.pop_back();  // the closing brace
-    return text + ",\"rows\":" + rows + '}';
+    return text + ",\"tree\":" + treeColumns(tree) + '}';
 }
 
 constexpr const char* kPageHead = R"PAGE(<!DOCTYPE html>
@@ -117,6 +168,7 @@ td:first-child,th:first-child{text-align:left}
 width from <select id="side"><option value="h">head</option><option value="b">base</option></select>
 <span class="key" style="background:hsl(0,85%,55%)"></span>grew<span class="key" style="background:hsl(215,85%,55%)"></span>shrank
 <span class="key" style="background:#ddd"></span>unchanged &nbsp; click a frame to zoom, the root to zoom out</div>
+<div id="pruned"></div>
 <div id="graph"></div>
 <div id="info"></div>
 <script type="application/json" id="diff-data">)PAGE";
@@ -135,21 +187,25 @@ constexpr const char* kPageTail = R"PAGE(</script>
     const tr = el('tr'); tr.appendChild(el('td', r[0])); tr.appendChild(el('td', r[1]));
     tr.appendChild(el('td', r[2] ? 'FAILED' : 'passed', r[2] ? 'fail' : 'pass')); $('rules').tBodies[0].appendChild(tr);
   }
-  // The tree of frames, outermost at the top; values are inclusive.
+  // The call tree, outermost frame at the top; values are inclusive. Nodes come parent first:
+  // columns of parents, frames, and four base then four head values per node.
   const byLine = data.match === 'line';
-  const root = { name: 'all', loc: '', b: [0, 0, 0, 0], h: [0, 0, 0, 0], kids: new Map() };
-  for (const row of data.rows) {
-    let node = root;
-    const add = (n) => { for (let i = 0; i < 4; ++i) { n.b[i] += row.b[i]; n.h[i] += row.h[i]; } };
-    add(root);
-    for (const id of row.p) {
-      const [name, loc] = data.frames[id];
-      const key = byLine ? name + '\u0000' + loc : name;
-      let kid = node.kids.get(key);
-      if (!kid) { kid = { name: name, loc: loc, b: [0, 0, 0, 0], h: [0, 0, 0, 0], kids: new Map(), parent: node }; node.kids.set(key, kid); }
-      add(kid); node = kid;
+  const t = data.tree, nodes = [];
+  for (let i = 0; i < t.parent.length; ++i) {
+    const [name, loc] = data.frames[t.frame[i]];
+    const v = t.values.slice(8 * i, 8 * i + 8);
+    const folded = t.frame[i] === data.graph.other_frame;
+    const node = { name: name, loc: loc, b: v.slice(0, 4), h: v.slice(4), kids: new Map(), folded: folded };
+    if (t.parent[i] >= 0) {
+      node.parent = nodes[t.parent[i]];
+      node.parent.kids.set(folded ? '\u0001folded' : byLine ? name + '\u0000' + loc : name, node);
     }
+    nodes.push(node);
   }
+  const root = nodes[0];
+  if (data.graph.cutoff > 0)
+    $('pruned').textContent = 'The graph merges ' + data.graph.stacks + ' stacks into ' + data.graph.nodes + ' boxes: frames holding less than ' +
+      (100 * data.graph.cutoff).toPrecision(2) + '% of every metric on both sides are folded into [below cut-off] (' + data.graph.folded_nodes + ' call-tree nodes).';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   const fmt = (v, m) => {
     if (m === 3) return String(v);
@@ -182,7 +238,8 @@ constexpr const char* kPageTail = R"PAGE(</script>
       const total = n[side][m];
       if (!total) return;
       let cx = x;
-      const kids = [...n.kids.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      // By name; the folded box last.
+      const kids = [...n.kids.values()].sort((a, b) => (a.folded !== b.folded ? (a.folded ? 1 : -1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const k of kids) { const kw = w * k[side][m] / total; draw(k, cx, kw, level + 1); cx += kw; }
     }
     draw(zoom, 0, width, 0);
@@ -200,9 +257,9 @@ constexpr const char* kPageTail = R"PAGE(</script>
 
 }  // namespace
 
-std::string diffHtml(const StackDiff& diff, const FramesOfRow& framesOf)
+std::string diffHtml(const StackDiff& diff, const FramesOfRow& framesOf, size_t maxGraphNodes)
 {
-    return std::string(kPageHead) + scriptSafe(pageData(diff, framesOf)) + kPageTail;
+    return std::string(kPageHead) + scriptSafe(pageData(diff, framesOf, maxGraphNodes)) + kPageTail;
 }
 
 }  // namespace memtrace::report
