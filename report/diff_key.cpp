@@ -84,6 +84,18 @@ struct Cursor {
 int compareKeys(const StackKey& a, const KeyTable& ta, const StackKey& b, const KeyTable& tb)
 {
     Cursor x{a, ta}, y{b, tb};
+    if (&ta == &tb) {
+        // Equal ids are equal texts (and so are the separators after them): skip the leading
+        // ones in one go. Sorting 100000 stacks of 50 frames that share most of their parts
+        // spent most of its time walking those parts one by one.
+        const size_t shared = std::min(a.size(), b.size());
+        size_t i = 0;
+        while (i < shared && a[i] == b[i]) ++i;
+        // One key's parts all lead the other's: the longer text goes on with a separator. (Not
+        // so with no part at all: the empty key's text equals that of one empty part.)
+        if (i == shared && shared > 0) return a.size() == b.size() ? 0 : a.size() < b.size() ? -1 : 1;
+        x.index = y.index = i;
+    }
     for (;;) {
         // Whole runs of bytes at once: the same part of one table, or the common length of
         // what is left of both parts.
