@@ -91,17 +91,17 @@ public:
         // What the live table's slots take: once more than a core's cache, a lookup waits for
         // memory unless prefetched (DecodedChunk::replay; capture_stream.h).
         size_t liveTableBytes() const { return m.m_heap.liveTableBytes(); }
-        void alloc(format::AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack, uint32_t thread, uint64_t timeUs)
+        [[gnu::always_inline]] void alloc(format::AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack, uint32_t thread, uint64_t timeUs)
         {
             m.m_heap.alloc(kind, address, size, m.m_stacks.lookup(StackId{stack}), ThreadIndex{thread}, timeUs);
             m.m_timeline.update(timeUs, m.m_heap.heapBytes(), m.m_mmaps.bytes(), m.m_rssLast);
         }
-        void free(format::AllocatorKind kind, uint64_t address, uint64_t timeUs)
+        [[gnu::always_inline]] void free(format::AllocatorKind kind, uint64_t address, uint64_t timeUs)
         {
             m.m_heap.free(kind, address);
             m.m_timeline.update(timeUs, m.m_heap.heapBytes(), m.m_mmaps.bytes(), m.m_rssLast);
         }
-        void allocFree(format::AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack, uint32_t thread,
+        [[gnu::always_inline]] void allocFree(format::AllocatorKind kind, uint64_t address, uint64_t size, uint64_t stack, uint32_t thread,
                        uint64_t timeUs, format::AllocatorKind freeKind)
         {
             const uint64_t between =

@@ -205,7 +205,7 @@ inline void HeapTracker::add(format::AllocatorKind kind, uint64_t address, uint6
 }
 
 // The totals of adding `block` (already in the live table, or skipped by allocThenFree).
-inline void HeapTracker::countAdd(const LiveBlock& block, uint64_t address)
+[[gnu::always_inline]] inline void HeapTracker::countAdd(const LiveBlock& block, uint64_t address)
 {
     StackStats& s = beginChange(block.stack);
     s.allocations += block.blocks;
@@ -250,7 +250,7 @@ inline bool HeapTracker::release(format::AllocatorKind, uint64_t address, LiveBl
     return true;
 }
 
-inline void HeapTracker::free(format::AllocatorKind kind, uint64_t address)
+[[gnu::always_inline]] inline void HeapTracker::free(format::AllocatorKind kind, uint64_t address)
 {
     if (address == 0) return;
     LiveBlock block;

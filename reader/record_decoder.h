@@ -214,7 +214,7 @@ private:
     }
     // An AllocReused record's address: the top of its reuse stack, popped. False if there is
     // none (a malformed record).
-    bool reusedAddress(uint32_t thread, uint64_t size, uint64_t& address)
+    [[gnu::always_inline]] bool reusedAddress(uint32_t thread, uint64_t size, uint64_t& address)
     {
         if (!m_reuseOn) return false;
         const uint16_t sizeClass = format::sizeClassOf(m_sizeClasses, size);
