@@ -276,4 +276,19 @@ FlameTree buildFlameTree(StackCatalog& catalog, size_t maxNodes, double minCutof
     return buildFlameTree(catalog.entries(), rootFrame, otherFrame, maxNodes, minCutoff);
 }
 
+FlameTree buildCallerTree(StackCatalog& catalog, size_t maxNodes, double minCutoff)
+{
+    const uint32_t rootFrame = catalog.addFrame("all");
+    const uint32_t otherFrame = catalog.addFrame("[below cut-off]");
+    std::vector<StackCatalog::Entry> reversed;
+    reversed.reserve(catalog.entries().size());
+    for (const StackCatalog::Entry& entry : catalog.entries()) {
+        StackCatalog::Entry& r = reversed.emplace_back();
+        r.stack = entry.stack;
+        r.values = entry.values;
+        r.path.assign(entry.path.rbegin(), entry.path.rend());
+    }
+    return buildFlameTree(reversed, rootFrame, otherFrame, maxNodes, minCutoff);
+}
+
 }  // namespace memtrace::report::html

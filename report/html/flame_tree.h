@@ -46,6 +46,10 @@ inline constexpr double kMinCutoff = 1e-4;
 inline constexpr size_t kMaxFlameNodes = 40000;
 
 FlameTree buildFlameTree(StackCatalog& catalog, size_t maxNodes = kMaxFlameNodes, double minCutoff = kMinCutoff);
+// The inverted tree (heaptrack's bottom-up view, memray's inverted flamegraph): every path
+// innermost frame first, so the root's children are the functions that allocated and the
+// levels above them their callers. Same pruning, same frames and values.
+FlameTree buildCallerTree(StackCatalog& catalog, size_t maxNodes = kMaxFlameNodes, double minCutoff = kMinCutoff);
 
 // The same tree from the entries alone, given the frame ids of the root and of the
 // "[below cut-off]" boxes (exposed for tests).

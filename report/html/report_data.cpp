@@ -99,7 +99,8 @@ std::string seriesLabel(const StackCatalog& catalog, const StackCatalog::Entry& 
     return label;
 }
 
-json seriesJson(const SeriesHistory& s, int64_t node, const std::string& label)
+// node: where the stack's values land in the callee tree, callerNode: in the caller tree.
+json seriesJson(const SeriesHistory& s, int64_t node, int64_t callerNode, const std::string& label)
 {
     std::vector<std::pair<uint32_t, Lifetime>> life(s.lifetimes.begin(), s.lifetimes.end());
     std::sort(life.begin(), life.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -110,11 +111,11 @@ json seriesJson(const SeriesHistory& s, int64_t node, const std::string& label)
         flat.push_back(l.bytes);
         flat.push_back(l.blocks);
     }
-    return {{"node", node}, {"label", label}, {"live", s.liveAtEnd}, {"peak", s.atPeak}, {"life", flat}};
+    return {{"node", node}, {"caller_node", callerNode}, {"label", label}, {"live", s.liveAtEnd}, {"peak", s.atPeak}, {"life", flat}};
 }
 
 json historyJson(const std::string& path, const reader::CaptureModel& model, const StackCatalog& catalog,
-                 const FlameTree& tree, const ReportOptions& options)
+                 const FlameTree& tree, const FlameTree& callerTree, const ReportOptions& options)
 {
     const std::vector<size_t> tracked = pickTracked(catalog, options.trackedStacks);
     std::vector<uint32_t> stacks;
@@ -133,9 +134,10 @@ json historyJson(const std::string& path, const reader::CaptureModel& model, con
     json series = json::array();
     for (size_t i : kept) {
         const StackCatalog::Entry& entry = catalog.entries()[tracked[i]];
-        series.push_back(seriesJson(history.series[i], tree.leafOfEntry[tracked[i]], seriesLabel(catalog, entry)));
+        series.push_back(seriesJson(history.series[i], tree.leafOfEntry[tracked[i]], callerTree.leafOfEntry[tracked[i]],
+                                    seriesLabel(catalog, entry)));
     }
-    series.push_back(seriesJson(rest, -1, "[other stacks]"));
+    series.push_back(seriesJson(rest, -1, -1, "[other stacks]"));
     return {{"bucket_us", history.bucketUs}, {"buckets", history.buckets}, {"heap_max", history.heapMax},
             {"series", series}, {"complete", history.complete}};
 }
@@ -195,6 +197,7 @@ json buildReportData(const std::string& capturePath, const reader::CaptureModel&
 
     StackCatalog catalog(model, symbolizer);
     const FlameTree tree = buildFlameTree(catalog, options.maxFlameNodes);
+    const FlameTree callerTree = buildCallerTree(catalog, options.maxFlameNodes);
     json metrics = json::array();
     for (const MetricInfo& info : kMetrics) {
         metrics.push_back({{"key", info.key}, {"label", info.label}, {"bytes", info.bytes},
@@ -202,13 +205,14 @@ json buildReportData(const std::string& capturePath, const reader::CaptureModel&
     }
     data["metrics"] = metrics;
     data["initial_metric"] = metricInfo(options.initialMetric).key;
-    data["history"] = historyJson(capturePath, model, catalog, tree, options);
+    data["history"] = historyJson(capturePath, model, catalog, tree, callerTree, options);
     data["leaks"] = leaksJson(model, symbolizer, catalog, options.leakGroups);
     // Frames last: the history and leaks may not add any, but the tree's root frame is added
     // by buildFlameTree.
     data["modules"] = catalog.modules();
     data["frames"] = framesJson(catalog);
     data["tree"] = treeJson(tree);
+    data["caller_tree"] = treeJson(callerTree);
     data["stacks"] = catalog.entries().size();
     return data;
 }

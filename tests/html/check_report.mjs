@@ -2,6 +2,8 @@
 //   - no console error, uncaught exception, failed resource or dialog (alert) while loading
 //     and interacting; no network request other than the report file itself
 //   - the summary strip equals `memtrace summary --json`
+//   - the inverted view: its root equals the same totals, and the heaviest stacks at the peak
+//     are paths of it, innermost frame first
 //   - for every metric, clicking it makes the flamegraph's root equal the summary total, and
 //     what is drawn changes between metrics with different totals
 //   - dragging across the memory chart selects a time window: the status says so and the
@@ -88,6 +90,42 @@ try {
       r.setWindow(null); r.setMetric('peak'); return out; })()`);
   for (const k of ['peak', 'leaked', 'allocated', 'allocations'])
     check(whole[k] === summary[metricFields[k]], `whole-run window ${k} from the bucket history = ${summary[metricFields[k]]} (page: ${whole[k]})`);
+
+  // The inverted view (caller tree): the same totals at its root, whole run and whole-run
+  // window; each of the heaviest stacks at the peak is a path from its root, innermost frame
+  // first (or runs into a "[below cut-off]" box), holding at least that stack's bytes.
+  const peakStacks = (summary.top_peak_stacks || []).filter((t) => t.stack.length > 0).slice(0, 5).map((t) => ({ bytes: t.bytes, names: t.stack.map((f) => f.function) }));
+  const inverted = await evaluate(`(() => { const r = window.memtraceReport; const out = { roots: {}, windows: {} };
+      r.setView('callers'); out.view = r.state.view;
+      for (const k of ${JSON.stringify(keys)}) { r.setMetric(k); out.roots[k] = Number(document.getElementById('flame-status').dataset.root); }
+      r.setMetric('allocated'); const wholeRun = Array.from(r.flamegraph.values);
+      r.setWindow(0, ${Math.ceil(summary.duration_s * 1e6) + 1});
+      for (const k of ['peak', 'leaked', 'allocated', 'allocations']) { r.setMetric(k); out.windows[k] = Number(document.getElementById('flame-status').dataset.root); }
+      // Every stack followed over time (all but the "[other stacks]" series): then the whole-run
+      // window puts each box's allocated bytes exactly where the whole run has them.
+      out.allFollowed = r.data.history.series.length - 1 === r.data.stacks;
+      r.setMetric('allocated'); out.sameBoxes = Array.from(r.flamegraph.values).every((x, n) => x === wholeRun[n]);
+      r.setWindow(null); r.setMetric('peak');
+      const m = r.models.callers, v = r.flamegraph.values;
+      out.paths = ${JSON.stringify(peakStacks)}.map((st) => {
+        let best = -1;
+        (function walk(n, i) {
+          if (i === st.names.length) { best = Math.max(best, v[n]); return; }
+          for (const c of m.children[n]) {
+            if (m.fn(c) === st.names[i]) walk(c, i + 1);
+            else if (m.fn(c) === '[below cut-off]') best = Math.max(best, v[c]);
+          }
+        })(0, 0);
+        return best; });
+      r.setView('callees'); return out; })()`);
+  check(inverted.view === 'callers', 'the inverted view can be selected');
+  for (const [key, field] of Object.entries(metricFields))
+    check(inverted.roots[key] === summary[field], `inverted root for ${key} = ${summary[field]} (page: ${inverted.roots[key]})`);
+  for (const k of ['peak', 'leaked', 'allocated', 'allocations'])
+    check(inverted.windows[k] === summary[metricFields[k]], `inverted whole-run window ${k} = ${summary[metricFields[k]]} (page: ${inverted.windows[k]})`);
+  if (inverted.allFollowed) check(inverted.sameBoxes, 'inverted whole-run window: every box holds its whole-run allocated bytes');
+  peakStacks.forEach((st, i) =>
+    check(inverted.paths[i] >= st.bytes, `heaviest stack ${i + 1} at the peak (${st.names[0]}, ${st.bytes} B) is a path of the inverted view holding it (${inverted.paths[i]})`));
 
   if (drag) {
     for (const k of ['allocated', 'peak']) {

@@ -8,7 +8,7 @@
   const s = data.summary;
   const app = document.getElementById('app');
   const metrics = data.metrics;
-  const state = { metric: data.initial_metric, window: null, search: '' };
+  const state = { metric: data.initial_metric, window: null, search: '', view: 'callees' };
 
   document.title = 'memtrace: ' + (MT.baseName(s.program) || data.capture);
 
@@ -50,7 +50,10 @@
   app.appendChild(el('section', { className: 'mt-section' }, [el('h2', { text: 'Memory over time' }), el('div', { className: 'mt-toolbar' }, [windowLabel, clearButton]), chartBox]));
 
   // ---- flamegraph ----
-  const model = new MT.FlameModel(data);
+  // Two trees over the same frames: the call tree (outermost frame at the root) and the
+  // inverted one (the functions that allocated at the root, their callers above them).
+  const models = { callees: new MT.FlameModel(data), callers: new MT.FlameModel(data, data.caller_tree, 'caller_node') };
+  let model = models.callees;
   const metricInputs = {};
   const metricBox = el('fieldset', { className: 'mt-metrics', attrs: { id: 'metric' } }, [el('legend', { text: 'Metric' })]);
   for (const m of metrics) {
@@ -63,6 +66,7 @@
     metricBox.appendChild(el('label', { attrs: { for: 'metric-' + m.key } }, [input, document.createTextNode(' ' + m.label)]));
   }
   const orientation = el('select', { attrs: { id: 'orientation' } }, [el('option', { text: 'Flame (root at the bottom)', attrs: { value: 'flame' } }), el('option', { text: 'Icicle (root at the top)', attrs: { value: 'icicle' } })]);
+  const viewSelect = el('select', { attrs: { id: 'view' } }, [el('option', { text: 'Call tree (outermost frame at the root)', attrs: { value: 'callees' } }), el('option', { text: 'Inverted (allocating functions at the root)', attrs: { value: 'callers' } })]);
   const searchBox = el('input', { attrs: { id: 'search', type: 'search', placeholder: 'Search functions (regex)', size: 30 } });
   const resetZoom = el('button', { text: 'Reset zoom', attrs: { id: 'reset-zoom', type: 'button' } });
   const status = el('div', { className: 'mt-status', attrs: { id: 'flame-status' } });
@@ -74,7 +78,7 @@
     el('section', { className: 'mt-section' }, [
       el('h2', { text: 'Flamegraph' }),
       metricBox,
-      el('div', { className: 'mt-toolbar' }, [orientation, searchBox, resetZoom]),
+      el('div', { className: 'mt-toolbar' }, [viewSelect, orientation, searchBox, resetZoom]),
       status,
       searchStatus,
       el('div', { className: 'mt-flame-box' }, [canvas]),
@@ -84,6 +88,7 @@
   );
   const fg = new MT.Flamegraph(canvas, tooltip, model);
   orientation.addEventListener('change', () => fg.setIcicle(orientation.value === 'icicle'));
+  viewSelect.addEventListener('change', () => setView(viewSelect.value));
   resetZoom.addEventListener('click', () => fg.setZoom(0));
   searchBox.addEventListener('input', () => setSearch(searchBox.value));
 
@@ -128,13 +133,14 @@
       text = 'Window ' + from + '\u2013' + to + ' s: ' + what + '. Total ' + MT.fmtValue(values[0], m.bytes) + '.';
       windowLabel.textContent = 'Window ' + from + '\u2013' + to + ' s selected (' + (b - a + 1) + ' of ' + h.buckets + ' buckets).';
     } else {
-      values = model.metricValues(data, index);
-      counts = model.metricValues(data, metrics.findIndex((x) => x.key === 'allocations'));
+      values = model.metricValues(index);
+      counts = model.metricValues(metrics.findIndex((x) => x.key === 'allocations'));
       text = m.label + ', whole run: ' + MT.fmtValue(values[0], m.bytes) + (m.bytes ? ' (' + MT.fmtInt(values[0]) + ' B)' : '') + '.';
       windowLabel.textContent = 'Whole run. Drag across a chart to select a time window.';
     }
-    const cut = data.tree.cutoff;
-    status.textContent = text + ' Frames under ' + (cut * 100).toFixed(cut < 0.001 ? 3 : 2) + '% of every metric are folded into "[below cut-off]" (' + MT.fmtInt(data.tree.folded_nodes) + ' of ' + MT.fmtInt(data.tree.full_nodes) + ' tree nodes folded).';
+    const tree = model.treeData;
+    const cut = tree.cutoff;
+    status.textContent = text + (state.view === 'callers' ? ' Inverted: the functions that allocated at the root, their callers above them.' : '') + ' Frames under ' + (cut * 100).toFixed(cut < 0.001 ? 3 : 2) + '% of every metric are folded into "[below cut-off]" (' + MT.fmtInt(tree.folded_nodes) + ' of ' + MT.fmtInt(tree.full_nodes) + ' tree nodes folded).';
     status.setAttribute('data-root', values[0]);
     fg.setValues(values, { bytes: m.bytes, label: label, counts: counts, countLabel: state.window ? 'allocations in the window' : 'allocations' });
     fg.render();
@@ -144,6 +150,14 @@
   function setMetric(key) {
     state.metric = key;
     if (metricInputs[key]) metricInputs[key].checked = true;
+    draw();
+  }
+
+  function setView(view) {
+    state.view = models[view] ? view : 'callees';
+    viewSelect.value = state.view;
+    model = models[state.view];
+    fg.setTree(model);
     draw();
   }
 
@@ -209,11 +223,17 @@
   );
   app.appendChild(el('footer', { className: 'mt-footer', text: 'memtrace ' + (s.version || '') + ' \u00b7 ' + MT.fmtInt(data.stacks) + ' stacks \u00b7 uPlot (MIT) for the charts' }));
 
-  // A link can open a view: #metric=allocated&window=0.1-0.3 (seconds)&search=regex&icicle
+  // A link can open a view: #metric=allocated&window=0.1-0.3 (seconds)&search=regex&icicle&inverted
   const params = new URLSearchParams(location.hash.slice(1));
   if (metricInputs[params.get('metric')]) {
     state.metric = params.get('metric');
     metricInputs[state.metric].checked = true;
+  }
+  if (params.has('inverted')) {
+    state.view = 'callers';
+    viewSelect.value = 'callers';
+    model = models.callers;
+    fg.setTree(model);
   }
   if (params.has('icicle')) {
     orientation.value = 'icicle';
@@ -230,5 +250,5 @@
     searchBox.value = params.get('search');
     setSearch(searchBox.value);
   }
-  window.memtraceReport = { data: data, state: state, flamegraph: fg, charts: charts, setMetric: setMetric, setWindow: setWindow, setSearch: setSearch };
+  window.memtraceReport = { data: data, state: state, flamegraph: fg, charts: charts, models: models, setMetric: setMetric, setWindow: setWindow, setSearch: setSearch, setView: setView };
 })();

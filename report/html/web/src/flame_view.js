@@ -8,12 +8,15 @@
 //   allocations number of allocations inside the window
 //
 // Stacks not followed one by one over time are summed into the "[other stacks]" box.
+// The same for the inverted tree (data.caller_tree, innermost frame first): a series lands in
+// it at series.caller_node.
 'use strict';
 
 MT.FlameModel = class {
-  constructor(data) {
-    const tree = data.tree;
+  constructor(data, tree = data.tree, nodeKey = 'node') {
     const frames = data.frames;
+    this.treeData = tree;
+    this.nodeKey = nodeKey;
     this.modules = data.modules;
     this.frames = frames;
     this.parent = tree.parent.slice();
@@ -45,9 +48,9 @@ MT.FlameModel = class {
   }
 
   // Whole-run values of metric index m.
-  metricValues(data, m) {
+  metricValues(m) {
     const out = new Float64Array(this.size);
-    const column = data.tree.values[m];
+    const column = this.treeData.values[m];
     for (let n = 0; n < column.length; n++) out[n] = column[n];
     return out;
   }
@@ -57,7 +60,7 @@ MT.FlameModel = class {
   accumulate(perSeries, series) {
     const out = new Float64Array(this.size);
     for (let s = 0; s < series.length; s++) {
-      const node = series[s].node >= 0 ? series[s].node : this.otherStacks;
+      const node = series[s][this.nodeKey] >= 0 ? series[s][this.nodeKey] : this.otherStacks;
       out[node] += perSeries[s];
     }
     for (let n = this.size - 1; n > 0; n--) out[this.parent[n]] += out[n];

@@ -36,6 +36,12 @@ MT.Flamegraph = class {
     if (this.values[this.zoom] <= 0) this.zoom = 0;
   }
 
+  // Another tree over the same frames (the inverted view): zoom resets; values follow.
+  setTree(tree) {
+    this.tree = tree;
+    this.zoom = 0;
+  }
+
   setZoom(node) {
     this.zoom = node;
     this.render();
