@@ -32,6 +32,7 @@
 #include "kind_totals.h"
 #include "memtrace/format.h"
 #include "prefetch.h"
+#include "size_histogram.h"
 #include "snapshot_record.h"
 
 namespace memtrace::reader {
@@ -139,6 +140,7 @@ public:
 
     const std::vector<StackStats>& stacks() const { return m_stacks; }
     const KindTable& byKind() const { return m_byKind; }
+    const SizeHistogram& sizes() const { return m_sizes; }  // empty in soak captures
     const FlatHashMap64<LiveBlock>& liveBlocks() const { return m_live; }
 
 private:
@@ -166,6 +168,7 @@ private:
     FlatHashMap64<uint64_t> m_lastAllocByThread;
     std::vector<StackStats> m_stacks;
     KindTable m_byKind{};
+    SizeHistogram m_sizes;
     uint64_t m_seq = 0;
     uint64_t m_peakSeq = 0;
     uint64_t m_heapBytes = 0;
@@ -223,6 +226,7 @@ inline void HeapTracker::add(format::AllocatorKind kind, uint64_t address, uint6
     k.bytes += block.size;
     m_allocations += block.blocks;
     m_allocatedBytes += block.size;
+    m_sizes.add(block.size, block.blocks);
     m_heapBytes += block.size;
     if (m_heapBytes > m_peakBytes) {
         m_peakBytes = m_heapBytes;

@@ -118,6 +118,15 @@ Summary buildSummary(const reader::CaptureModel& model, const reader::StreamResu
         s.byKind.push_back(KindRow{format::allocatorKindName(static_cast<format::AllocatorKind>(k)), count,
                                    heapKinds[k].bytes + mmapKinds[k].bytes});
     }
+    const reader::SizeHistogram& sizes = heap.sizes();
+    size_t first = reader::SizeHistogram::kBuckets, last = 0;
+    for (size_t b = 0; b < reader::SizeHistogram::kBuckets; ++b) {
+        if (sizes.count(b) == 0) continue;
+        first = std::min(first, b);
+        last = b;
+    }
+    for (size_t b = first; b <= last && first < reader::SizeHistogram::kBuckets; ++b)
+        s.sizes.push_back(SizeRow{reader::SizeHistogram::minSize(b), reader::SizeHistogram::maxSize(b), sizes.count(b), sizes.bytes(b)});
     s.topPeakStacks = topPeakStacks(model, symbolizer, topStacks);
     s.topLeaks = topLeaks(model, symbolizer, topStacks);
     return s;

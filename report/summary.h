@@ -19,6 +19,15 @@ struct KindRow {
     uint64_t bytes = 0;
 };
 
+// One bucket of the allocation size histogram (reader/size_histogram.h): sizes in
+// [minSize, maxSize].
+struct SizeRow {
+    uint64_t minSize = 0;
+    uint64_t maxSize = 0;
+    uint64_t count = 0;
+    uint64_t bytes = 0;
+};
+
 struct StackRow {
     uint64_t bytes = 0;
     uint64_t blocks = 0;       // leaks: blocks; peak stacks: 0 (not tracked at the peak)
@@ -56,6 +65,9 @@ struct Summary {
     uint64_t leakedBytes = 0;
     uint64_t leakedBlocks = 0;
     std::vector<KindRow> byKind;  // kinds seen, in AllocatorKind order
+    // Heap allocations by size, from the smallest non-empty bucket to the largest (empty
+    // between them included, so the shape shows); none in soak captures (no single blocks).
+    std::vector<SizeRow> sizes;
 
     std::vector<StackRow> topPeakStacks;
     std::vector<StackRow> topLeaks;

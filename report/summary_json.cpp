@@ -82,6 +82,10 @@ json summaryJson(const Summary& s)
         entry["bytes"] = entry["bytes"].get<uint64_t>() + row.bytes;
     }
     j["by_kind"] = std::move(kinds);
+    json sizes = json::array();
+    for (const SizeRow& row : s.sizes)
+        sizes.push_back({{"min_bytes", row.minSize}, {"max_bytes", row.maxSize}, {"allocations", row.count}, {"bytes", row.bytes}});
+    j["size_histogram"] = std::move(sizes);
     j["top_peak_stacks"] = stackRowsJson(s.topPeakStacks, false);
     j["top_leaks"] = stackRowsJson(s.topLeaks, true);
     return j;

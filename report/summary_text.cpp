@@ -1,5 +1,6 @@
 #include "summary_text.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "human_size.h"
@@ -24,6 +25,22 @@ std::string joinArguments(const std::vector<std::string>& argv)
         out += '\'';
     }
     return out;
+}
+
+// A size histogram row's upper bound, "<= 16 B", "<= 2 KiB" (bucket bounds are powers of
+// two; the last, 2^64 - 1, shows as 16 EiB). Rows run from the smallest bucket up, empty ones
+// included, so a row holds the sizes above the previous row's bound.
+std::string sizeBound(uint64_t maxSize)
+{
+    static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int unit = 0;
+    uint64_t value = maxSize;
+    if (value == ~uint64_t{0}) return "<= 16 EiB";
+    while (value >= 1024 && value % 1024 == 0 && unit < 6) {
+        value /= 1024;
+        ++unit;
+    }
+    return "<= " + std::to_string(value) + " " + kUnits[unit];
 }
 
 void appendStacks(std::string& out, const std::vector<StackRow>& rows, bool leaks)
@@ -92,6 +109,18 @@ std::string summaryText(const Summary& s)
         for (const KindRow& row : s.byKind) {
             char buffer[96];
             std::snprintf(buffer, sizeof buffer, "  %-32s %12llu  ", row.name.c_str(), static_cast<unsigned long long>(row.count));
+            out += buffer + humanSize(row.bytes) + "\n";
+        }
+    }
+    if (!s.sizes.empty()) {
+        out += "\nallocation sizes:\n";
+        uint64_t most = 0;
+        for (const SizeRow& row : s.sizes) most = std::max(most, row.count);
+        for (const SizeRow& row : s.sizes) {
+            const std::string range = sizeBound(row.maxSize);
+            char buffer[96];
+            std::snprintf(buffer, sizeof buffer, "  %-24s %12llu  %-20s ", range.c_str(), static_cast<unsigned long long>(row.count),
+                          std::string(static_cast<size_t>((row.count * 20 + most - 1) / (most ? most : 1)), '#').c_str());
             out += buffer + humanSize(row.bytes) + "\n";
         }
     }

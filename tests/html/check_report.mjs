@@ -152,6 +152,17 @@ try {
     await evaluate(`document.getElementById('clear-window').click()`);
   }
 
+  // Allocation sizes: one row per bucket of summary --json's size_histogram, same counts.
+  const sizeRows = await evaluate(`[...document.querySelectorAll('#sizes tbody tr')].map((tr) => [Number(tr.dataset.allocations), Number(tr.dataset.bytes), tr.cells[0].textContent, tr.cells[1].textContent])`);
+  const histogram = summary.size_histogram || [];
+  check(sizeRows.length === histogram.length, `the size table has a row per histogram bucket (${sizeRows.length} of ${histogram.length})`);
+  check(histogram.every((r, i) => sizeRows[i] && sizeRows[i][0] === r.allocations && sizeRows[i][1] === r.bytes && sizeRows[i][3] === r.allocations.toLocaleString('en-US')),
+        'each size row shows its bucket\'s allocations and bytes');
+  if (!summary.soak) {
+    const total = sizeRows.reduce((a, r) => a + r[0], 0);
+    check(total === summary.allocations, `the size rows add up to the allocations (${total} of ${summary.allocations})`);
+  }
+
   // Search box.
   const search = await evaluate(`(() => { const box = document.getElementById('search'); box.value = 'main'; box.dispatchEvent(new Event('input'));
       return document.getElementById('search-status').textContent; })()`);

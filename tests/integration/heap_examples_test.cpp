@@ -3,6 +3,9 @@
 // The numbers come from the comment at the top of each example.
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <set>
+
 #include "expectations.h"
 #include "harness.h"
 
@@ -212,6 +215,56 @@ TEST_CASE("realloc_chain: realloc(NULL, n), growth, realloc(p, 0) and shrink", "
     expectField(capture, base, "leaked_bytes", 0);
     expectField(capture, base, "leaked_blocks", 0);
     CHECK(number(capture.data, "peak_heap_bytes") == 100000 + number(base.data, "leaked_bytes"));
+}
+
+TEST_CASE("realloc_chain: the size histogram holds every allocating call's size", "[heap][sizes]")
+{
+    TempDir dir;
+    const Summary base = baseline(dir);
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "realloc_chain");
+    const Summary capture = summarize(run.capture);
+
+    // Bucket upper bound (8, 16, 32, ... bytes) -> allocations, bytes.
+    using Histogram = std::map<uint64_t, std::pair<uint64_t, uint64_t>>;
+    Histogram expected;
+    auto add = [&](uint64_t size) {
+        uint64_t bound = 8;
+        while (size > bound) bound *= 2;
+        expected[bound].first += 1;
+        expected[bound].second += size;
+    };
+    add(24);  // realloc(NULL, 24)
+    for (uint64_t i = 1; i <= 100; ++i) add(24 + 40 * i);
+    add(100000);  // malloc
+    add(50000);   // the shrink
+    auto histogram = [](const json& data) {
+        Histogram h;
+        uint64_t previousMax = 0;
+        bool first = true;
+        for (const json& row : data["size_histogram"]) {
+            const uint64_t min = row["min_bytes"], max = row["max_bytes"];
+            if (!first) CHECK(min == previousMax + 1);  // rows touch: empty buckets between are listed
+            first = false;
+            previousMax = max;
+            h[max] = {row["allocations"].get<uint64_t>(), row["bytes"].get<uint64_t>()};
+        }
+        return h;
+    };
+    Histogram got = histogram(capture.data), noise = histogram(base.data);
+    std::set<uint64_t> bounds;
+    for (const Histogram* h : {&expected, &got, &noise})
+        for (const auto& [bound, value] : *h) bounds.insert(bound);
+    uint64_t count = 0, bytes = 0;
+    for (uint64_t bound : bounds) {
+        INFO("sizes up to " << bound << " B: capture " << got[bound].first << " / " << got[bound].second << " B, baseline "
+                            << noise[bound].first << " / " << noise[bound].second << " B");
+        CHECK(got[bound].first == expected[bound].first + noise[bound].first);
+        CHECK(got[bound].second == expected[bound].second + noise[bound].second);
+        count += got[bound].first;
+        bytes += got[bound].second;
+    }
+    CHECK(count == number(capture.data, "allocations"));
+    CHECK(bytes == number(capture.data, "allocated_bytes"));
 }
 
 TEST_CASE("aligned_allocators: every C allocator kind with its requested size", "[heap][kinds]")

@@ -199,6 +199,35 @@
     setWindow(null);
   });
 
+  // ---- allocation sizes (summary --json's size_histogram: power-of-two buckets) ----
+  const sizes = s.size_histogram || [];
+  if (sizes.length) {
+    const most = Math.max(...sizes.map((r) => r.allocations));
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+    const bound = (r) => {  // bucket bounds are powers of two: 16 B, 2 KiB, ...; the last is 2^64 - 1
+      if (r.max_bytes >= 2 ** 63) return '\u2264 16 EiB';
+      let v = r.max_bytes, u = 0;
+      while (v >= 1024 && v % 1024 === 0 && u < 6) { v /= 1024; ++u; }
+      return '\u2264 ' + v + ' ' + units[u];
+    };
+    const rows = sizes.map((r) => {
+      const bar = el('div', { className: 'mt-size-bar' });
+      bar.style.width = (most ? (100 * r.allocations) / most : 0) + '%';
+      if (r.allocations) bar.style.minWidth = '1px';
+      return el('tr', { attrs: { 'data-allocations': r.allocations, 'data-bytes': r.bytes } }, [
+        el('td', { className: 'mt-num', text: bound(r), attrs: { title: MT.fmtInt(r.min_bytes) + ' to ' + MT.fmtInt(r.max_bytes) + ' B' } }),
+        el('td', { className: 'mt-num', text: MT.fmtInt(r.allocations) }),
+        el('td', { className: 'mt-size-cell' }, [bar]),
+        el('td', { className: 'mt-num', text: MT.fmtBytes(r.bytes), attrs: { title: MT.fmtInt(r.bytes) + ' B' } }),
+      ]);
+    });
+    const sizeTable = el('table', { className: 'mt-leaks mt-sizes', attrs: { id: 'sizes' } }, [
+      el('thead', {}, [el('tr', {}, ['size', 'allocations', '', 'bytes'].map((h) => el('th', { text: h })))]),
+      el('tbody', {}, rows),
+    ]);
+    app.appendChild(el('section', { className: 'mt-section' }, [el('h2', { text: 'Allocation sizes' }), el('div', { className: 'mt-status', text: 'Allocations by requested size; each row holds the sizes above the previous row\'s bound.' }), sizeTable]));
+  }
+
   // ---- leaks ----
   const leaks = data.leaks;
   const table = el('table', { className: 'mt-leaks', attrs: { id: 'leaks' } }, [
