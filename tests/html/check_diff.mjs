@@ -11,6 +11,7 @@
 //   - --expect-frame NAME: a box of that function is drawn
 //   - --expect-pruned: the graph was pruned (a cut-off above 0, at most 40000 boxes, said on
 //     the page); without it, the graph must not be pruned
+//   - --match line pages: paths are matched by function and location, as the page merges them
 // usage: node check_diff.mjs DIFF.html DIFF.json [--expect-frame NAME]... [--expect-pruned]
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -71,7 +72,10 @@ try {
 
   const sectionStacks = ['regressions', 'improvements', 'new', 'vanished'].flatMap((k) => diffJson[k].stacks);
   check(sectionStacks.length > 0, `the JSON lists stacks to look for (${sectionStacks.length})`);
-  const pathValues = await evaluate(`${JSON.stringify(sectionStacks.map((st) => st.stack.map((f) => f.function).reverse()))}.map((names) => {
+  // A frame's key among its siblings, as the page makes it: the function, or with --match line
+  // the function and its location (file:line, else the module).
+  const frameKey = (f) => (diffJson.match === 'line' ? f.function + '\u0000' + (f.file ? f.file + (f.line ? ':' + f.line : '') : f.module) : f.function);
+  const pathValues = await evaluate(`${JSON.stringify(sectionStacks.map((st) => st.stack.map(frameKey).reverse()))}.map((names) => {
       let n = window.memtraceDiff.root;
       for (const name of names) {
         const next = n.kids.get(name);

@@ -98,6 +98,12 @@ diff)  # the differential page of `memtrace diff --format html`, base and head b
             fail "diff --format $format: $(cat "$dir/diff.err")"
     done
     node "$here/check_diff.mjs" "$dir/diff.html" "$dir/diff.json" --expect-frame fill_cache || fail "browser checks of diff.html"
+    # Frames merged by function and location: the same checks, paths keyed alike.
+    for format in json html; do
+        "$memtrace" diff --match line --format "$format" -o "$dir/diff_line.$format" "$dir/base.mtrace" "$dir/head.mtrace" 2>"$dir/diff.err" ||
+            fail "diff --match line --format $format: $(cat "$dir/diff.err")"
+    done
+    node "$here/check_diff.mjs" "$dir/diff_line.html" "$dir/diff_line.json" --expect-frame fill_cache || fail "browser checks of diff_line.html"
     ;;
 diff_big)  # two synthetic 100000-stack captures: the diff page's graph is pruned
     "$4" "$dir" diff || { fail "fixture generator"; exit 1; }
