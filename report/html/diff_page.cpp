@@ -17,7 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-
 std::string scriptSafe(const std::string& jsonText)
 {
     std::string out;
@@ -45,6 +44,13 @@ public:
                                                 static_cast<uint32_t>(m_frames.size()));
         if (inserted) m_frames.push_back({function, location});
         return it->second;
+    }
+    // A box of the page's own ("all", "[below cut-off]"): an id of its own, whatever the
+    // program's functions are called.
+    uint32_t synthetic(const std::string& name)
+    {
+        m_frames.push_back({name, ""});
+        return static_cast<uint32_t>(m_frames.size() - 1);
     }
     json take() { return std::move(m_frames); }
 
@@ -129,8 +135,8 @@ std::string pageData(const StackDiff& diff, const FramesOfRow& framesOf, size_t 
 
     GraphFrames frames(diff.options.match == DiffMatch::Line);
     const std::vector<html::FlamePath<8>> paths = rowPaths(diff, framesOf, frames);
-    const uint32_t rootFrame = frames.id("all", "");
-    const uint32_t otherFrame = frames.id("[below cut-off]", "");
+    const uint32_t rootFrame = frames.synthetic("all");
+    const uint32_t otherFrame = frames.synthetic("[below cut-off]");
     const html::FlameTreeOf<8> tree = html::buildFlameTree(paths, rootFrame, otherFrame, maxNodes, 0);
     data["frames"] = frames.take();
     data["graph"] = {{"stacks", paths.size()},        {"cutoff", tree.cutoff},         {"full_nodes", tree.fullNodes},
