@@ -21,14 +21,19 @@ void fillStopInfo(Summary& s, const reader::CaptureModel& model, const reader::S
     if (s.truncated) s.stopByte = read.stopOffset;
 }
 
-std::vector<StackRow> topPeakStacks(const reader::CaptureModel& model, reader::Symbolizer& symbolizer, size_t n)
+// The n stacks with the largest nonzero `rank` value (ties: the lower index), as rows whose
+// bytes are `bytesOf` the stack.
+template <class Rank, class Bytes>
+std::vector<StackRow> topStacksBy(const reader::CaptureModel& model, reader::Symbolizer& symbolizer, size_t n, Rank rank,
+                                  Bytes bytesOf)
 {
     const auto& stats = model.heap().stacks();
     std::vector<uint32_t> order;
     for (uint32_t i = 0; i < stats.size(); ++i)
-        if (stats[i].peakBytes > 0) order.push_back(i);
+        if (rank(stats[i]) > 0) order.push_back(i);
     auto heavier = [&](uint32_t a, uint32_t b) {
-        return stats[a].peakBytes != stats[b].peakBytes ? stats[a].peakBytes > stats[b].peakBytes : a < b;
+        const uint64_t ra = rank(stats[a]), rb = rank(stats[b]);
+        return ra != rb ? ra > rb : a < b;
     };
     const size_t count = std::min(n, order.size());
     std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(count), order.end(), heavier);
@@ -36,14 +41,20 @@ std::vector<StackRow> topPeakStacks(const reader::CaptureModel& model, reader::S
     for (size_t i = 0; i < count; ++i) {
         const reader::StackStats& st = stats[order[i]];
         StackRow row;
-        row.bytes = st.peakBytes;
+        row.bytes = bytesOf(st);
         row.allocations = st.allocations;
+        row.temporary = st.temporary;
         row.kind = format::allocatorKindName(st.kind);
         row.frames = reportStack(model.stacks(), symbolizer, StackIndex{order[i]});
         rows.push_back(std::move(row));
     }
     return rows;
 }
+
+uint64_t peakBytesOf(const reader::StackStats& s) { return s.peakBytes; }
+uint64_t allocatedBytesOf(const reader::StackStats& s) { return s.allocatedBytes; }
+uint64_t allocationsOf(const reader::StackStats& s) { return s.allocations; }
+uint64_t temporaryOf(const reader::StackStats& s) { return s.temporary; }
 
 std::vector<StackRow> topLeaks(const reader::CaptureModel& model, reader::Symbolizer& symbolizer, size_t n)
 {
@@ -127,7 +138,10 @@ Summary buildSummary(const reader::CaptureModel& model, const reader::StreamResu
     }
     for (size_t b = first; b <= last && first < reader::SizeHistogram::kBuckets; ++b)
         s.sizes.push_back(SizeRow{reader::SizeHistogram::minSize(b), reader::SizeHistogram::maxSize(b), sizes.count(b), sizes.bytes(b)});
-    s.topPeakStacks = topPeakStacks(model, symbolizer, topStacks);
+    s.topPeakStacks = topStacksBy(model, symbolizer, topStacks, peakBytesOf, peakBytesOf);
+    // heaptrack's "most calls to allocation functions" and "most temporary allocations".
+    s.topAllocationStacks = topStacksBy(model, symbolizer, topStacks, allocationsOf, allocatedBytesOf);
+    s.topTemporaryStacks = topStacksBy(model, symbolizer, topStacks, temporaryOf, allocatedBytesOf);
     s.topLeaks = topLeaks(model, symbolizer, topStacks);
     return s;
 }

@@ -32,6 +32,7 @@ struct StackRow {
     uint64_t bytes = 0;
     uint64_t blocks = 0;       // leaks: blocks; peak stacks: 0 (not tracked at the peak)
     uint64_t allocations = 0;  // all allocations by the stack over the run
+    uint64_t temporary = 0;    // of those, freed before their thread allocated again
     std::string kind;
     std::vector<reader::SourceFrame> frames;
 };
@@ -69,8 +70,10 @@ struct Summary {
     // between them included, so the shape shows); none in soak captures (no single blocks).
     std::vector<SizeRow> sizes;
 
-    std::vector<StackRow> topPeakStacks;
-    std::vector<StackRow> topLeaks;
+    std::vector<StackRow> topPeakStacks;        // bytes: held at the peak
+    std::vector<StackRow> topLeaks;             // bytes: leaked
+    std::vector<StackRow> topAllocationStacks;  // most allocations; bytes: allocated in all
+    std::vector<StackRow> topTemporaryStacks;   // most temporary allocations; bytes: allocated in all
 
     uint64_t timeResolutionUs = 1;  // every time in the capture is a multiple of this
     uint64_t sampleRate = 0;  // byte sampling: heap numbers are estimates (docs/SAMPLING.md)

@@ -9,12 +9,13 @@ using nlohmann::json;
 
 double toSeconds(uint64_t us) { return static_cast<double>(us) / 1e6; }
 
-json stackRowsJson(const std::vector<StackRow>& rows, bool withBlocks)
+json stackRowsJson(const std::vector<StackRow>& rows, bool withBlocks, bool withTemporary = false)
 {
     json out = json::array();
     for (const StackRow& row : rows) {
         json entry = {{"bytes", row.bytes}, {"kind", row.kind}, {"allocations", row.allocations}};
         if (withBlocks) entry["blocks"] = row.blocks;
+        if (withTemporary) entry["temporary"] = row.temporary;
         entry["stack"] = framesJson(row.frames);
         out.push_back(std::move(entry));
     }
@@ -88,6 +89,8 @@ json summaryJson(const Summary& s)
     j["size_histogram"] = std::move(sizes);
     j["top_peak_stacks"] = stackRowsJson(s.topPeakStacks, false);
     j["top_leaks"] = stackRowsJson(s.topLeaks, true);
+    j["top_allocation_stacks"] = stackRowsJson(s.topAllocationStacks, false, true);
+    j["top_temporary_stacks"] = stackRowsJson(s.topTemporaryStacks, false, true);
     return j;
 }
 

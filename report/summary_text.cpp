@@ -1,6 +1,7 @@
 #include "summary_text.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 
 #include "human_size.h"
@@ -43,17 +44,30 @@ std::string sizeBound(uint64_t maxSize)
     return "<= " + std::to_string(value) + " " + kUnits[unit];
 }
 
-void appendStacks(std::string& out, const std::vector<StackRow>& rows, bool leaks)
+// Rows with their stacks; headline(row) is what precedes the frames on the rank line. At most
+// `limit` rows.
+template <class Headline>
+void appendStacks(std::string& out, const std::vector<StackRow>& rows, Headline headline, size_t limit = SIZE_MAX)
 {
-    int rank = 0;
+    size_t rank = 0;
     for (const StackRow& row : rows) {
-        out += "  #" + std::to_string(++rank) + " " + humanSize(row.bytes);
-        if (leaks) out += " in " + std::to_string(row.blocks) + (row.blocks == 1 ? " block" : " blocks");
-        out += ", " + row.kind + ", " + std::to_string(row.allocations) + " allocations by this stack\n";
+        if (rank == limit) break;
+        out += "  #" + std::to_string(++rank) + " " + headline(row) + "\n";
         if (row.frames.empty()) out += "      (no stack)\n";
         for (const reader::SourceFrame& f : row.frames) out += "      " + frameLine(f) + "\n";
     }
 }
+
+// The byte lists' headline: "1.00 KiB (1024 B)[ in 2 blocks], malloc, 5 allocations by this stack".
+std::string bytesHeadline(const StackRow& row, bool blocks)
+{
+    std::string line = humanSize(row.bytes);
+    if (blocks) line += " in " + std::to_string(row.blocks) + (row.blocks == 1 ? " block" : " blocks");
+    return line + ", " + row.kind + ", " + std::to_string(row.allocations) + " allocations by this stack";
+}
+
+// Rows of the count lists shown in text; JSON has them all (kTopStacks).
+constexpr size_t kCountRowsShown = 5;
 
 std::string field(const char* name) { return "  " + std::string(name) + std::string(20 - std::string(name).size(), ' '); }
 
@@ -126,11 +140,27 @@ std::string summaryText(const Summary& s)
     }
     if (!s.topPeakStacks.empty()) {
         out += "\nheaviest stacks at the peak:\n";
-        appendStacks(out, s.topPeakStacks, false);
+        appendStacks(out, s.topPeakStacks, [](const StackRow& r) { return bytesHeadline(r, false); });
     }
     if (!s.topLeaks.empty()) {
         out += "\nbiggest leaks:\n";
-        appendStacks(out, s.topLeaks, true);
+        appendStacks(out, s.topLeaks, [](const StackRow& r) { return bytesHeadline(r, true); });
+    }
+    if (!s.topAllocationStacks.empty()) {
+        out += "\nmost allocations:\n";
+        appendStacks(
+            out, s.topAllocationStacks,
+            [](const StackRow& r) { return std::to_string(r.allocations) + " allocations, " + humanSize(r.bytes) + " in all, " + r.kind; },
+            kCountRowsShown);
+    }
+    if (!s.topTemporaryStacks.empty()) {
+        out += "\nmost temporary allocations:\n";
+        appendStacks(
+            out, s.topTemporaryStacks,
+            [](const StackRow& r) {
+                return std::to_string(r.temporary) + " temporary of " + std::to_string(r.allocations) + " allocations, " + r.kind;
+            },
+            kCountRowsShown);
     }
     return out;
 }

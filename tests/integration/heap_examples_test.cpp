@@ -61,6 +61,45 @@ TEST_CASE("leaky_service: calls, bytes, leaks per stack and peak are exact", "[h
     CHECK(exitStatusIs(capture.data, false, 0));
 }
 
+TEST_CASE("leaky_service: the stacks with the most allocations and the most temporary ones", "[heap][text]")
+{
+    TempDir dir;
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "leaky_service");
+    const Summary capture = summarize(run.capture);
+    // The entries of a summary list whose stack goes through `function`.
+    auto through = [&](const char* list, const std::string& function) {
+        std::vector<json> found;
+        for (const json& entry : capture.data[list])
+            if (stackHasFunction(entry["stack"], function)) found.push_back(entry);
+        return found;
+    };
+    // serve_requests: 200 blocks of 35200 B in all, each freed before the next is allocated.
+    const json& most = capture.data["top_allocation_stacks"];
+    REQUIRE(!most.empty());
+    CHECK(stackHasFunction(most[0]["stack"], "serve_requests"));
+    CHECK(most[0]["allocations"] == 200);
+    CHECK(most[0]["bytes"] == 35200);
+    CHECK(most[0]["temporary"] == 200);
+    const auto pages = through("top_allocation_stacks", "leak_page_buffers");
+    REQUIRE(pages.size() == 1);
+    CHECK(pages[0]["allocations"] == 10);
+    CHECK(pages[0]["bytes"] == 40960);
+
+    const json& temporary = capture.data["top_temporary_stacks"];
+    REQUIRE(!temporary.empty());
+    CHECK(stackHasFunction(temporary[0]["stack"], "serve_requests"));
+    CHECK(temporary[0]["temporary"] == 200);
+    const auto index = through("top_temporary_stacks", "build_index");  // its one block, freed at once
+    REQUIRE(index.size() == 1);
+    CHECK(index[0]["temporary"] == 1);
+    CHECK(through("top_temporary_stacks", "leak_page_buffers").empty());  // never freed
+
+    const ProcessResult text = runCommand({memtraceBinary(), "summary", run.capture});
+    REQUIRE(text.status == 0);
+    CHECK(text.out.find("most allocations:\n  #1 200 allocations, 34.38 KiB (35200 B) in all, malloc\n      serve_requests") != std::string::npos);
+    CHECK(text.out.find("most temporary allocations:\n  #1 200 temporary of 200 allocations, malloc\n      serve_requests") != std::string::npos);
+}
+
 TEST_CASE("leaked stacks resolve to the example's functions, files and lines", "[heap][leaks][symbols]")
 {
     TempDir dir;
