@@ -140,8 +140,10 @@ Summary buildSummary(const reader::CaptureModel& model, const reader::StreamResu
         s.sizes.push_back(SizeRow{reader::SizeHistogram::minSize(b), reader::SizeHistogram::maxSize(b), sizes.count(b), sizes.bytes(b)});
     s.topPeakStacks = topStacksBy(model, symbolizer, topStacks, peakBytesOf, peakBytesOf);
     // heaptrack's "most calls to allocation functions" and "most temporary allocations".
-    s.topAllocationStacks = topStacksBy(model, symbolizer, topStacks, allocationsOf, allocatedBytesOf);
-    s.topTemporaryStacks = topStacksBy(model, symbolizer, topStacks, temporaryOf, allocatedBytesOf);
+    // Half as many: every stack listed is symbolized, which is most of summary's start-up.
+    const size_t countStacks = (topStacks + 1) / 2;
+    s.topAllocationStacks = topStacksBy(model, symbolizer, countStacks, allocationsOf, allocatedBytesOf);
+    s.topTemporaryStacks = topStacksBy(model, symbolizer, countStacks, temporaryOf, allocatedBytesOf);
     s.topLeaks = topLeaks(model, symbolizer, topStacks);
     return s;
 }

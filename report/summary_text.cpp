@@ -1,7 +1,6 @@
 #include "summary_text.h"
 
 #include <algorithm>
-#include <cstdint>
 #include <cstdio>
 
 #include "human_size.h"
@@ -44,14 +43,12 @@ std::string sizeBound(uint64_t maxSize)
     return "<= " + std::to_string(value) + " " + kUnits[unit];
 }
 
-// Rows with their stacks; headline(row) is what precedes the frames on the rank line. At most
-// `limit` rows.
+// Rows with their stacks; headline(row) is what precedes the frames on the rank line.
 template <class Headline>
-void appendStacks(std::string& out, const std::vector<StackRow>& rows, Headline headline, size_t limit = SIZE_MAX)
+void appendStacks(std::string& out, const std::vector<StackRow>& rows, Headline headline)
 {
     size_t rank = 0;
     for (const StackRow& row : rows) {
-        if (rank == limit) break;
         out += "  #" + std::to_string(++rank) + " " + headline(row) + "\n";
         if (row.frames.empty()) out += "      (no stack)\n";
         for (const reader::SourceFrame& f : row.frames) out += "      " + frameLine(f) + "\n";
@@ -65,9 +62,6 @@ std::string bytesHeadline(const StackRow& row, bool blocks)
     if (blocks) line += " in " + std::to_string(row.blocks) + (row.blocks == 1 ? " block" : " blocks");
     return line + ", " + row.kind + ", " + std::to_string(row.allocations) + " allocations by this stack";
 }
-
-// Rows of the count lists shown in text; JSON has them all (kTopStacks).
-constexpr size_t kCountRowsShown = 5;
 
 std::string field(const char* name) { return "  " + std::string(name) + std::string(20 - std::string(name).size(), ' '); }
 
@@ -150,8 +144,7 @@ std::string summaryText(const Summary& s)
         out += "\nmost allocations:\n";
         appendStacks(
             out, s.topAllocationStacks,
-            [](const StackRow& r) { return std::to_string(r.allocations) + " allocations, " + humanSize(r.bytes) + " in all, " + r.kind; },
-            kCountRowsShown);
+            [](const StackRow& r) { return std::to_string(r.allocations) + " allocations, " + humanSize(r.bytes) + " in all, " + r.kind; });
     }
     if (!s.topTemporaryStacks.empty()) {
         out += "\nmost temporary allocations:\n";
@@ -159,8 +152,7 @@ std::string summaryText(const Summary& s)
             out, s.topTemporaryStacks,
             [](const StackRow& r) {
                 return std::to_string(r.temporary) + " temporary of " + std::to_string(r.allocations) + " allocations, " + r.kind;
-            },
-            kCountRowsShown);
+            });
     }
     return out;
 }
