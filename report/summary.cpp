@@ -56,6 +56,22 @@ uint64_t allocatedBytesOf(const reader::StackStats& s) { return s.allocatedBytes
 uint64_t allocationsOf(const reader::StackStats& s) { return s.allocations; }
 uint64_t temporaryOf(const reader::StackStats& s) { return s.temporary; }
 
+// The buckets from the smallest non-empty one to the largest, the empty ones between included.
+std::vector<SizeRow> sizeRows(const reader::SizeHistogram& sizes)
+{
+    using reader::SizeHistogram;
+    size_t first = SizeHistogram::kBuckets, last = 0;
+    for (size_t b = 0; b < SizeHistogram::kBuckets; ++b) {
+        if (sizes.count(b) == 0) continue;
+        first = std::min(first, b);
+        last = b;
+    }
+    std::vector<SizeRow> rows;
+    for (size_t b = first; b <= last && first < SizeHistogram::kBuckets; ++b)
+        rows.push_back(SizeRow{SizeHistogram::minSize(b), SizeHistogram::maxSize(b), sizes.count(b), sizes.bytes(b)});
+    return rows;
+}
+
 std::vector<StackRow> topLeaks(const reader::CaptureModel& model, reader::Symbolizer& symbolizer, size_t n)
 {
     std::vector<StackRow> rows;
@@ -129,15 +145,7 @@ Summary buildSummary(const reader::CaptureModel& model, const reader::StreamResu
         s.byKind.push_back(KindRow{format::allocatorKindName(static_cast<format::AllocatorKind>(k)), count,
                                    heapKinds[k].bytes + mmapKinds[k].bytes});
     }
-    const reader::SizeHistogram& sizes = heap.sizes();
-    size_t first = reader::SizeHistogram::kBuckets, last = 0;
-    for (size_t b = 0; b < reader::SizeHistogram::kBuckets; ++b) {
-        if (sizes.count(b) == 0) continue;
-        first = std::min(first, b);
-        last = b;
-    }
-    for (size_t b = first; b <= last && first < reader::SizeHistogram::kBuckets; ++b)
-        s.sizes.push_back(SizeRow{reader::SizeHistogram::minSize(b), reader::SizeHistogram::maxSize(b), sizes.count(b), sizes.bytes(b)});
+    s.sizes = sizeRows(heap.sizes());
     s.topPeakStacks = topStacksBy(model, symbolizer, topStacks, peakBytesOf, peakBytesOf);
     // heaptrack's "most calls to allocation functions" and "most temporary allocations".
     // Half as many: every stack listed is symbolized, which is most of summary's start-up.

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export function findChromium() {
   for (const p of [process.env.MEMTRACE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
@@ -172,4 +173,12 @@ export class Checks {
     }
     console.log('all checks passed for ' + path);
   }
+}
+
+// What every browser test starts with: its checks, Chromium (required) launched, and the
+// page's file URL.
+export async function startBrowserTest(htmlPath) {
+  const checks = new Checks();
+  const browser = await Browser.launch(requireChromium());
+  return { checks, check: (ok, what) => checks.check(ok, what), browser, url: pathToFileURL(htmlPath).href };
 }

@@ -15,8 +15,7 @@
 // usage: node check_diff.mjs DIFF.html DIFF.json [--expect-frame NAME]... [--expect-pruned]
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Browser, Checks, openPage, requireChromium } from './cdp.mjs';
+import { openPage, startBrowserTest } from './cdp.mjs';
 
 const args = process.argv.slice(2);
 const htmlPath = resolve(args[0]);
@@ -29,12 +28,7 @@ for (let i = 2; i < args.length; i++) {
   else if (args[i] === '--expect-pruned') expectPruned = true;
 }
 
-const checks = new Checks();
-const check = (ok, what) => checks.check(ok, what);
-const chromium = requireChromium();
-
-const url = pathToFileURL(htmlPath).href;
-const browser = await Browser.launch(chromium);
+const { checks, check, browser, url } = await startBrowserTest(htmlPath);
 try {
   const { evaluate, problems, requests } = await openPage(browser, url);
   const boxes = await evaluate(`document.querySelectorAll('#graph .fr').length`);

@@ -18,8 +18,7 @@
 // usage: node check_report.mjs REPORT.html SUMMARY.json [--expect-text S]... [--max-load-ms N] [--no-drag]
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Browser, Checks, openPage, requireChromium } from './cdp.mjs';
+import { openPage, startBrowserTest } from './cdp.mjs';
 
 const args = process.argv.slice(2);
 const htmlPath = resolve(args[0]);
@@ -37,12 +36,7 @@ for (let i = 2; i < args.length; i++) {
   else if (args[i] === '--expect-markers') expectMarkers = true;
 }
 
-const checks = new Checks();
-const check = (ok, what) => checks.check(ok, what);
-const chromium = requireChromium();
-
-const url = pathToFileURL(htmlPath).href;
-const browser = await Browser.launch(chromium);
+const { checks, check, browser, url } = await startBrowserTest(htmlPath);
 
 try {
   const started = Date.now();
