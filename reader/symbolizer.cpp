@@ -5,11 +5,14 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
 
 #include "cu_index.h"
+#include "debug_cache.h"
 
 namespace memtrace::reader {
 
@@ -17,9 +20,37 @@ namespace {
 
 char* g_debuginfoPath = nullptr;  // dwfl's default search path
 
+// dwfl's standard search, with the inflated copies of debug_cache.h in front of it: a cached
+// copy wins; a debug file found the standard way that has compressed sections is copied into
+// the cache and the copy handed to libdw instead (so even the first command reads it inflated
+// only once). Any failure of the cache leaves the standard result.
+int findDebuginfo(Dwfl_Module* module, void** userdata, const char* moduleName, Dwarf_Addr base, const char* fileName,
+                  const char* debuglinkFile, GElf_Word debuglinkCrc, char** debuginfoFileName)
+{
+    const std::string& cacheDir = debug_cache::directory();
+    const unsigned char* bits = nullptr;
+    GElf_Addr vaddr = 0;
+    const int length = cacheDir.empty() ? 0 : dwfl_module_build_id(module, &bits, &vaddr);
+    const std::string buildId = length > 0 ? std::string(reinterpret_cast<const char*>(bits), length) : std::string();
+    std::string cachedPath;
+    if (int cached = debug_cache::openCached(cacheDir, buildId, cachedPath); cached >= 0) {
+        *debuginfoFileName = strdup(cachedPath.c_str());
+        return cached;
+    }
+    const int fd = dwfl_standard_find_debuginfo(module, userdata, moduleName, base, fileName, debuglinkFile,
+                                                debuglinkCrc, debuginfoFileName);
+    if (fd < 0 || buildId.empty() || !debug_cache::worthCaching(fd)) return fd;
+    const int cached = debug_cache::storeInflated(cacheDir, buildId, fd, cachedPath);
+    if (cached < 0) return fd;
+    close(fd);
+    std::free(*debuginfoFileName);
+    *debuginfoFileName = strdup(cachedPath.c_str());
+    return cached;
+}
+
 const Dwfl_Callbacks kOfflineCallbacks = {
     dwfl_build_id_find_elf,
-    dwfl_standard_find_debuginfo,
+    findDebuginfo,
     dwfl_offline_section_address,
     &g_debuginfoPath,
 };

@@ -9,7 +9,7 @@ packages=(
   libunwind-dev libzstd-dev zstd libdw-dev libelf-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev catch2
   libjemalloc-dev libjemalloc2
-  valgrind python3 time
+  valgrind python3 time strace
   zlib1g-dev golang-go
   clang libclang-rt-dev util-linux
   sqlite3
