@@ -12,6 +12,7 @@
 #include "reentrancy_guard.h"
 #include "shim_state.h"
 #include "stack_hash.h"
+#include "stack_bounds.h"
 #include "unwinder.h"
 #include "writer_thread.h"
 

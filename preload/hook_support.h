@@ -22,15 +22,22 @@ namespace memtrace::shim {
 
 using format::AllocatorKind;
 
+// Whether a hook may start the shim (recordingEnabled's lazy initialisation: dlsym, the
+// capture file, the writer thread, all of which allocate). The allocation hooks may: they are
+// the program's allocator. The mapping hooks may not (LazyStart::Never): they can be called
+// by an allocator of the program's own with its lock held (own_malloc.c), before the shim's
+// constructor has run; they record only once the shim is active.
+enum class LazyStart { Allowed, Never };
+
 // Decides at hook entry whether this call is recorded, and holds the reentrancy guard for the
 // duration of the hook if so: everything the hook calls (the real allocator, the unwinder)
 // then passes through other hooks unrecorded.
 class HookScope {
 public:
-    HookScope()
+    explicit HookScope(LazyStart start = LazyStart::Allowed)
     {
         if (t_inShim) return;
-        if (!recordingEnabled()) return;
+        if (start == LazyStart::Never ? !isActive() : !recordingEnabled()) return;
         t_inShim = 1;
         m_recording = true;
     }

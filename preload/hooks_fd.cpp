@@ -63,30 +63,31 @@ int protectedIn(unsigned first, unsigned last, unsigned* out)
     return count;
 }
 
-// The real functions may not be resolved yet if another thread is resolving them right now
-// (resolveRealFunctions returns at once to a concurrent caller): then the system call.
+// The real functions may not be resolved yet (before the shim's constructor, or while another
+// thread resolves them): then the system call. Never resolved from here (resolvedOrNull): an
+// allocator of the program's own might close a descriptor with its lock held.
 int realClose(int fd)
 {
-    if (auto fn = real().close) return fn(fd);
+    if (auto fn = resolvedOrNull(&RealFunctions::close)) return fn(fd);
     return static_cast<int>(syscall(SYS_close, fd));
 }
 
 int realDup3(int oldfd, int newfd, int flags)
 {
-    if (auto fn = real().dup3) return fn(oldfd, newfd, flags);
+    if (auto fn = resolvedOrNull(&RealFunctions::dup3)) return fn(oldfd, newfd, flags);
     return static_cast<int>(syscall(SYS_dup3, oldfd, newfd, flags));
 }
 
 int realDup2(int oldfd, int newfd)
 {
-    if (auto fn = real().dup2) return fn(oldfd, newfd);
+    if (auto fn = resolvedOrNull(&RealFunctions::dup2)) return fn(oldfd, newfd);
     if (oldfd == newfd) return fcntl(oldfd, F_GETFD) < 0 ? -1 : newfd;  // dup3 refuses equal fds
     return realDup3(oldfd, newfd, 0);
 }
 
 int realCloseRange(unsigned first, unsigned last, int flags)
 {
-    if (auto fn = real().close_range) return fn(first, last, flags);
+    if (auto fn = resolvedOrNull(&RealFunctions::close_range)) return fn(first, last, flags);
     return static_cast<int>(syscall(SYS_close_range, first, last, flags));
 }
 

@@ -14,14 +14,21 @@ using namespace memtrace::shim;
 
 namespace {
 
-// Before resolution completes (another thread calling mmap while dlsym runs) the raw syscalls
-// stand in for the real functions.
+// Until resolution has completed (before the shim's constructor, or while another thread runs
+// dlsym) the raw system calls stand in for the real functions: these hooks never resolve nor
+// start the shim themselves (resolvedOrNull, LazyStart::Never), as an allocator of the program's
+// own may call them with its lock held.
 void* rawMmap(void* addr, size_t length, int prot, int flags, int fd, off_t offset)
 {
     return reinterpret_cast<void*>(syscall(SYS_mmap, addr, length, prot, flags, fd, offset));
 }
 
 int rawMunmap(void* addr, size_t length) { return static_cast<int>(syscall(SYS_munmap, addr, length)); }
+
+void* rawMremap(void* old, size_t oldLength, size_t newLength, int flags, void* newAddress)
+{
+    return reinterpret_cast<void*>(syscall(SYS_mremap, old, oldLength, newLength, flags, newAddress));
+}
 
 template <class Call>
 void* tracedMmap(int prot, int flags, size_t length, Call&& call)
@@ -50,20 +57,18 @@ void* tracedMmap(int prot, int flags, size_t length, Call&& call)
 
 MEMTRACE_EXPORT void* mmap(void* addr, size_t length, int prot, int flags, int fd, off_t offset) noexcept
 {
-    RealFunctions& r = real();
-    HookScope scope;
-    auto call = [&] { return r.mmap ? r.mmap(addr, length, prot, flags, fd, offset)
-                                    : rawMmap(addr, length, prot, flags, fd, offset); };
+    const auto real = resolvedOrNull(&RealFunctions::mmap);
+    HookScope scope(LazyStart::Never);
+    auto call = [&] { return real ? real(addr, length, prot, flags, fd, offset) : rawMmap(addr, length, prot, flags, fd, offset); };
     if (!scope.recording()) return call();
     return tracedMmap(prot, flags, length, call);
 }
 
 MEMTRACE_EXPORT void* mmap64(void* addr, size_t length, int prot, int flags, int fd, off64_t offset) noexcept
 {
-    RealFunctions& r = real();
-    HookScope scope;
-    auto call = [&] { return r.mmap64 ? r.mmap64(addr, length, prot, flags, fd, offset)
-                                      : rawMmap(addr, length, prot, flags, fd, offset); };
+    const auto real = resolvedOrNull(&RealFunctions::mmap64);
+    HookScope scope(LazyStart::Never);
+    auto call = [&] { return real ? real(addr, length, prot, flags, fd, offset) : rawMmap(addr, length, prot, flags, fd, offset); };
     if (!scope.recording()) return call();
     return tracedMmap(prot, flags, length, call);
 }
@@ -72,10 +77,10 @@ MEMTRACE_EXPORT void* mmap64(void* addr, size_t length, int prot, int flags, int
 // may map it again, and that mapping must not be emitted before this munmap.
 MEMTRACE_EXPORT int munmap(void* addr, size_t length) noexcept
 {
-    RealFunctions& r = real();
-    auto call = [&] { return r.munmap ? r.munmap(addr, length) : rawMunmap(addr, length); };
+    const auto real = resolvedOrNull(&RealFunctions::munmap);
+    auto call = [&] { return real ? real(addr, length) : rawMunmap(addr, length); };
     if (isUnwinderCode(reinterpret_cast<uintptr_t>(__builtin_return_address(0)))) return call();
-    HookScope scope;
+    HookScope scope(LazyStart::Never);
     if (!scope.recording()) return call();
     ThreadRing* ring = currentRing();
     if (!ring) return call();
@@ -106,9 +111,9 @@ MEMTRACE_EXPORT void* mremap(void* old, size_t oldLength, size_t newLength, int 
         newAddress = va_arg(ap, void*);
         va_end(ap);
     }
-    RealFunctions& r = real();
-    HookScope scope;
-    auto call = [&] { return r.mremap(old, oldLength, newLength, flags, newAddress); };
+    const auto real = resolvedOrNull(&RealFunctions::mremap);
+    HookScope scope(LazyStart::Never);
+    auto call = [&] { return real ? real(old, oldLength, newLength, flags, newAddress) : rawMremap(old, oldLength, newLength, flags, newAddress); };
     if (!scope.recording()) return call();
     ThreadRing* ring = currentRing();
     if (!ring) return call();

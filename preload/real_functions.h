@@ -34,6 +34,17 @@ bool allRequiredFound();
 // jemalloc's by the library that defines it, exact sizes for any other. After resolution.
 format::SizeClasses realMallocSizeClasses();
 
+// One real function, or null while resolution has not completed; never resolves. For the
+// hooks an allocator calls from inside itself (mmap and friends, close): dlsym allocates, and
+// an allocator of the program's own (an executable that defines malloc, as Chromium does) may
+// hold its lock across that mmap, so resolving there would re-enter it and deadlock. Their
+// callers fall back to the system call.
+template <class Fn>
+inline Fn resolvedOrNull(Fn RealFunctions::*field)
+{
+    return g_realResolved.load(std::memory_order_acquire) == 2 ? g_real.*field : nullptr;
+}
+
 inline RealFunctions& real()
 {
     if (__builtin_expect(g_realResolved.load(std::memory_order_acquire) != 2, 0)) resolveRealFunctions();

@@ -144,18 +144,4 @@ CapturedFrames captureFrames(uint64_t* buffer, uint32_t capacity, const UnwindSc
     return captured;
 }
 
-void currentThreadStackBounds(uintptr_t& low, uintptr_t& high)
-{
-    low = high = 0;
-    pthread_attr_t attr;
-    if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
-    void* addr = nullptr;
-    size_t size = 0;
-    if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
-        low = reinterpret_cast<uintptr_t>(addr);
-        high = low + size;
-    }
-    pthread_attr_destroy(&attr);
-}
-
 }  // namespace memtrace::shim

@@ -50,8 +50,5 @@ CapturedFrames captureFrames(uint64_t* buffer, uint32_t capacity, const UnwindSc
 // outside any hook: the munmap hook drops calls made from there. Hook-reachable, no calls.
 bool isUnwinderCode(uintptr_t ip);
 
-// The stack bounds of the calling thread (pthread_getattr_np, which allocates: call it once
-// per thread, under the guard). Both 0 if unknown.
-void currentThreadStackBounds(uintptr_t& low, uintptr_t& high);
 
 }  // namespace memtrace::shim

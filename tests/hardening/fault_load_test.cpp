@@ -95,3 +95,21 @@ TEST_CASE("a signal handler that allocates, interrupting allocations: no deadloc
     expectField(capture, base, "leaked_bytes", 0);
     CHECK(number(capture.data, "frees_unmatched") == number(base.data, "frees_unmatched"));
 }
+
+TEST_CASE("a program with its own malloc that maps memory under its lock, first called before the shim's "
+          "constructor: no deadlock, its mappings recorded",
+          "[hardening][allocator]")
+{
+    // Chromium hung at start-up under memtrace: its allocator's first mmap, inside its lock,
+    // started the shim, whose dlsym and pthread_getattr_np called that malloc again.
+    TempDir dir;
+    const Summary base = baseline(dir);
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "own_malloc");
+    REQUIRE(run.process.out == "own_malloc: 3000 allocations, 2 chunks mapped in main\n");
+    const Summary capture = summarize(run.capture);
+    CHECK(capture.data["truncated"] == false);
+    // The chunk mapped from the library constructor, before the shim's own constructor, is not
+    // recorded: the two of main are, exactly. No malloc reaches the shim.
+    expectKind(capture, base, "mmap(anonymous)", 2, 2 << 20);
+    CHECK(kindStat(capture.data, "malloc").count == 0);
+}
