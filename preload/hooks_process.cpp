@@ -126,7 +126,7 @@ MEMTRACE_EXPORT int execle(const char* path, const char* arg, ...) noexcept
     MEMTRACE_EXPORT __attribute__((noreturn)) void name(int status)     \
     {                                                                   \
         if (g_pid != 0 && getpid() == g_pid) finishCapture(memtrace::format::EndReason::QuickExit); \
-        if (auto fn = real().name) fn(status);                          \
+        if (auto fn = resolvedOrNull(&RealFunctions::name)) fn(status); \
         syscall(SYS_exit_group, status);                                \
         __builtin_unreachable();                                        \
     }
@@ -151,13 +151,15 @@ MEMTRACE_EXPORT int pthread_setname_np(pthread_t thread, const char* name) noexc
     RealFunctions& r = real();
     const int rc = r.pthread_setname_np(thread, name);
     if (rc == 0) {
-        HookScope scope;
+        HookScope scope(LazyStart::Never);
         if (scope.recording()) recordThreadName(thread, name);
     }
     return rc;
 }
 
 // Variadic in glibc; every option takes at most four more arguments, all register-sized.
+// An allocator names its mappings with prctl(PR_SET_VMA) while holding its lock (Chromium's
+// PartitionAlloc): like the mapping hooks, this one never resolves or starts the shim.
 MEMTRACE_EXPORT int prctl(int option, ...) noexcept
 {
     va_list ap;
@@ -167,10 +169,10 @@ MEMTRACE_EXPORT int prctl(int option, ...) noexcept
     const unsigned long a4 = va_arg(ap, unsigned long);
     const unsigned long a5 = va_arg(ap, unsigned long);
     va_end(ap);
-    RealFunctions& r = real();
-    const int rc = r.prctl ? r.prctl(option, a2, a3, a4, a5) : static_cast<int>(syscall(SYS_prctl, option, a2, a3, a4, a5));
+    const auto real = resolvedOrNull(&RealFunctions::prctl);
+    const int rc = real ? real(option, a2, a3, a4, a5) : static_cast<int>(syscall(SYS_prctl, option, a2, a3, a4, a5));
     if (rc == 0 && option == PR_SET_NAME) {
-        HookScope scope;
+        HookScope scope(LazyStart::Never);
         if (scope.recording()) recordThreadName(pthread_self(), reinterpret_cast<const char*>(a2));
     }
     return rc;

@@ -1,12 +1,65 @@
 #include "process_info.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <link.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cstring>
 
 namespace memtrace::shim {
+
+namespace {
+
+// The loaded object holding `address`: its name ("" for the main program) and load bias.
+struct ObjectOf {
+    uintptr_t address = 0;
+    const char* name = nullptr;
+    uintptr_t bias = 0;
+    bool found = false;
+};
+
+int findObject(dl_phdr_info* info, size_t, void* data)
+{
+    auto* object = static_cast<ObjectOf*>(data);
+    for (int i = 0; i < info->dlpi_phnum; ++i) {
+        const ElfW(Phdr)& segment = info->dlpi_phdr[i];
+        const uintptr_t start = info->dlpi_addr + segment.p_vaddr;
+        if (segment.p_type == PT_LOAD && object->address >= start && object->address < start + segment.p_memsz) {
+            object->name = info->dlpi_name;
+            object->bias = info->dlpi_addr;
+            object->found = true;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+ObjectOf objectOf(const void* address)
+{
+    ObjectOf object;
+    object.address = reinterpret_cast<uintptr_t>(address);
+    dl_iterate_phdr(findObject, &object);
+    return object;
+}
+
+// An executable that defines malloc (Chromium's PartitionAlloc, a static tcmalloc or
+// mimalloc), or a library ahead of the shim in the lookup order, takes every malloc call of the
+// process: the shim then sees its mappings only. Said on stderr and in the capture.
+void findForeignMalloc(ProcessFacts& f)
+{
+    f.foreignMalloc[0] = '\0';
+    const void* used = dlsym(RTLD_DEFAULT, "malloc");
+    const ObjectOf owner = objectOf(used);
+    const ObjectOf shim = objectOf(reinterpret_cast<const void*>(&collectProcessFacts));
+    if (!used || !owner.found || !shim.found || owner.bias == shim.bias) return;
+    const char* path = owner.name && owner.name[0] ? owner.name : f.exePath;  // "": the main program
+    std::strncpy(f.foreignMalloc, path, sizeof f.foreignMalloc - 1);
+    f.foreignMalloc[sizeof f.foreignMalloc - 1] = '\0';
+}
+
+}  // namespace
 
 void collectProcessFacts(ProcessFacts& f, const Config& config)
 {
@@ -42,12 +95,13 @@ void collectProcessFacts(ProcessFacts& f, const Config& config)
         std::strncpy(f.hostname, uts.nodename, sizeof f.hostname - 1);
         f.hostname[sizeof f.hostname - 1] = '\0';
     }
+    findForeignMalloc(f);
 }
 
 size_t processInfoBound(const ProcessFacts& f)
 {
     return 64 + 10 * varint::kMaxBytes + std::strlen(f.exePath) + f.cmdlineLength + std::strlen(f.hostname) +
-           std::strlen(MEMTRACE_VERSION);
+           std::strlen(MEMTRACE_VERSION) + std::strlen(f.foreignMalloc);
 }
 
 void encodeProcessInfo(format::RecordEncoder& enc, const ProcessFacts& f)
@@ -65,6 +119,7 @@ void encodeProcessInfo(format::RecordEncoder& enc, const ProcessFacts& f)
     enc.fieldString(MEMTRACE_VERSION);
     enc.field(f.sampleRate);
     enc.field(f.timeResolutionUs);
+    enc.fieldString(f.foreignMalloc);
     enc.endExtension();
 }
 

@@ -27,9 +27,13 @@ struct ProcessFacts {
     size_t cmdlineLength = 0;
     uint64_t sampleRate = 0;  // appended field: byte-sampling mean, 0 = every event (sampling.h)
     uint64_t timeResolutionUs = 1;  // appended field: timestamps are multiples of this
+    // Appended field: the object whose malloc the process's calls reach when it is not the
+    // shim's (an executable or library with an allocator of its own); empty otherwise.
+    char foreignMalloc[kPathMax] = {};
 };
 
-// Reads /proc/self/exe, /proc/self/cmdline and uname. Init/fork-child only (guard set).
+// Reads /proc/self/exe, /proc/self/cmdline and uname, and finds which object's malloc the
+// process uses (dlsym, dl_iterate_phdr). At initialisation only (guard set).
 void collectProcessFacts(ProcessFacts& facts, const Config& config);
 
 size_t processInfoBound(const ProcessFacts& facts);

@@ -116,6 +116,13 @@ void initialize()
     if (!isRoot && !g_config.followFork) return disable(nullptr);
 
     collectProcessFacts(g_facts, g_config);
+    if (g_facts.foreignMalloc[0]) {
+        char line[kPathMax + 256];
+        TextBuffer text(line, sizeof line);
+        text.add("memtrace: the program's malloc is its own (").add(g_facts.foreignMalloc);
+        text.add("): its allocations are not recorded, only its mmap, munmap and mremap calls\n");
+        printLine(line);
+    }
     initUnwinder(g_config.unwind, g_config.maxDepth);
     if (!g_stacks.init()) return disable("cannot map the stack table");
     if (!createRingKey()) return disable("pthread_key_create failed");

@@ -85,6 +85,7 @@ void CaptureModel::apply(const Record& r)
         p.argv = splitArguments(r.process.cmdline);
         p.hostname = r.process.hostname;
         p.memtraceVersion = r.process.version;
+        p.foreignMalloc = r.process.foreignMalloc;
         m_process = std::move(p);
         break;
     }

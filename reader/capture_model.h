@@ -36,6 +36,9 @@ struct ProcessInfo {
     std::vector<std::string> argv;
     std::string hostname;
     std::string memtraceVersion;
+    // The object whose malloc the program used when it was not the shim's (an allocator of the
+    // program's own): its allocations are not in the capture, only its mappings. "" otherwise.
+    std::string foreignMalloc;
 };
 
 struct ThreadInfo {

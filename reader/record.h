@@ -53,6 +53,7 @@ struct ProcessInfoView {
     std::string_view version;
     uint64_t sampleRate = 0;  // appended field; 0 when absent (not sampled)
     uint64_t timeResolutionUs = 1;  // appended field; 1 when absent (older captures)
+    std::string_view foreignMalloc;  // appended field: the program's own malloc's object; "" when absent
 };
 
 struct Record {

@@ -406,10 +406,11 @@ bool RecordDecoder::decodeExtension(uint8_t type, std::span<const uint8_t> paylo
         ProcessInfoView& p = out.process;
         p.sampleRate = 0;
         p.timeResolutionUs = 1;
+        p.foreignMalloc = {};
         return in.varint(p.pid) && in.varint(p.ppid) && in.varint(p.startUnixNs) && in.varint(p.pageSize) &&
                in.varint(p.maxDepth) && in.varint(p.options) && in.string(p.exePath) && in.string(p.cmdline) &&
                in.string(p.hostname) && in.string(p.version) && (in.left() == 0 || in.varint(p.sampleRate)) &&
-               (in.left() == 0 || in.varint(p.timeResolutionUs));
+               (in.left() == 0 || in.varint(p.timeResolutionUs)) && (in.left() == 0 || in.string(p.foreignMalloc));
     }
     case RecordType::ThreadStart:
         return in.varint(out.value) && in.varint(out.value2) && in.string(out.text);

@@ -74,6 +74,12 @@ std::string headline(const LeakReport& r)
     return out.str();
 }
 
+std::string foreignMallocNote(const std::string& object)
+{
+    return "the program's malloc is its own (" + object +
+           "): memtrace could not see its allocations, so no leaks of them can be listed";
+}
+
 constexpr const char* kSoakNote =
     "soak capture: these are the bytes each stack had live at the end (its last snapshot); "
     "block addresses and ages are not recorded in soak mode";
@@ -90,7 +96,10 @@ LeakReport buildLeakReport(const reader::CaptureModel& model, const reader::Stre
                            reader::Symbolizer& symbolizer, SuppressionList suppressions, const LeakOptions& options)
 {
     LeakReport report;
-    if (model.process()) report.program = model.process()->exePath;
+    if (model.process()) {
+        report.program = model.process()->exePath;
+        report.foreignMalloc = model.process()->foreignMalloc;
+    }
     report.truncated = reader::captureIsCut(model, read);
     report.readUpToUs = model.durationUs();
 
@@ -175,6 +184,7 @@ std::string leakReportText(const LeakReport& r)
     std::ostringstream out;
     out << "memtrace leaks: " << terminalSafe(r.program) << "\n" << headline(r) << "\n";
     if (r.truncated) out << "warning: " << truncationNote(r) << "\n";
+    if (!r.foreignMalloc.empty()) out << "warning: " << foreignMallocNote(terminalSafe(r.foreignMalloc)) << "\n";
     if (r.soak) out << "note: " << kSoakNote << "\n";
     if (r.sampleRate) out << "note: estimated (sampled 1 in " << r.sampleRate << " bytes)\n";
     size_t n = 0;
@@ -203,6 +213,8 @@ std::string leakReportMarkdown(const LeakReport& r)
     std::ostringstream out;
     out << "## Memory leaks: " << markdownCodeSpan(baseName(r.program)) << "\n\n**" << headline(r) << "**\n\n";
     if (r.truncated) out << "> **Warning:** " << truncationNote(r) << ".\n\n";
+    if (!r.foreignMalloc.empty())
+        out << "> **Warning:** " << foreignMallocNote(markdownCodeSpan(r.foreignMalloc)) << ".\n\n";
     if (r.soak) out << "> **Note:** " << kSoakNote << ".\n\n";
     if (r.sampleRate) out << "> **Note:** estimated (sampled 1 in " << r.sampleRate << " bytes).\n\n";
     if (!r.groups.empty()) {
@@ -246,6 +258,7 @@ std::string leakReportJson(const LeakReport& r)
     j["suppressed_bytes"] = r.suppressedBytes;
     j["suppressed_blocks"] = r.suppressedBlocks;
     j["truncated"] = r.truncated;
+    j["foreign_malloc"] = r.foreignMalloc.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.foreignMalloc);
     j["sample_rate_bytes"] = r.sampleRate;  // 0: exact; else estimates (docs/SAMPLING.md)
     j["soak"] = r.soak;  // true: groups are stacks live at the last snapshot, not blocks
     j["groups"] = nlohmann::json::array();

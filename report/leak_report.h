@@ -41,6 +41,7 @@ struct LeakReport {
     uint64_t readUpToUs = 0;
     uint64_t hiddenGroups = 0;   // left out by minBytes/top
     uint64_t sampleRate = 0;     // byte-sampled capture: numbers are estimates (docs/SAMPLING.md)
+    std::string foreignMalloc;   // the program's own malloc: its leaks cannot be seen
 };
 
 LeakReport buildLeakReport(const reader::CaptureModel& model, const reader::StreamResult& read,

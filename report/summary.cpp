@@ -100,6 +100,7 @@ Summary buildSummary(const reader::CaptureModel& model, const reader::StreamResu
         s.commandLine = process->argv;
         s.pid = process->pid;
         s.timeResolutionUs = process->timeResolutionUs;
+        s.foreignMalloc = process->foreignMalloc;
     }
     s.threads = model.threads().size();
     s.durationUs = model.durationUs();

@@ -49,6 +49,7 @@ struct Summary {
     std::optional<uint64_t> stopByte;  // where reading stopped, when it did not reach the end
     std::string stopReason;           // what was wrong at stopByte ("" for a clean cut)
     bool corrupt = false;
+    std::string foreignMalloc;  // the program's own malloc (reader::ProcessInfo): heap not recorded
 
     uint64_t allocations = 0;
     uint64_t frees = 0;

@@ -42,6 +42,8 @@ json summaryJson(const Summary& s)
     j["truncated_at_byte"] = s.stopByte ? json(*s.stopByte) : json(nullptr);
     j["corrupt"] = s.corrupt;
     if (!s.stopReason.empty()) j["stop_reason"] = s.stopReason;
+    // The program's own malloc's object: its heap is not in the capture, only its mappings.
+    j["foreign_malloc"] = s.foreignMalloc.empty() ? json(nullptr) : json(s.foreignMalloc);
 
     j["time_resolution_us"] = s.timeResolutionUs;  // times are multiples of this (run --time-resolution)
     j["sample_rate_bytes"] = s.sampleRate;  // 0: exact; else the heap numbers are estimates

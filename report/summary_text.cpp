@@ -86,6 +86,9 @@ std::string summaryText(const Summary& s)
         if (s.stopByte) out += " at byte " + std::to_string(*s.stopByte);
         out += "; events up to " + seconds(s.durationUs) + " s were read\n";
     }
+    if (!s.foreignMalloc.empty())
+        out += field("heap numbers") + "not recorded: the program's malloc is its own (" + terminalSafe(s.foreignMalloc) +
+               "), only its mmap, munmap and mremap calls are\n";
     if (s.eventsLost)
         out += field("lost events") + std::to_string(s.eventsLost) +
                " (the shim dropped them while its writer was stalled: the counts below are short by them)\n";

@@ -112,4 +112,12 @@ TEST_CASE("a program with its own malloc that maps memory under its lock, first 
     // recorded: the two of main are, exactly. No malloc reaches the shim.
     expectKind(capture, base, "mmap(anonymous)", 2, 2 << 20);
     CHECK(kindStat(capture.data, "malloc").count == 0);
+    // Said at the run, and in every reading of the capture: an empty heap is not "no leaks".
+    const std::string program = examplePath("own_malloc");
+    CHECK_THAT(run.process.err, Catch::Contains("memtrace: the program's malloc is its own (" + program +
+                                                "): its allocations are not recorded"));
+    CHECK(capture.data["foreign_malloc"] == program);
+    CHECK(base.data["foreign_malloc"].is_null());
+    const ProcessResult leaks = runCommand({memtraceBinary(), "leaks", run.capture});
+    CHECK_THAT(leaks.out, Catch::Contains("warning: the program's malloc is its own (" + program + ")"));
 }

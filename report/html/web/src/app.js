@@ -23,6 +23,9 @@
   if (s.sample_rate_bytes) {
     app.appendChild(el('div', { className: 'mt-warning', attrs: { id: 'sampled-note' }, text: 'Heap numbers are estimated (sampled 1 in ' + MT.fmtInt(s.sample_rate_bytes) + ' bytes).' }));
   }
+  if (s.foreign_malloc) {
+    app.appendChild(el('div', { className: 'mt-warning', attrs: { id: 'foreign-malloc-note' }, text: 'The program\u2019s malloc is its own (' + s.foreign_malloc + '): its allocations are not recorded, only its mmap, munmap and mremap calls.' }));
+  }
   if (s.truncated) {
     app.appendChild(el('div', { className: 'mt-warning', text: 'The capture is ' + (s.corrupt ? 'corrupt' : 'truncated') + ': events up to ' + s.duration_s + ' s were read' + (s.stop_reason ? ' (' + s.stop_reason + ')' : '') + '.' }));
   }
