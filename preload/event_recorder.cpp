@@ -155,6 +155,7 @@ void pushSlots(ThreadRing& ring, const RingSlot* slots, uint32_t span)
         // events_lost), and this thread keeps dropping until its ring has room again instead
         // of waiting a second per event. A writer that is merely starved of CPU (a loaded
         // machine, many busy threads) is waited for: no event is lost to slowness.
+        if (inRawCloneChild()) return;  // no writer will ever make room here
         wakeWriter();
         if (!isActive() || ring.writerStalled) {
             g_eventsLost.fetch_add(1, std::memory_order_relaxed);

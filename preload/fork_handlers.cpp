@@ -36,7 +36,7 @@ void prepare()
 {
     t_guardBeforeFork = t_inShim;
     t_inShim = 1;
-    if (!isActive()) return;
+    if (!isActive() || inRawCloneChild()) return;  // a raw clone's copy of the lock may be held
     g_drainLock.lock();
     t_forkLocked = 1;
 }

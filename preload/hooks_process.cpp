@@ -140,7 +140,7 @@ MEMTRACE_QUICK_EXIT_HOOK(_Exit)
 MEMTRACE_EXPORT int dlclose(void* handle) noexcept
 {
     RealFunctions& r = real();
-    if (!t_inShim && isActive()) drainNow();
+    if (!t_inShim && isActive() && !inRawCloneChild()) drainNow();
     const int rc = r.dlclose(handle);
     g_codeUnloads.fetch_add(1, std::memory_order_release);  // every thread drops its unwind rules
     return rc;

@@ -148,8 +148,16 @@ void initialize()
     g_state.store(ShimState::Active, std::memory_order_release);
 }
 
+bool inRawCloneChild()
+{
+    if (g_pid == 0 || getpid() == g_pid) return false;
+    g_state.store(ShimState::Disabled, std::memory_order_release);
+    return true;
+}
+
 void finishCapture(format::EndReason reason)
 {
+    if (inRawCloneChild()) return;  // the parent's capture is not this process's to end
     ShimState expected = ShimState::Active;
     if (!g_state.compare_exchange_strong(expected, ShimState::Finished, std::memory_order_acq_rel)) return;
     ShimScope guard;

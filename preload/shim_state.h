@@ -40,6 +40,14 @@ inline bool isActive() { return g_state.load(std::memory_order_relaxed) == ShimS
 // first call. Hook-reachable; no allocation of its own, no lock.
 bool recordingEnabled();
 
+// True in a process made by a raw clone (glibc's clone(), or the clone system call: no fork
+// handlers ran). It holds a copy of the shim's state but no writer thread, and shares its
+// parent's capture file and drain lock as they were: it must neither write, nor wait for a
+// writer, nor take that lock. The slow paths that would ask (a getpid system call); the first
+// to find it turns tracking off in that process, quietly, as for any fork child that is not
+// followed. Hook-reachable.
+bool inRawCloneChild();
+
 // Full initialisation (environment, capture file, writer thread). Called by the load-time
 // constructor and lazily by the first hook. Runs once; sets the reentrancy guard itself.
 void initialize();

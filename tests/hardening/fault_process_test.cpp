@@ -200,3 +200,27 @@ TEST_CASE("a set-user-id program: memtrace says the loader ignores the preload, 
     CHECK(run.err.find("so the loader ignores LD_PRELOAD\n") != std::string::npos);
     CHECK_FALSE(fs::exists(capture));
 }
+
+TEST_CASE("a child made by clone() without fork handlers, filling its ring and calling exit(): no hang, "
+          "the parent's capture exact",
+          "[hardening][fork]")
+{
+    // It hung: the child waited forever for a writer thread it did not have.
+    TempDir dir;
+    const Summary base = baseline(dir);
+    // 3,000,000 pairs fill the child's ring; with 1000 its exit() finds the shim still active.
+    int n = 0;
+    for (const char* pairs : {"3000000", "1000"})
+    for (const std::vector<std::string>& options : {std::vector<std::string>{}, std::vector<std::string>{"--follow-fork"}}) {
+        INFO(pairs << " pairs in the child " << (options.empty() ? "" : "with --follow-fork"));
+        const TracedRun run = traceExampleOk(dir.file("x" + std::to_string(++n) + ".mtrace"), "raw_clone", {pairs}, options);
+        CHECK(run.process.out == "raw_clone: child exited with 7\n");
+        const Summary capture = summarize(run.capture);
+        CHECK(capture.data["truncated"] == false);
+        CHECK(exitStatusIs(capture.data, false, 0));
+        // The parent's calls only: none of the child's, which ran untraced.
+        expectKind(capture, base, "malloc", 1001, 1000 + 1000 * 100);
+        expectKind(capture, base, "free", 1000, std::nullopt);
+        expectField(capture, base, "leaked_bytes", 1000);
+    }
+}
