@@ -50,10 +50,17 @@ ObjectOf objectOf(const void* address)
 void findForeignMalloc(ProcessFacts& f)
 {
     f.foreignMalloc[0] = '\0';
-    const void* used = dlsym(RTLD_DEFAULT, "malloc");
+    void* used = dlsym(RTLD_DEFAULT, "malloc");
     const ObjectOf owner = objectOf(used);
     const ObjectOf shim = objectOf(reinterpret_cast<const void*>(&collectProcessFacts));
     if (!used || !owner.found || !shim.found || owner.bias == shim.bias) return;
+    // A non-PIE executable that takes malloc's address has a canonical PLT entry for it: an
+    // undefined symbol with a value, which dlsym returns, though the calls reach the shim.
+    Dl_info info{};
+    ElfW(Sym)* symbol = nullptr;
+    if (dladdr1(used, &info, reinterpret_cast<void**>(&symbol), RTLD_DL_SYMENT) == 0 || !symbol ||
+        symbol->st_shndx == SHN_UNDEF)
+        return;
     const char* path = owner.name && owner.name[0] ? owner.name : f.exePath;  // "": the main program
     std::strncpy(f.foreignMalloc, path, sizeof f.foreignMalloc - 1);
     f.foreignMalloc[sizeof f.foreignMalloc - 1] = '\0';

@@ -121,3 +121,18 @@ TEST_CASE("a program with its own malloc that maps memory under its lock, first 
     const ProcessResult leaks = runCommand({memtraceBinary(), "leaks", run.capture});
     CHECK_THAT(leaks.out, Catch::Contains("warning: the program's malloc is its own (" + program + ")"));
 }
+
+TEST_CASE("a non-PIE program that takes malloc's address: traced as usual, no own-malloc note",
+          "[hardening][allocator]")
+{
+    // dlsym(RTLD_DEFAULT, "malloc") returns its canonical PLT entry; node got the note wrongly.
+    TempDir dir;
+    const Summary base = baseline(dir);
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "malloc_address");
+    CHECK(run.process.out == "malloc_address: 5 blocks\n");
+    CHECK_THAT(run.process.err, !Catch::Contains("its own"));
+    const Summary capture = summarize(run.capture);
+    CHECK(capture.data["foreign_malloc"].is_null());
+    expectKind(capture, base, "malloc", 5, 100 + 101 + 102 + 103 + 104);
+    expectKind(capture, base, "free", 5, std::nullopt);
+}
