@@ -156,6 +156,15 @@ void pushSlots(ThreadRing& ring, const RingSlot* slots, uint32_t span)
         // of waiting a second per event. A writer that is merely starved of CPU (a loaded
         // machine, many busy threads) is waited for: no event is lost to slowness.
         if (inRawCloneChild()) return;  // no writer will ever make room here
+        if (!writerThreadStarted()) [[unlikely]] {
+            // Before the shim's constructor has started the writer (hooks called by a library
+            // constructor): drain here in its place; if that makes no room, drop and count.
+            const uint64_t consumedBefore = ring.consumed.load(std::memory_order_acquire);
+            drainNow();
+            if (ring.consumed.load(std::memory_order_acquire) != consumedBefore) continue;
+            g_eventsLost.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
         wakeWriter();
         if (!isActive() || ring.writerStalled) {
             g_eventsLost.fetch_add(1, std::memory_order_relaxed);

@@ -53,11 +53,13 @@ void resolveRealFunctions()
     g_real.field = reinterpret_cast<decltype(g_real.field)>(dlsym(RTLD_NEXT, symbol));
     MEMTRACE_ALL_HOOKS(MEMTRACE_RESOLVE)
 #undef MEMTRACE_RESOLVE
-    // Optional symbols that are missing leave a malloc'ed error message behind. Consume it
-    // now, under the guard; otherwise the program's next dl* call frees a block we never saw.
+    g_realResolved.store(2, std::memory_order_release);
+}
+
+void consumeResolutionErrors()
+{
     while (dlerror() != nullptr) {
     }
-    g_realResolved.store(2, std::memory_order_release);
 }
 
 format::SizeClasses realMallocSizeClasses()

@@ -27,6 +27,12 @@ extern constinit std::atomic<int> g_realResolved;  // 0 no, 1 in progress, 2 don
 // May call dlsym (which may allocate, served by the arena); takes no lock of ours.
 void resolveRealFunctions();
 
+// Optional symbols that are missing leave a malloc'ed error message behind, which the
+// program's next dlerror() would return and free. Consumed under the guard - but only by the
+// shim's constructor: dlerror() translates the message, which takes the setlocale lock, and
+// resolution may run inside newlocale (shim_state.cpp, finishStartUp).
+void consumeResolutionErrors();
+
 // True if every Required function was found (checked after resolution).
 bool allRequiredFound();
 

@@ -136,16 +136,27 @@ void initialize()
     const char* error = nullptr;
     if (!openCapture(&error)) return disable(error);
     initControl(g_config.startPaused);
+    g_state.store(ShimState::Active, std::memory_order_release);
+}
+
+// What initialize() leaves to the constructor: none of it may run inside whatever libc call
+// the first hook interrupted. gdb under memtrace hung on the setlocale lock: a library
+// constructor's newlocale allocated while holding it as writer, that malloc started the shim,
+// and the dlerror() that consumed dlsym's misses took it as reader - glibc answers EDEADLK
+// there and the matching unlock released newlocale's hold, so newlocale's own unlock later
+// drove the reader count below zero. Likewise pthread_atfork's lock, at_quick_exit's, and the
+// writer thread. The constructor runs between library constructors, inside none of them.
+void finishStartUp()
+{
+    if (!isActive() || writerThreadStarted()) return;
+    ShimScope guard;
+    consumeResolutionErrors();
     openControlChannel();
     installForkHandlers();
     // quick_exit runs the at_quick_exit handlers and then exits past every hook of ours
     // (glibc calls its internal _exit): ours, registered first, runs after the program's.
     at_quick_exit(onQuickExit);
-    if (!startWriterThread()) {
-        g_writer.close();
-        return disable("cannot start the writer thread");
-    }
-    g_state.store(ShimState::Active, std::memory_order_release);
+    if (!startWriterThread()) stopTrackingNow("cannot start the writer thread");
 }
 
 bool inRawCloneChild()
@@ -232,7 +243,11 @@ void onCaptureFailed(const char* reason, uint64_t writtenUpToUs)
 // library constructor) initialises lazily. The destructor runs after the program's static
 // destructors and atexit handlers, so their frees are recorded.
 static void onQuickExit() { finishCapture(format::EndReason::QuickExit); }
-__attribute__((constructor(101))) static void onLoad() { initialize(); }
+__attribute__((constructor(101))) static void onLoad()
+{
+    initialize();
+    finishStartUp();
+}
 __attribute__((destructor(101))) static void onUnload() { finishCapture(format::EndReason::Exit); }
 
 }  // namespace memtrace::shim

@@ -48,9 +48,13 @@ bool recordingEnabled();
 // followed. Hook-reachable.
 bool inRawCloneChild();
 
-// Full initialisation (environment, capture file, writer thread). Called by the load-time
-// constructor and lazily by the first hook. Runs once; sets the reentrancy guard itself.
+// Initialisation up to recording (environment, capture file, stack table): called by the
+// load-time constructor and lazily by the first hook. Runs once; sets the reentrancy guard
+// itself. The rest (fork handlers, control channel, writer thread) is finishStartUp's, which
+// only the constructor calls; until then a thread whose ring is full drains it itself
+// (event_recorder.cpp).
 void initialize();
+void finishStartUp();
 
 // Ends the capture: final drain of everything committed, End(reason), last chunk, close.
 // Afterwards hooks only forward. Safe to call more than once (later calls do nothing).

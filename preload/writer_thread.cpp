@@ -58,6 +58,12 @@ void* writerMain(void*)
 
 }  // namespace
 
+namespace {
+constinit std::atomic<bool> g_writerStarted{false};
+}  // namespace
+
+bool writerThreadStarted() { return g_writerStarted.load(std::memory_order_acquire); }
+
 bool startWriterThread()
 {
     // Block every signal while creating the thread so it inherits a full mask: the program's
@@ -72,6 +78,7 @@ bool startWriterThread()
     const bool ok = pthread_create(&thread, &attr, writerMain, nullptr) == 0;
     pthread_attr_destroy(&attr);
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    if (ok) g_writerStarted.store(true, std::memory_order_release);
     return ok;
 }
 

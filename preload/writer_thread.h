@@ -12,8 +12,12 @@ namespace memtrace::shim {
 extern constinit DrainLock g_drainLock;
 extern constinit CaptureWriter g_writer;
 
-// Starts the thread (init, or a followed fork child). Returns false if pthread_create fails.
+// Starts the thread (the shim's constructor, or a followed fork child). Returns false if
+// pthread_create fails. Never from a hook: see shim_state.h, finishStartUp.
 bool startWriterThread();
+
+// Whether startWriterThread has succeeded in this process. Hook-reachable (one load).
+bool writerThreadStarted();
 
 // Hook-reachable: one atomic increment and a futex wake. No lock, no allocation.
 void wakeWriter();

@@ -136,3 +136,21 @@ TEST_CASE("a non-PIE program that takes malloc's address: traced as usual, no ow
     expectKind(capture, base, "malloc", 5, 100 + 101 + 102 + 103 + 104);
     expectKind(capture, base, "free", 5, std::nullopt);
 }
+
+TEST_CASE("the first allocation inside newlocale, from a library constructor: no hang in setlocale, "
+          "recorded",
+          "[hardening][allocator]")
+{
+    // gdb hung in setlocale under memtrace: the shim started inside newlocale's hold of the
+    // setlocale lock, and its dlerror() broke the lock's count (shim_state.cpp, finishStartUp).
+    TempDir dir;
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "early_locale");
+    CHECK(run.process.out == "early_locale: library loaded C.UTF-8, setlocale C.UTF-8\n");
+    const Summary capture = summarize(run.capture);
+    CHECK(capture.data["truncated"] == false);
+    CHECK(number(capture.data, "frees_unmatched") == 0);
+    bool fromNewlocale = false;
+    for (const json& entry : capture.data["top_allocation_stacks"])
+        fromNewlocale |= stackHasFunction(entry["stack"], "load_locale") && stackHasFunction(entry["stack"], "__newlocale");
+    CHECK(fromNewlocale);
+}
