@@ -57,18 +57,22 @@ void* tracedMmap(int prot, int flags, size_t length, Call&& call)
 
 MEMTRACE_EXPORT void* mmap(void* addr, size_t length, int prot, int flags, int fd, off_t offset) noexcept
 {
-    const auto real = resolvedOrNull(&RealFunctions::mmap);
+    const auto next = resolvedOrNull(&RealFunctions::mmap);
     HookScope scope(LazyStart::Never);
-    auto call = [&] { return real ? real(addr, length, prot, flags, fd, offset) : rawMmap(addr, length, prot, flags, fd, offset); };
+    auto call = [&] {
+        return next ? next(addr, length, prot, flags, fd, offset) : rawMmap(addr, length, prot, flags, fd, offset);
+    };
     if (!scope.recording()) return call();
     return tracedMmap(prot, flags, length, call);
 }
 
 MEMTRACE_EXPORT void* mmap64(void* addr, size_t length, int prot, int flags, int fd, off64_t offset) noexcept
 {
-    const auto real = resolvedOrNull(&RealFunctions::mmap64);
+    const auto next = resolvedOrNull(&RealFunctions::mmap64);
     HookScope scope(LazyStart::Never);
-    auto call = [&] { return real ? real(addr, length, prot, flags, fd, offset) : rawMmap(addr, length, prot, flags, fd, offset); };
+    auto call = [&] {
+        return next ? next(addr, length, prot, flags, fd, offset) : rawMmap(addr, length, prot, flags, fd, offset);
+    };
     if (!scope.recording()) return call();
     return tracedMmap(prot, flags, length, call);
 }
@@ -77,8 +81,8 @@ MEMTRACE_EXPORT void* mmap64(void* addr, size_t length, int prot, int flags, int
 // may map it again, and that mapping must not be emitted before this munmap.
 MEMTRACE_EXPORT int munmap(void* addr, size_t length) noexcept
 {
-    const auto real = resolvedOrNull(&RealFunctions::munmap);
-    auto call = [&] { return real ? real(addr, length) : rawMunmap(addr, length); };
+    const auto next = resolvedOrNull(&RealFunctions::munmap);
+    auto call = [&] { return next ? next(addr, length) : rawMunmap(addr, length); };
     if (isUnwinderCode(reinterpret_cast<uintptr_t>(__builtin_return_address(0)))) return call();
     HookScope scope(LazyStart::Never);
     if (!scope.recording()) return call();
@@ -111,9 +115,12 @@ MEMTRACE_EXPORT void* mremap(void* old, size_t oldLength, size_t newLength, int 
         newAddress = va_arg(ap, void*);
         va_end(ap);
     }
-    const auto real = resolvedOrNull(&RealFunctions::mremap);
+    const auto next = resolvedOrNull(&RealFunctions::mremap);
     HookScope scope(LazyStart::Never);
-    auto call = [&] { return real ? real(old, oldLength, newLength, flags, newAddress) : rawMremap(old, oldLength, newLength, flags, newAddress); };
+    auto call = [&] {
+        return next ? next(old, oldLength, newLength, flags, newAddress)
+                    : rawMremap(old, oldLength, newLength, flags, newAddress);
+    };
     if (!scope.recording()) return call();
     ThreadRing* ring = currentRing();
     if (!ring) return call();

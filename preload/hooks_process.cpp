@@ -169,8 +169,8 @@ MEMTRACE_EXPORT int prctl(int option, ...) noexcept
     const unsigned long a4 = va_arg(ap, unsigned long);
     const unsigned long a5 = va_arg(ap, unsigned long);
     va_end(ap);
-    const auto real = resolvedOrNull(&RealFunctions::prctl);
-    const int rc = real ? real(option, a2, a3, a4, a5) : static_cast<int>(syscall(SYS_prctl, option, a2, a3, a4, a5));
+    const auto next = resolvedOrNull(&RealFunctions::prctl);
+    const int rc = next ? next(option, a2, a3, a4, a5) : static_cast<int>(syscall(SYS_prctl, option, a2, a3, a4, a5));
     if (rc == 0 && option == PR_SET_NAME) {
         HookScope scope(LazyStart::Never);
         if (scope.recording()) recordThreadName(pthread_self(), reinterpret_cast<const char*>(a2));
