@@ -15,6 +15,8 @@
 #include <memory>
 #include <vector>
 
+#include "build_id.h"
+
 namespace memtrace::reader::debug_cache {
 
 namespace {
@@ -29,17 +31,6 @@ struct ElfCloser {
     void operator()(Elf* elf) const { elf_end(elf); }
 };
 using ElfHandle = std::unique_ptr<Elf, ElfCloser>;
-
-std::string hex(std::string_view bytes)
-{
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    }
-    return out;
-}
 
 std::string computeDirectory()
 {
@@ -193,7 +184,7 @@ const std::string& directory()
 int openCached(const std::string& dir, std::string_view buildId, std::string& path)
 {
     if (dir.empty() || buildId.empty()) return -1;
-    path = dir + "/" + hex(buildId) + ".debug";
+    path = dir + "/" + buildIdHex(buildId) + ".debug";
     const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     if (!isUsable(fd, buildId)) {
@@ -226,7 +217,7 @@ int storeInflated(const std::string& dir, std::string_view buildId, int fd, std:
     if (dir.empty() || buildId.empty()) return -1;
     std::error_code error;
     fs::create_directories(dir, error);
-    const std::string name = hex(buildId) + ".debug";
+    const std::string name = buildIdHex(buildId) + ".debug";
     std::string temporary = dir + "/." + name + ".XXXXXX";
     const int out = mkstemp(temporary.data());
     if (out < 0) return -1;

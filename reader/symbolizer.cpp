@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "build_id.h"
 #include "cu_index.h"
 #include "debug_cache.h"
 
@@ -67,17 +68,6 @@ std::string hexOffset(const std::string& module, uint64_t offset)
     std::snprintf(buffer, sizeof buffer, "+0x%llx", static_cast<unsigned long long>(offset));
     if (module.empty()) return buffer + 1;  // outside every module: just the address, "0x..."
     return baseName(module) + buffer;
-}
-
-std::string hexBytes(const std::string& bytes)
-{
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    }
-    return out;
 }
 
 // Name of a function-like DIE: its demangled linkage name, else its plain name. Follows
@@ -175,8 +165,8 @@ Symbolizer::ModuleSession* Symbolizer::session(ModuleId id)
         const int length = dwfl_module_build_id(dwflModule, &bits, &vaddr);
         const std::string fileId = length > 0 ? std::string(reinterpret_cast<const char*>(bits), length) : std::string();
         if (fileId != module.buildId) {
-            m_warnings.push_back(module.path + ": build-id " + (fileId.empty() ? "missing" : hexBytes(fileId)) +
-                                 " does not match the capture's " + hexBytes(module.buildId) +
+            m_warnings.push_back(module.path + ": build-id " + (fileId.empty() ? "missing" : buildIdHex(fileId)) +
+                                 " does not match the capture's " + buildIdHex(module.buildId) +
                                  " (file changed since the capture?); frames shown as module+offset");
             return slot.get();
         }

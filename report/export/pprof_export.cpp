@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "proto_writer.h"
+#include "reader/build_id.h"
 #include "report/report_stack.h"
 
 namespace memtrace::report::exporter {
@@ -53,17 +54,6 @@ struct MappingInfo {
     bool hasLines = false;
     bool hasInline = false;
 };
-
-std::string hex(const std::string& raw)
-{
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : raw) {
-        out.push_back(digits[c >> 4]);
-        out.push_back(digits[c & 15]);
-    }
-    return out;
-}
 
 class ProfileBuilder {
 public:
@@ -147,7 +137,7 @@ private:
             // back into the file (offset = ip - load bias, as the reader computes it).
             mw.varintField(mapping::kFileOffset, info->low - m.loadBias);
             mw.int64Field(mapping::kFilename, m_strings.index(m.path));
-            mw.int64Field(mapping::kBuildId, m_strings.index(hex(m.buildId)));
+            mw.int64Field(mapping::kBuildId, m_strings.index(reader::buildIdHex(m.buildId)));
             mw.boolField(mapping::kHasFunctions, info->hasFunctions);
             mw.boolField(mapping::kHasFilenames, info->hasFiles);
             mw.boolField(mapping::kHasLineNumbers, info->hasLines);
