@@ -22,8 +22,8 @@ namespace memtrace::shim {
 
 using format::AllocatorKind;
 
-// Whether a hook may start the shim (recordingEnabled's lazy initialisation: dlsym, the
-// capture file, the writer thread, all of which allocate). The allocation hooks may: they are
+// Whether a hook may start the shim (recordingEnabled's lazy initialisation: dlsym and the
+// capture file, which allocate; the rest waits for the constructor). The allocation hooks may: they are
 // the program's allocator. The mapping hooks may not (LazyStart::Never): they can be called
 // by an allocator of the program's own with its lock held (own_malloc.c), before the shim's
 // constructor has run; they record only once the shim is active.
