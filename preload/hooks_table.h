@@ -8,6 +8,7 @@
 //             hook then falls back as its comment says.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <cstddef>
@@ -39,11 +40,14 @@
     X(close_range, "close_range", int, (unsigned, unsigned, int), Optional)                   \
     X(closefrom, "closefrom", void, (int), Optional)                                          \
     X(dup2, "dup2", int, (int, int), Required)                                                \
-    X(dup3, "dup3", int, (int, int, int), Required)
+    X(dup3, "dup3", int, (int, int, int), Required)                                           \
+    X(sigaction, "sigaction", int, (int, const struct sigaction*, struct sigaction*), Required) \
+    X(signal, "signal", __sighandler_t, (int, __sighandler_t), Required)
 
 // Variadic in glibc's headers, mangled C++ names, or not declared by this glibc.
 #define MEMTRACE_UNDECLARED_HOOKS(X)                                                          \
     X(mremap, "mremap", void*, (void*, size_t, size_t, int, void*), Required)                 \
+    X(sysvSignal, "sysv_signal", __sighandler_t, (int, __sighandler_t), Optional)             \
     X(prctl, "prctl", int, (int, unsigned long, unsigned long, unsigned long, unsigned long),  \
       Required)                                                                               \
     X(free_sized, "free_sized", void, (void*, size_t), Optional)                              \

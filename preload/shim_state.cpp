@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "control.h"
 #include "control_channel.h"
 #include "event_recorder.h"
+#include "fatal_signals.h"
 #include "real_functions.h"
 #include "reentrancy_guard.h"
 #include "sampled_blocks.h"
@@ -156,7 +158,11 @@ void finishStartUp()
     // quick_exit runs the at_quick_exit handlers and then exits past every hook of ours
     // (glibc calls its internal _exit): ours, registered first, runs after the program's.
     at_quick_exit(onQuickExit);
-    if (!startWriterThread()) stopTrackingNow("cannot start the writer thread");
+    if (!startWriterThread()) {
+        stopTrackingNow("cannot start the writer thread");
+        return;
+    }
+    installFatalSignalHandlers();
 }
 
 bool inRawCloneChild()
@@ -180,6 +186,32 @@ void finishCapture(format::EndReason reason)
         g_writer.close();
     }
     wakeWriter();  // it sees Finished and leaves
+}
+
+// Takes the drain lock within `ms` milliseconds, polling (nanosleep is async-signal-safe).
+static bool lockDrainWithin(int ms)
+{
+    for (int waited = 0;; ++waited) {
+        if (g_drainLock.tryLock()) return true;
+        if (waited >= ms) return false;
+        const timespec oneMs = {0, 1000000};
+        nanosleep(&oneMs, nullptr);
+    }
+}
+
+void finishCaptureOnSignal()
+{
+    if (g_pid == 0 || getpid() != g_pid) return;  // shares the memory or the file of the capture's owner
+    if (g_drainLock.heldByThisThread()) return;    // interrupted its own drain: it can never have the lock
+    ShimState expected = ShimState::Active;
+    if (!g_state.compare_exchange_strong(expected, ShimState::Finished, std::memory_order_acq_rel)) return;
+    ShimScope guard;
+    if (!lockDrainWithin(2000)) return;
+    g_writer.drain(DrainMode::Final);
+    g_writer.writeEnd(format::EndReason::FatalSignal);
+    g_writer.flush();
+    g_writer.close();
+    g_drainLock.unlock();
 }
 
 bool suspendForExec()

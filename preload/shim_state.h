@@ -60,6 +60,13 @@ void finishStartUp();
 // Afterwards hooks only forward. Safe to call more than once (later calls do nothing).
 void finishCapture(format::EndReason reason);
 
+// A fatal signal's end of the capture (fatal_signals.h): as finishCapture with
+// End(FatalSignal), but it waits at most ~2 s for the drain lock, and not at all if the signal
+// interrupted this thread's own drain (it holds that lock itself). If it cannot have
+// the lock the capture stays as the writer left it: cut, readable up to its last chunk. Only
+// in the process that owns the capture (not in a vfork or raw clone child).
+void finishCaptureOnSignal();
+
 // exec: writes everything and End(Exec) and keeps the writer stopped; returns false if the
 // capture was not active. If the exec fails, resumeAfterFailedExec() continues the capture.
 bool suspendForExec();

@@ -300,6 +300,7 @@ enum class EndReason : uint8_t {
     Exec = 1,        // the image was replaced by exec*()
     QuickExit = 2,   // _exit / _Exit
     Stopped = 3,     // tracking stopped after an error
+    FatalSignal = 4, // a signal about to kill the process (the launcher's ExitStatus names it)
 };
 
 // How the launcher saw the process end (appended by `memtrace run` after the process died).

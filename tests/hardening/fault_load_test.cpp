@@ -96,6 +96,21 @@ TEST_CASE("a signal handler that allocates, interrupting allocations: no deadloc
     CHECK(number(capture.data, "frees_unmatched") == number(base.data, "frees_unmatched"));
 }
 
+TEST_CASE("the program sees and sets its signal dispositions as without the shim's end-of-capture handler",
+          "[hardening][signal]")
+{
+    // The shim holds SIGSEGV, SIGTERM, SIGPIPE... with its own handler (fatal_signals.h); what
+    // sigaction() and signal() report and return must be what they are without it.
+    const ProcessResult native = runCommand({examplePath("signal_view")});
+    REQUIRE(native.status == 0);
+    REQUIRE(native.out.find("caught SIGTERM 1\nsurvived SIGPIPE\n") != std::string::npos);
+    TempDir dir;
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "signal_view");
+    CHECK(run.process.out == native.out);
+    const Summary capture = summarize(run.capture);
+    CHECK(capture.data["truncated"] == false);
+}
+
 TEST_CASE("a program with its own malloc that maps memory under its lock, first called before the shim's "
           "constructor: no deadlock, its mappings recorded",
           "[hardening][allocator]")

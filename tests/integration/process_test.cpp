@@ -74,12 +74,14 @@ TEST_CASE("a killed program leaves a readable capture with every flushed event",
         int status;
         bool signaled;
         int code;
-        std::optional<bool> truncated;  // nullopt: not specified (abort may or may not flush)
+        std::optional<bool> truncated;
     };
+    // SIGKILL cannot be caught: the capture ends with the writer's last chunk. The shim's
+    // handler ends it on SIGSEGV and SIGABRT (next test), _exit's hook on _exit.
     const Mode modes[] = {
         {"kill", 137, true, 9, true},
-        {"segv", 139, true, 11, true},
-        {"abort", 134, true, 6, std::nullopt},
+        {"segv", 139, true, 11, false},
+        {"abort", 134, true, 6, false},
         {"_exit", 5, false, 5, false},
     };
     for (const Mode& mode : modes) {
@@ -108,6 +110,39 @@ TEST_CASE("a killed program leaves a readable capture with every flushed event",
             expectField(capture, base, "leaked_bytes", 1600000);
             CHECK(capture.data["duration_s"].get<double>() >= 1.0);
             CHECK(number(capture.data, "peak_rss_bytes") > 0);
+        }
+    }
+}
+
+TEST_CASE("a program killed by a signal right after its last allocation: the capture has every event and its End",
+          "[process][crash][signal]")
+{
+    // No sleep before dying: without the shim's end-of-capture handler (preload/fatal_signals.h)
+    // the last flush interval of allocations and the End record would be lost.
+    struct Mode {
+        std::string name;
+        int signal;
+        std::string extraOutput;
+    };
+    const Mode modes[] = {
+        {"segv", 11, ""}, {"abort", 6, ""}, {"term", 15, ""}, {"pipe", 13, ""}, {"handler", 15, "crash: handler ran\n"},
+    };
+    for (const Mode& mode : modes) {
+        DYNAMIC_SECTION("dying by " << mode.name)
+        {
+            TempDir dir;
+            const Summary base = baseline(dir);
+            const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "crash", {mode.name, "0"}, {}, 128 + mode.signal);
+            CHECK(run.process.out == "crash: allocated 100000 blocks, dying by " + mode.name + "\n" + mode.extraOutput);
+            const Summary capture = summarize(run.capture);
+            INFO("summary stderr: " << capture.process.err);
+            CHECK(capture.process.err.empty());
+            CHECK(capture.data["truncated"] == false);
+            CHECK(exitStatusIs(capture.data, true, mode.signal));
+            expectKind(capture, base, "malloc", 100000, 3200000);
+            expectKind(capture, base, "free", 50000, std::nullopt);
+            expectField(capture, base, "leaked_blocks", 50000);
+            expectField(capture, base, "leaked_bytes", 1600000);
         }
     }
 }
