@@ -2,7 +2,7 @@
 // than the shim's 100 ms flush interval, so everything so far is in the capture), then dies
 // according to MODE:
 //   kill    raise(SIGKILL)             status 128 + 9  = 137, no End record (truncated)
-//   segv    store through a bad pointer, status 128 + 11 = 139, no End record (truncated)
+//   segv    store through a bad pointer, status 128 + 11 = 139
 //   abort   abort()                    status 128 + 6  = 134
 //   term    kill(getpid(), SIGTERM)    status 128 + 15 = 143
 //   pipe    write(2) to a pipe whose reading end is closed: SIGPIPE, status 128 + 13 = 141
