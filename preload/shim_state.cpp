@@ -199,19 +199,37 @@ static bool lockDrainWithin(int ms)
     }
 }
 
+// 1 while a thread ends the capture for a fatal signal, 2 once it has.
+static constinit std::atomic<int> g_endingOnSignal{0};
+
 void finishCaptureOnSignal()
 {
     if (g_pid == 0 || getpid() != g_pid) return;  // shares the memory or the file of the capture's owner
     if (g_drainLock.heldByThisThread()) return;    // interrupted its own drain: it can never have the lock
+    int none = 0;
+    if (!g_endingOnSignal.compare_exchange_strong(none, 1, std::memory_order_acq_rel)) {
+        // Two threads dying at once: the second must not kill the process while the first is
+        // still writing (bounded: the first waits at most 2 s for the lock).
+        for (int waited = 0; g_endingOnSignal.load(std::memory_order_acquire) == 1 && waited < 3000; ++waited) {
+            const timespec oneMs = {0, 1000000};
+            nanosleep(&oneMs, nullptr);
+        }
+        return;
+    }
     ShimState expected = ShimState::Active;
-    if (!g_state.compare_exchange_strong(expected, ShimState::Finished, std::memory_order_acq_rel)) return;
+    if (!g_state.compare_exchange_strong(expected, ShimState::Finished, std::memory_order_acq_rel)) {
+        g_endingOnSignal.store(2, std::memory_order_release);
+        return;
+    }
     ShimScope guard;
-    if (!lockDrainWithin(2000)) return;
-    g_writer.drain(DrainMode::Final);
-    g_writer.writeEnd(format::EndReason::FatalSignal);
-    g_writer.flush();
-    g_writer.close();
-    g_drainLock.unlock();
+    if (lockDrainWithin(2000)) {
+        g_writer.drain(DrainMode::Final);
+        g_writer.writeEnd(format::EndReason::FatalSignal);
+        g_writer.flush();
+        g_writer.close();
+        g_drainLock.unlock();
+    }
+    g_endingOnSignal.store(2, std::memory_order_release);
 }
 
 bool suspendForExec()

@@ -111,6 +111,24 @@ TEST_CASE("the program sees and sets its signal dispositions as without the shim
     CHECK(capture.data["truncated"] == false);
 }
 
+TEST_CASE("four threads fault at once: the capture still has every event and its End", "[hardening][signal]")
+{
+    TempDir dir;
+    const Summary base = baseline(dir);
+    const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "fatal_threads", {}, {}, 128 + 11);
+    const Summary capture = summarize(run.capture);
+    CHECK(capture.process.err.empty());
+    CHECK(capture.data["truncated"] == false);
+    CHECK(exitStatusIs(capture.data, true, 11));
+    expectKind(capture, base, "malloc", 100000, 3200000);
+    // pthread_create's calloc of each thread's TLS is live too (the threads never end).
+    const KindStat tls = kindStat(capture.data, "calloc");
+    const KindStat baseTls = kindStat(base.data, "calloc");
+    CHECK(tls.count - baseTls.count == 4);
+    expectField(capture, base, "leaked_blocks", 100000 + (tls.count - baseTls.count));
+    expectField(capture, base, "leaked_bytes", 3200000 + (tls.bytes - baseTls.bytes));
+}
+
 TEST_CASE("a program with its own malloc that maps memory under its lock, first called before the shim's "
           "constructor: no deadlock, its mappings recorded",
           "[hardening][allocator]")
