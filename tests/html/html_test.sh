@@ -3,7 +3,7 @@
 # synthetic captures, each checked against `memtrace summary --json`, the reports opened in
 # headless Chromium (check_report.mjs).
 # usage: html_test.sh CASE MEMTRACE WORKDIR [program-or-fixture-generator]
-#   CASE: folded | growing | hostile | big | markers | diff | diff_big
+#   CASE: folded | growing | hostile | big | markers | diff | diff_big | own_malloc
 set -u
 case_name=$1
 memtrace=$2
@@ -90,6 +90,12 @@ big)
     size=$(stat -c %s "$dir/big.html")
     echo "big.html: $size bytes; report + browser checks took $(( (end - start) / 1000000 )) ms"
     [ "$size" -lt 40000000 ] || fail "big.html is $size bytes (limit 40 MB)"
+    ;;
+own_malloc)  # a program with its own malloc: no heap events, a banner saying why
+    record own_malloc "$4" && summary own_malloc || exit 1
+    grep -q '"foreign_malloc": *"[^"]' "$dir/own_malloc.json" || fail "summary --json does not name the program's own malloc"
+    "$memtrace" report "$dir/own_malloc.mtrace" 2>"$dir/own_malloc.report.err" || fail "report own_malloc: $(cat "$dir/own_malloc.report.err")"
+    node "$here/check_banner.mjs" "$dir/own_malloc.html" foreign-malloc-note "malloc is its own" || fail "browser checks of own_malloc.html"
     ;;
 diff)  # the differential page of `memtrace diff --format html`, base and head builds
     record base "$4" && record head "$5" || exit 1
