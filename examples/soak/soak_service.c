@@ -1,7 +1,7 @@
 // A service for soak tests (tests/soak, docs/SOAK.md): one slowly growing, reachable cache
 // among noisy bounded caches and short-lived request buffers.
 //
-//   soak_service ITERATIONS CHURN [KILL_AT [timed]]
+//   soak_service ITERATIONS CHURN [KILL_AT [timed|term]]
 //
 // Every iteration (paced to one per millisecond, so the run lasts ~ITERATIONS ms whatever
 // CHURN is):
@@ -13,7 +13,9 @@
 //   - handle_request() makes CHURN allocations of 32..543 B and frees them all (temporary).
 // The random numbers come from a fixed-seed xorshift, so every run allocates the same sizes
 // in the same order. At exit the bounded caches are freed; the session list stays live
-// ("live at end": ITERATIONS blocks of 96 bytes). KILL_AT > 0: SIGKILL itself at that iteration.
+// ("live at end": ITERATIONS blocks of 96 bytes). KILL_AT > 0: SIGKILL itself at that iteration
+// (SIGTERM with "term"), after its caches' update and before its session: KILL_AT sessions and
+// the 352 cache blocks are live then.
 // "timed" (bench/soak_long.sh): stop after ITERATIONS ms of wall time even if a loaded
 // machine let fewer iterations run, so a long benchmark ends on time.
 #include <signal.h>
@@ -112,6 +114,7 @@ int main(int argc, char** argv)
     const unsigned churn = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 16;
     const unsigned killAt = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 0;
     const int timed = argc > 4 && strcmp(argv[4], "timed") == 0;
+    const int killSignal = argc > 4 && strcmp(argv[4], "term") == 0 ? SIGTERM : SIGKILL;
 
     void* lookupSlots[64] = {0};
     void* renderSlots[256] = {0};
@@ -127,7 +130,7 @@ int main(int argc, char** argv)
     for (unsigned i = 0; i < iterations; ++i, ++done) {
         update_caches(caches, fills, rounds);
         rounds = 1;
-        if (killAt && i == killAt) raise(SIGKILL);
+        if (killAt && i == killAt) raise(killSignal);
         if (timed && (i & 1023) == 0) {
             struct timespec now;
             clock_gettime(CLOCK_MONOTONIC, &now);

@@ -241,6 +241,26 @@ TEST_CASE("a soak capture killed by SIGKILL is readable up to its last snapshot"
     CHECK(innermostFunction(g.at("stacks").at(0)) == "remember_session");
 }
 
+TEST_CASE("a soak capture killed by SIGTERM ends with the state at the signal")
+{
+    // The shim's end-of-capture handler (preload/fatal_signals.h) writes the last snapshot and
+    // End before the signal's default action: the capture is complete, not cut.
+    TempDir dir;
+    const std::string capture = dir.path + "/terminated.mtrace";
+    const ProcessResult run = record(capture, "200ms", {kIterations, "16", "1500", "term"});
+    INFO(run.describe());
+    REQUIRE(run.status == 128 + 15);
+
+    const json s = runJson({MEMTRACE_BINARY, "summary", "--json", capture});
+    CHECK_FALSE(s.at("truncated").get<bool>());
+    CHECK(s.at("exit_status").at("kind") == "signal");
+    // At the signal: 1500 sessions and the bounded caches' 64 + 256 + 32 blocks.
+    CHECK(s.at("leaked_blocks").get<uint64_t>() == 1500 + 64 + 256 + 32);
+    const json g = runJson({MEMTRACE_BINARY, "growth", "--format", "json", capture});
+    REQUIRE(!g.at("stacks").empty());
+    CHECK(innermostFunction(g.at("stacks").at(0)) == "remember_session");
+}
+
 TEST_CASE("a soak capture's size does not grow with the event count")
 {
     TempDir dir;
