@@ -4,6 +4,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
+
 #include "real_functions.h"
 #include "reentrancy_guard.h"
 #include "shim_state.h"
@@ -33,7 +35,7 @@ bool isFault(int sig) { return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE 
 // leave one of their views, as the kernel would leave one of their dispositions. No lock: the
 // hooks may run in the program's signal handlers.
 constinit struct sigaction g_view[NSIG] = {};
-constinit bool g_installed = false;
+constinit std::atomic<bool> g_installed{false};  // set once, by the constructor
 
 // glibc's sigaction adds its signal-return trampoline to every disposition it sets, and the
 // kernel reports it back: SA_RESTORER (0x04000000 on x86-64, not in glibc's headers) and the
@@ -94,7 +96,10 @@ void onFatalSignal(int sig, siginfo_t* info, void*)
     errno = savedErrno;
 }
 
-bool coveredAndInstalled(int sig) { return g_installed && sig > 0 && sig < NSIG && covers(sig); }
+bool coveredAndInstalled(int sig)
+{
+    return g_installed.load(std::memory_order_acquire) && sig > 0 && sig < NSIG && covers(sig);
+}
 
 }  // namespace
 
@@ -112,7 +117,7 @@ void installFatalSignalHandlers()
         if (g_restorer == nullptr && real().sigaction(sig, nullptr, &installed) == 0 && (installed.sa_flags & kRestorerFlag) != 0)
             g_restorer = installed.sa_restorer;
     }
-    g_installed = true;
+    g_installed.store(true, std::memory_order_release);
 }
 
 int virtualSigaction(int sig, const struct sigaction* act, struct sigaction* oldact)
