@@ -112,6 +112,7 @@ Summary buildSummary(const reader::CaptureModel& model, const reader::StreamResu
     s.snapshots = model.snapshots().snapshots();
     s.snapshotIntervalUs = model.snapshots().intervalUs();
     s.exitStatus = model.exitStatus();
+    s.endedBySignal = model.end() && model.end()->reason == format::EndReason::FatalSignal;
     if (const auto& end = model.end()) {
         s.eventsLost = end->eventsLost;
         s.ringFullWaits = end->ringFullWaits;

@@ -79,6 +79,8 @@ std::string summaryText(const Summary& s)
     if (s.exitStatus) {
         out += s.exitStatus->kind == format::ExitKind::Signaled ? ", killed by signal " : ", exit status ";
         out += std::to_string(s.exitStatus->code);
+    } else if (s.endedBySignal) {
+        out += ", ended by a signal";  // no launcher to say which (LD_PRELOAD set by hand)
     }
     out += ", " + std::to_string(s.threads) + (s.threads == 1 ? " thread" : " threads") + "\n";
     if (s.truncated) {

@@ -116,6 +116,34 @@ TEST_CASE("summary JSON has exact numbers and the documented keys")
     CHECK_THAT(text, Catch::Contains("leaked              1000 B in 1 block"));
 }
 
+TEST_CASE("summary says a fatal signal ended the process when only the shim's End says so")
+{
+    for (const bool launcherStatus : {false, true}) {
+        test::CaptureBuilder b;
+        auto& e = b.records();
+        e.time(7);
+        e.thread(0);
+        e.alloc(AllocatorKind::Malloc, 0x10, 5, 0);
+        b.end(format::EndReason::FatalSignal);
+        b.endChunk();
+        if (launcherStatus) {
+            b.exitStatus(format::ExitKind::Signaled, 15);
+            b.endChunk();
+        }
+        test::LoadedCapture c;
+        c.result = reader::loadCapture(b.write("signal-summary.mtrace"), c.model);
+        reader::Symbolizer symbolizer(c.model.stacks());
+        const std::string text = report::summaryText(report::buildSummary(c.model, c.result, symbolizer));
+        if (launcherStatus) {
+            CHECK_THAT(text, Catch::Contains(", killed by signal 15, 0 threads"));
+            CHECK_THAT(text, !Catch::Contains("ended by a signal"));
+        } else {
+            CHECK_THAT(text, Catch::Contains(", ended by a signal, 0 threads"));
+        }
+        CHECK_THAT(text, !Catch::Contains("truncated"));
+    }
+}
+
 TEST_CASE("summary of a cut capture says truncated")
 {
     test::CaptureBuilder b;
