@@ -138,6 +138,7 @@ TEST_CASE("a program killed by a signal right after its last allocation: the cap
             INFO("summary stderr: " << capture.process.err);
             CHECK(capture.process.err.empty());
             CHECK(capture.data["truncated"] == false);
+            CHECK(capture.data["ended_by_signal"] == true);
             CHECK(exitStatusIs(capture.data, true, mode.signal));
             expectKind(capture, base, "malloc", 100000, 3200000);
             expectKind(capture, base, "free", 50000, std::nullopt);

@@ -133,7 +133,9 @@ TEST_CASE("summary says a fatal signal ended the process when only the shim's En
         test::LoadedCapture c;
         c.result = reader::loadCapture(b.write("signal-summary.mtrace"), c.model);
         reader::Symbolizer symbolizer(c.model.stacks());
-        const std::string text = report::summaryText(report::buildSummary(c.model, c.result, symbolizer));
+        const report::Summary summary = report::buildSummary(c.model, c.result, symbolizer);
+        CHECK(report::summaryJson(summary)["ended_by_signal"] == true);
+        const std::string text = report::summaryText(summary);
         if (launcherStatus) {
             CHECK_THAT(text, Catch::Contains(", killed by signal 15, 0 threads"));
             CHECK_THAT(text, !Catch::Contains("ended by a signal"));
@@ -164,4 +166,5 @@ TEST_CASE("summary of a cut capture says truncated")
     CHECK(j["allocations"] == 1);
     CHECK(j["duration_s"] == Approx(0.000007));
     CHECK(j["truncated_at_byte"].is_number());
+    CHECK(j["ended_by_signal"] == false);
 }
