@@ -85,6 +85,10 @@ int installOurs(int sig, const struct sigaction& view)
 // Ends the capture, puts the default back and lets the signal kill the process: a fault
 // happens again when the handler returns (so a core dump shows the real fault), anything else
 // is sent again to this thread, where it waits, blocked, until the handler returns.
+// A signal handler that may interrupt anything, malloc's own locks included: it allocates
+// nothing, and its only lock is the drain lock, never waited for without a bound
+// (finishCaptureOnSignal). Every signal is blocked while it runs (installOurs), so a fault
+// inside it kills the process at once, with that fault's signal.
 void onFatalSignal(int sig, siginfo_t* info, void*)
 {
     const int savedErrno = errno;
