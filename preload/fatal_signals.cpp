@@ -86,9 +86,11 @@ int installOurs(int sig, const struct sigaction& view)
 // happens again when the handler returns (so a core dump shows the real fault), anything else
 // is sent again to this thread, where it waits, blocked, until the handler returns.
 // A signal handler that may interrupt anything, malloc's own locks included: it allocates
-// nothing, and its only lock is the drain lock, never waited for without a bound
-// (finishCaptureOnSignal). Every signal is blocked while it runs (installOurs), so a fault
-// inside it kills the process at once, with that fault's signal.
+// nothing; it takes the drain lock, never waiting for it without a bound (finishCaptureOnSignal),
+// and, as every drain, the loader's lock if the module map changed (dl_iterate_phdr; that lock
+// is recursive, so a signal inside dlopen on this thread does not deadlock on it). Every signal
+// is blocked while it runs (installOurs), so a fault inside it kills the process at once, with
+// that fault's signal.
 void onFatalSignal(int sig, siginfo_t* info, void*)
 {
     const int savedErrno = errno;
