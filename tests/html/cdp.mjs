@@ -110,8 +110,9 @@ export class Browser {
 // not do - console errors and warnings, uncaught exceptions, dialogs (dismissed) - in
 // `problems`, and every request's URL in `requests`. evaluate(expression) returns the
 // expression's value (promises awaited) and throws on an exception; send(method, params) sends
-// a DevTools command to the page.
-export async function openPage(browser, url) {
+// a DevTools command to the page. options.colorScheme ('dark' or 'light') emulates the system's
+// preferred colour scheme.
+export async function openPage(browser, url, options = {}) {
   const problems = [];
   const requests = [];
   let session;
@@ -132,6 +133,8 @@ export async function openPage(browser, url) {
   ({ sessionId: session } = await browser.send('Target.attachToTarget', { targetId, flatten: true }));
   const s = (method, params) => browser.send(method, params, session);
   for (const domain of ['Runtime', 'Log', 'Network', 'Page']) await s(domain + '.enable');
+  if (options.colorScheme)
+    await s('Emulation.setEmulatedMedia', { features: [{ name: 'prefers-color-scheme', value: options.colorScheme }] });
   const evaluate = async (expression) => {
     const r = await s('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true });
     if (r.exceptionDetails) throw new Error('evaluate failed: ' + expression + ': ' + JSON.stringify(r.exceptionDetails).slice(0, 400));

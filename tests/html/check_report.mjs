@@ -15,6 +15,8 @@
 //     markers is not (the control)
 //   - --window-must-change: the window's drawing must differ from the whole run's even when
 //     its total happens to be equal (use for programs whose memory moves over time)
+//   - --dark: the system prefers a dark colour scheme: every check above, and the page is dark
+//     (dark background, light text, light chart axes)
 // usage: node check_report.mjs REPORT.html SUMMARY.json [--expect-text S]... [--max-load-ms N] [--no-drag]
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -28,25 +30,42 @@ let maxLoadMs = 15000;
 let drag = true;
 let windowMustChange = false;
 let expectMarkers = false;
+let dark = false;
 for (let i = 2; i < args.length; i++) {
   if (args[i] === '--expect-text') expectTexts.push(args[++i]);
   else if (args[i] === '--max-load-ms') maxLoadMs = Number(args[++i]);
   else if (args[i] === '--no-drag') drag = false;
   else if (args[i] === '--window-must-change') windowMustChange = true;
   else if (args[i] === '--expect-markers') expectMarkers = true;
+  else if (args[i] === '--dark') dark = true;
 }
 
 const { checks, check, browser, url } = await startBrowserTest(htmlPath);
 
 try {
   const started = Date.now();
-  const { evaluate, send: s, problems, requests } = await openPage(browser, url);
+  const { evaluate, send: s, problems, requests } = await openPage(browser, url, { colorScheme: dark ? 'dark' : 'light' });
   const ready = await evaluate(`new Promise((done) => { const t0 = Date.now(); (function poll() {
       if (window.memtraceReport && window.memtraceReport.flamegraph.lastDraw.boxes > 0) done(true);
       else if (Date.now() - t0 > 60000) done(false); else setTimeout(poll, 20); })(); })`);
   const loadMs = Date.now() - started;
   check(ready, 'the page builds and draws the flamegraph');
   check(loadMs <= maxLoadMs, `drawn in ${loadMs} ms (limit ${maxLoadMs} ms)`);
+
+  // Theme: relative luminance of the page's background and text, and of the axes uPlot draws.
+  const theme = await evaluate(`(() => { const lum = (c) => { const m = c.match(/[\\d.]+/g).map(Number);
+        return (0.2126 * m[0] + 0.7152 * m[1] + 0.0722 * m[2]) / 255; };
+      const body = getComputedStyle(document.body); const u = window.memtraceReport.charts.charts[0];
+      const probe = document.createElement('canvas').getContext('2d'); probe.fillStyle = String(u.axes[0].stroke(u, 0));
+      const hex = probe.fillStyle;  // any CSS colour, normalised to #rrggbb (or rgba(...))
+      const axis = hex.startsWith('#') ? lum('rgb(' + [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(',') + ')') : lum(hex);
+      return { background: lum(body.backgroundColor), text: lum(body.color), axis, axisDrawn: hex }; })()`);
+  if (dark) {
+    check(theme.background < 0.2 && theme.text > 0.7, `dark scheme: dark background (${theme.background.toFixed(2)}), light text (${theme.text.toFixed(2)})`);
+    check(theme.axis > 0.6, `dark scheme: light chart axes (${theme.axis.toFixed(2)}, drawn with ${theme.axisDrawn})`);
+  } else {
+    check(theme.background > 0.9 && theme.text < 0.3, `light scheme: white background (${theme.background.toFixed(2)}), dark text (${theme.text.toFixed(2)})`);
+  }
 
   // Summary strip.
   const cards = await evaluate(`Object.fromEntries([...document.querySelectorAll('#summary [data-field]')].map((c) => [c.dataset.field, [c.dataset.value, c.innerText]]))`);

@@ -62,7 +62,9 @@ folded)
     ;;
 growing)
     record growing "$4" && summary growing && check_folded growing &&
-        report growing --window-must-change --expect-text load_config --expect-text open_session
+        report growing --window-must-change --expect-text load_config --expect-text open_session &&
+        { node "$here/check_report.mjs" "$dir/growing.html" "$dir/growing.json" --dark --window-must-change ||
+              fail "browser checks of growing.html with a dark colour scheme"; }
     # -o and the default name next to the capture
     "$memtrace" report -o "$dir/custom name.html" "$dir/growing.mtrace" 2>/dev/null && [ -s "$dir/custom name.html" ] || fail "report -o"
     "$memtrace" report "$dir/missing.mtrace" 2>/dev/null; [ $? = 2 ] || fail "report of a missing capture must exit 2"

@@ -47,4 +47,8 @@ MT.moduleColor = function (module, depthShade) {
   return 'hsl(' + (h % 360) + ', ' + (45 + ((h >>> 9) % 25)) + '%, ' + (62 + depthShade) + '%)';
 };
 
+// A colour of the page's theme (report.css: light, or dark when the system prefers it), for
+// what is drawn on canvases, which CSS does not reach.
+MT.themeColor = (name) => getComputedStyle(document.documentElement).getPropertyValue('--mt-' + name).trim();
+
 MT.baseName = (path) => (path ? path.slice(path.lastIndexOf('/') + 1) : '');

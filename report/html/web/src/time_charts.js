@@ -60,7 +60,12 @@ MT.TimeCharts = class {
       const digits = Math.min(6, Math.max(0, Math.ceil(-Math.log10(incr || 1))));
       return vals.map((v) => v.toFixed(digits));
     };
-    return [{ label: 'seconds', values: seconds }, { size: 80, values: (u, vals) => vals.map((v) => MT.fmtBytes(v)) }];
+    const stroke = MT.themeColor('axis');
+    const lines = { stroke: MT.themeColor('grid'), width: 1 };
+    return [
+      { label: 'seconds', values: seconds, stroke, grid: lines, ticks: lines },
+      { size: 80, values: (u, vals) => vals.map((v) => MT.fmtBytes(v)), stroke, grid: lines, ticks: lines },
+    ];
   }
 
   makeMemoryChart(container, width) {
@@ -119,7 +124,7 @@ MT.TimeCharts = class {
         const x1 = u.valToPos(p.to_s == null ? endS : p.to_s, 'x', true);
         ctx.fillStyle = 'rgba(134,142,150,0.18)';
         ctx.fillRect(x0, u.bbox.top, Math.max(1, x1 - x0), u.bbox.height);
-        ctx.fillStyle = '#495057';
+        ctx.fillStyle = MT.themeColor('muted');
         ctx.font = 11 * devicePixelRatio + 'px sans-serif';
         ctx.fillText('paused', x0 + 3, u.bbox.top + u.bbox.height - 6 * devicePixelRatio);
       }
