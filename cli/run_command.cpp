@@ -46,6 +46,7 @@ struct RunOptions {
     std::string soak;    // "--soak[=INTERVAL]": "" = off (docs/SOAK.md)
     std::string sampleRate;    // "--sample-rate BYTES": "" = every event (docs/SAMPLING.md)
     bool startPaused = false;  // docs/CONTROL.md
+    bool noSignalHandlers = false;  // preload/fatal_signals.h
     LeakCheckOptions leakCheck;
 };
 
@@ -108,6 +109,8 @@ int runTraced(LaunchRequest request, const RunOptions& options)
     }
     if (options.startPaused) setenv(env::kStartPaused, "1", 1);
     else unsetenv(env::kStartPaused);
+    if (options.noSignalHandlers) setenv(env::kSignalHandlers, "0", 1);
+    else unsetenv(env::kSignalHandlers);
     request.shimPath = findShim();
     if (request.shimPath.empty()) {
         std::fprintf(stderr, "memtrace run: cannot find libmemtrace_preload.so (set MEMTRACE_PRELOAD)\n");
@@ -185,6 +188,8 @@ CommandAction addRunCommand(CLI::App& app)
                     "Byte sampling: record about one allocation per BYTES allocated (e.g. 512K); reports estimate");
     run->add_flag("--start-paused", options->startPaused,
                   "Record nothing until memtrace_resume() or `memtrace ctl PID resume`");
+    run->add_flag("--no-signal-handlers", options->noSignalHandlers,
+                  "Leave fatal signals alone: a crash or SIGTERM then loses the last flush interval");
     run->add_flag("--leaks", options->leaks, "Print the leak report on stderr after the program exits");
     addLeakCheckOptions(*run, options->leakCheck, false);
     // Everything from the program name on belongs to the program, not to memtrace: the

@@ -69,6 +69,8 @@ void readConfig(Config& c)
     c.cfiWalk = !(cfiWalk && std::strcmp(cfiWalk, "0") == 0);
     const char* helpDrain = getenv(env::kHelpDrain);
     c.helpDrain = !(helpDrain && std::strcmp(helpDrain, "0") == 0);
+    const char* signalHandlers = getenv(env::kSignalHandlers);
+    c.signalHandlers = !(signalHandlers && std::strcmp(signalHandlers, "0") == 0);
     c.execGeneration = static_cast<uint32_t>(readNumber(env::kExecGeneration, 0));
     c.sampleRate = readNumber(env::kSampleRate, 0);
     c.sampleSeeded = getenv(env::kSampleSeed) != nullptr;

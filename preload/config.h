@@ -27,6 +27,7 @@ struct Config {
     bool walkMemo = true;               // the memo of earlier walks (MEMTRACE_WALK_MEMO=0: off)
     bool cfiWalk = true;                // default unwinder: the call-frame walk first (MEMTRACE_CFI_WALK=0: off)
     bool helpDrain = true;              // a thread with a full ring drains if no drain runs (MEMTRACE_HELP_DRAIN=0: off)
+    bool signalHandlers = true;         // end the capture on fatal signals (MEMTRACE_SIGNAL_HANDLERS=0: off)
     uint32_t timeResolutionUs = 100;    // timestamps are multiples of this (record_encoder.h)
     uint32_t soakIntervalMs = 0;        // >0: soak mode, a Snapshot every this many ms
     uint64_t sampleRate = 0;            // >0: byte sampling with this mean (sampling.h)

@@ -162,7 +162,7 @@ void finishStartUp()
         stopTrackingNow("cannot start the writer thread");
         return;
     }
-    installFatalSignalHandlers();
+    if (g_config.signalHandlers) installFatalSignalHandlers();
 }
 
 bool inRawCloneChild()

@@ -34,6 +34,9 @@ inline constexpr const char* kSoakIntervalMs = "MEMTRACE_SOAK_INTERVAL_MS";
 inline constexpr const char* kSampleRate = "MEMTRACE_SAMPLE_RATE";
 // Fixed seed for the sampling random streams (reproducible tests); unset = seeded from the clock.
 inline constexpr const char* kSampleSeed = "MEMTRACE_SAMPLE_SEED";
+// "0": no end-of-capture handler on fatal signals (preload/fatal_signals.h): a crash or SIGTERM
+// then loses the last flush interval, as a SIGKILL does. `memtrace run --no-signal-handlers`.
+inline constexpr const char* kSignalHandlers = "MEMTRACE_SIGNAL_HANDLERS";
 // "1": the capture starts paused (docs/CONTROL.md); memtrace_resume() or `memtrace ctl` resumes.
 inline constexpr const char* kStartPaused = "MEMTRACE_START_PAUSED";
 // Set by the shim itself for a same-pid exec chain: the generation number of the image, so

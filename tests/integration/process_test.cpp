@@ -146,6 +146,15 @@ TEST_CASE("a program killed by a signal right after its last allocation: the cap
             expectField(capture, base, "leaked_bytes", 1600000);
         }
     }
+    SECTION("--no-signal-handlers leaves the signal alone: the capture is cut")
+    {
+        TempDir dir;
+        const TracedRun run = traceExampleOk(dir.file("x.mtrace"), "crash", {"term", "0"}, {"--no-signal-handlers"}, 128 + 15);
+        const Summary capture = summarize(run.capture);
+        CHECK(capture.data["truncated"] == true);
+        CHECK(capture.data["ended_by_signal"] == false);
+        CHECK(exitStatusIs(capture.data, true, 15));
+    }
 }
 
 TEST_CASE("the program's stdout and stderr are unchanged under memtrace", "[process][output]")
