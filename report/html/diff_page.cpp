@@ -152,7 +152,8 @@ constexpr const char* kPageHead = R"PAGE(<!DOCTYPE html>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
 <title>memtrace diff</title>
 <style>
-body{font:13px/1.4 system-ui,sans-serif;margin:16px;color:#222}
+:root{color-scheme:light dark}
+body{font:13px/1.4 system-ui,sans-serif;margin:16px;color:#222;background:#fff}
 h1{font-size:18px;margin:0 0 8px}
 table{border-collapse:collapse;margin:8px 0}
 td,th{padding:2px 10px;border-bottom:1px solid #ddd;text-align:right}
@@ -164,6 +165,9 @@ td:first-child,th:first-child{text-align:left}
  font:11px/15px monospace;padding:0 3px;cursor:pointer}
 #info{font:12px monospace;white-space:pre;min-height:5em;background:#f6f6f6;padding:6px;margin-top:8px}
 .key{display:inline-block;width:14px;height:10px;margin:0 4px 0 12px}
+.fr{color:#111}
+@media (prefers-color-scheme:dark){body{color:#e9ecef;background:#16181b}td,th{border-bottom-color:#3a3f44}
+#graph{border-color:#3a3f44}.fr{border-color:#16181b}#info{background:#1f2226}.fail{color:#ff8787}.pass{color:#8ce99a}}
 </style></head><body>
 <h1 id="title"></h1>
 <div id="sub"></div>

@@ -12,7 +12,9 @@
 //   - --expect-pruned: the graph was pruned (a cut-off above 0, at most 40000 boxes, said on
 //     the page); without it, the graph must not be pruned
 //   - --match line pages: paths are matched by function and location, as the page merges them
-// usage: node check_diff.mjs DIFF.html DIFF.json [--expect-frame NAME]... [--expect-pruned]
+//   - --dark: the system prefers a dark colour scheme: every check above, and the page is dark
+//     (dark background, light text) while the frame boxes' labels stay dark on their light fill
+// usage: node check_diff.mjs DIFF.html DIFF.json [--expect-frame NAME]... [--expect-pruned] [--dark]
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openPage, startBrowserTest } from './cdp.mjs';
@@ -23,16 +25,27 @@ const diffJson = JSON.parse(readFileSync(args[1], 'utf8'));
 const totals = diffJson.totals;
 const expectFrames = [];
 let expectPruned = false;
+let dark = false;
 for (let i = 2; i < args.length; i++) {
   if (args[i] === '--expect-frame') expectFrames.push(args[++i]);
   else if (args[i] === '--expect-pruned') expectPruned = true;
+  else if (args[i] === '--dark') dark = true;
 }
 
 const { checks, check, browser, url } = await startBrowserTest(htmlPath);
 try {
-  const { evaluate, problems, requests } = await openPage(browser, url);
+  const { evaluate, problems, requests } = await openPage(browser, url, { colorScheme: dark ? 'dark' : 'light' });
   const boxes = await evaluate(`document.querySelectorAll('#graph .fr').length`);
   check(boxes > 1, `the differential graph is drawn (${boxes} frame boxes)`);
+
+  // Theme: relative luminance of the page's background and text, and of a box's label.
+  const theme = await evaluate(`(() => { const lum = (c) => { const m = c.match(/[\\d.]+/g).map(Number);
+        return (0.2126 * m[0] + 0.7152 * m[1] + 0.0722 * m[2]) / 255; };
+      const body = getComputedStyle(document.body), box = getComputedStyle(document.querySelector('#graph .fr'));
+      return { background: lum(body.backgroundColor), text: lum(body.color), label: lum(box.color) }; })()`);
+  if (dark) check(theme.background < 0.2 && theme.text > 0.7, `dark scheme: dark background (${theme.background.toFixed(2)}), light text (${theme.text.toFixed(2)})`);
+  else check(theme.background > 0.9 && theme.text < 0.3, `light scheme: white background (${theme.background.toFixed(2)}), dark text (${theme.text.toFixed(2)})`);
+  check(theme.label < 0.2, `frame labels are dark on their light boxes (${theme.label.toFixed(2)})`);
 
   // The page's metric menu: bytes at peak, leaked bytes, allocated bytes, allocations.
   const fields = ['peak_heap_bytes', 'leaked_bytes', 'allocated_bytes', 'allocations'];

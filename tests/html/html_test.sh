@@ -106,6 +106,8 @@ diff)  # the differential page of `memtrace diff --format html`, base and head b
             fail "diff --format $format: $(cat "$dir/diff.err")"
     done
     node "$here/check_diff.mjs" "$dir/diff.html" "$dir/diff.json" --expect-frame fill_cache || fail "browser checks of diff.html"
+    node "$here/check_diff.mjs" "$dir/diff.html" "$dir/diff.json" --expect-frame fill_cache --dark ||
+        fail "browser checks of diff.html with a dark colour scheme"
     # Frames merged by function and location: the same checks, paths keyed alike.
     for format in json html; do
         "$memtrace" diff --match line --format "$format" -o "$dir/diff_line.$format" "$dir/base.mtrace" "$dir/head.mtrace" 2>"$dir/diff.err" ||
