@@ -146,6 +146,14 @@ export async function openPage(browser, url, options = {}) {
   return { evaluate, send: s, problems, requests };
 }
 
+// What every page must not have done while it was checked: request anything but itself, log
+// an error or warning, throw, or open a dialog (openPage collected these).
+export function checkPageStayedQuiet(check, page, url) {
+  const foreign = page.requests.filter((u) => u !== url);
+  check(foreign.length === 0, `no network requests besides the page itself (${foreign.length}: ${foreign.slice(0, 3).join(', ')})`);
+  check(page.problems.length === 0, `no console errors, exceptions or dialogs (${page.problems.length}: ${page.problems.slice(0, 5).join(' | ')})`);
+}
+
 // Chromium's path; without it the browser tests fail loudly rather than pass.
 export function requireChromium() {
   const chromium = findChromium();

@@ -4,7 +4,7 @@
 // as a program with its own malloc, which has no heap events and so no flamegraph.
 // usage: node check_banner.mjs REPORT.html ID TEXT
 import { resolve } from 'node:path';
-import { openPage, startBrowserTest } from './cdp.mjs';
+import { checkPageStayedQuiet, openPage, startBrowserTest } from './cdp.mjs';
 
 const [htmlPath, id, text] = [resolve(process.argv[2]), process.argv[3], process.argv[4]];
 const { checks, check, browser, url } = await startBrowserTest(htmlPath);
@@ -16,9 +16,7 @@ try {
   check(banner !== null, `the page shows #${id}`);
   check(banner !== null && banner.includes(text), `#${id} says ${JSON.stringify(text)} (page: ${JSON.stringify(banner)})`);
   await new Promise((r) => setTimeout(r, 200));
-  const foreign = requests.filter((u) => u !== url);
-  check(foreign.length === 0, `no network requests besides the report itself (${foreign.length})`);
-  check(problems.length === 0, `no console errors, exceptions or dialogs (${problems.length}: ${problems.slice(0, 5).join(' | ')})`);
+  checkPageStayedQuiet(check, { problems, requests }, url);
 } catch (e) {
   checks.error(e);
 } finally {
