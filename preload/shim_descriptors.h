@@ -1,8 +1,9 @@
 // Descriptors the shim owns inside the traced process (the capture file, /proc/self/statm,
 // /proc/stat, the control socket).
 // Daemons close every descriptor, or dup2 /dev/null over them; the fd hooks (hooks_fd.cpp)
-// keep such a program from taking ours: close/close_range/closefrom skip them as if they were
-// not open, and a dup2/dup3 onto one first moves ours to another number >= kLowestShimFd.
+// keep such a program from taking ours: close() of one succeeds without closing it,
+// close_range/closefrom skip them, and a dup2/dup3 onto one first moves ours to another
+// number >= kLowestShimFd.
 //
 // The owner registers the address of its `int fd` once; the descriptor in it is protected
 // while it is >= 0. A move rewrites that int with the drain lock held, so the owner must only

@@ -2,6 +2,9 @@
 // allocating. MODE is one of
 //   none       nothing hostile (the reference run)
 //   close-loop close(fd) for every fd from 3 to the RLIMIT_NOFILE soft limit
+//   close-listed close(fd) for every fd >= 3 listed in /proc/self/fd (which includes the
+//              capture's descriptor), failing if any close fails - as Chromium's crashpad
+//              handler does, which prints "close: Bad file descriptor" for each failure
 //   close-range close_range(3, ~0U, 0)
 //   closefrom  closefrom(3)
 //   dup2       dup2(/dev/null, fd) over stdin and over every fd >= 3 listed in /proc/self/fd
@@ -71,6 +74,13 @@ static int take_over(const char* mode)
         getrlimit(RLIMIT_NOFILE, &limit);
         for (int fd = 3; fd < (int)limit.rlim_cur; ++fd) close(fd);
         return 1;
+    }
+    if (strcmp(mode, "close-listed") == 0) {
+        int failures = 0;
+        for (int i = 0; i < count; ++i) {
+            if (close(fds[i]) != 0) ++failures;
+        }
+        return failures == 0;
     }
     if (strcmp(mode, "close-range") == 0) return close_range(3, ~0U, 0) == 0;
     if (strcmp(mode, "closefrom") == 0) {

@@ -17,7 +17,7 @@ TEST_CASE("closing every descriptor, dup2 over them, chdir and renaming keep the
     REQUIRE(expected.data["truncated"] == false);
     expectLeakFrom(expected, "phase_two", 128000, 1000, "malloc");
 
-    for (const char* mode : {"close-loop", "close-range", "closefrom", "dup2"}) {
+    for (const char* mode : {"close-loop", "close-listed", "close-range", "closefrom", "dup2"}) {
         DYNAMIC_SECTION(mode)
         {
             const std::string capture = dir.file(std::string(mode) + ".mtrace");
