@@ -21,14 +21,14 @@ void HeapTracker::replaceLive(format::AllocatorKind kind, uint64_t address, cons
     m_live.insert(address, block);
 }
 
-uint64_t* HeapTracker::lastAllocSlotSlow(uint32_t thread)
+ThreadStats* HeapTracker::threadSlotSlow(uint32_t thread)
 {
     if (thread < kDenseThreads) {
         // Never past kDenseThreads: a thread index takes the same slot for the whole capture.
-        m_lastAllocDense.resize(std::min<size_t>(kDenseThreads, std::max<size_t>(thread + 1, 2 * m_lastAllocDense.size())));
-        return &m_lastAllocDense[thread];
+        m_threadsDense.resize(std::min<size_t>(kDenseThreads, std::max<size_t>(thread + 1, 2 * m_threadsDense.size())));
+        return &m_threadsDense[thread];
     }
-    return m_lastAllocByThread.insert(thread, 0).first;
+    return m_threadsSparse.insert(thread, ThreadStats{}).first;
 }
 
 void HeapTracker::realloc(format::AllocatorKind kind, uint64_t oldAddress, uint64_t newAddress, uint64_t size,
@@ -43,9 +43,11 @@ void HeapTracker::realloc(format::AllocatorKind kind, uint64_t oldAddress, uint6
             s.frees += block.blocks;
             m_frees += block.blocks;
             m_freedBytes += block.size;
-            if (*lastAllocSlot(block.thread) == oldAddress + 1) {  // released as its thread's latest: temporary
+            ThreadStats& t = *threadSlot(block.thread);
+            if (t.latestAlloc == oldAddress + 1) {  // released as its thread's latest: temporary
                 m_temporary += block.blocks;
                 s.temporary += block.blocks;
+                t.temporary += block.blocks;
             }
         } else {
             ++m_freesUnmatched;
@@ -89,6 +91,14 @@ void HeapTracker::applySnapshotTotals(const SnapshotTotals& t, uint64_t timeUs)
     m_peakBytes = std::max(m_peakBytes, t.peakBytes);
 }
 
+void HeapTracker::settle(ThreadStats& t) const
+{
+    if (t.peakRecordedFor != m_peakSeq) {
+        t.peakBytes = t.liveBytes;
+        t.peakRecordedFor = m_peakSeq;
+    }
+}
+
 void HeapTracker::finish()
 {
     for (StackStats& s : m_stacks) {
@@ -97,6 +107,8 @@ void HeapTracker::finish()
             s.peakRecordedFor = m_peakSeq;
         }
     }
+    for (ThreadStats& t : m_threadsDense) settle(t);
+    m_threadsSparse.forEach([&](uint64_t index, const ThreadStats&) { settle(*m_threadsSparse.find(index)); });
 }
 
 }  // namespace memtrace::reader

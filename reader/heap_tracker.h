@@ -21,8 +21,14 @@
 // records `live` into `peakBytes` only when it is about to change after the current peak was
 // set; stacks untouched since the peak still hold their peak value in `live`, which finish()
 // copies. A new peak just moves (peakSeq, peak); nothing is scanned.
+//
+// Per thread (ThreadStats): the same totals for the blocks each thread allocated, kept in the
+// slot that already holds the thread's latest allocation (touched by every event anyway); a
+// thread's change takes the seq of the stack change it goes with, so the same lazy rule gives
+// what the thread's blocks held at the global peak.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -58,6 +64,20 @@ struct StackStats {
     uint64_t lastAllocUs = 0;
     format::AllocatorKind kind{};  // of the stack's first allocation
     // lazy peak bookkeeping
+    uint64_t lastChangeSeq = 0;
+    uint64_t peakRecordedFor = 0;
+};
+
+// The blocks one thread allocated (a block belongs to its allocating thread, wherever it is
+// freed). Not kept for soak captures, whose snapshots have no threads.
+struct ThreadStats {
+    uint64_t latestAlloc = 0;  // address + 1 of the thread's latest allocation; 0 = none
+    uint64_t allocations = 0;
+    uint64_t allocatedBytes = 0;
+    uint64_t temporary = 0;
+    uint64_t liveBytes = 0;
+    uint64_t liveBlocks = 0;
+    uint64_t peakBytes = 0;  // at the global heap peak (after finish())
     uint64_t lastChangeSeq = 0;
     uint64_t peakRecordedFor = 0;
 };
@@ -136,7 +156,21 @@ public:
 
     // The thread made an allocation the capture does not hold (AllocationUnrecorded): its
     // latest recorded block is no longer its latest allocation, so freeing it is not temporary.
-    void forgetLatestAllocation(ThreadIndex thread) { *lastAllocSlot(thread.value()) = 0; }
+    void forgetLatestAllocation(ThreadIndex thread) { threadSlot(thread.value())->latestAlloc = 0; }
+
+    // Calls f(thread index, ThreadStats) for every thread that allocated, in index order.
+    template <typename F>
+    void forEachThread(F&& f) const
+    {
+        for (uint32_t i = 0; i < m_threadsDense.size(); ++i)
+            if (m_threadsDense[i].allocations > 0) f(i, m_threadsDense[i]);
+        std::vector<std::pair<uint64_t, const ThreadStats*>> rest;
+        m_threadsSparse.forEach([&](uint64_t index, const ThreadStats& t) {
+            if (t.allocations > 0) rest.emplace_back(index, &t);
+        });
+        std::sort(rest.begin(), rest.end());
+        for (const auto& [index, t] : rest) f(static_cast<uint32_t>(index), *t);
+    }
 
     const std::vector<StackStats>& stacks() const { return m_stacks; }
     const KindTable& byKind() const { return m_byKind; }
@@ -152,20 +186,23 @@ private:
     void replaceLive(format::AllocatorKind kind, uint64_t address, const LiveBlock& block);
     bool release(format::AllocatorKind kind, uint64_t address, LiveBlock& block);
     StackStats& beginChange(uint32_t stack);
+    ThreadStats& beginThreadChange(uint32_t thread);
+    void settle(ThreadStats& t) const;
     void growStacks(uint32_t stack);
 
     FlatHashMap64<LiveBlock> m_live;
-    // thread index -> address of its last allocation (+1; 0 = none). Thread indexes are dense
-    // from 1: a vector below kDenseThreads, the map for the rest (a corrupt or odd capture).
+    // thread index -> its totals and latest allocation. Thread indexes are dense from 1: a
+    // vector below kDenseThreads, the map for the rest (a corrupt or odd capture). A pointer
+    // into the map is good until the next insertion.
     static constexpr uint32_t kDenseThreads = 1u << 16;
-    uint64_t* lastAllocSlot(uint32_t thread)
+    ThreadStats* threadSlot(uint32_t thread)
     {
-        if (thread < m_lastAllocDense.size()) [[likely]] return &m_lastAllocDense[thread];
-        return lastAllocSlotSlow(thread);
+        if (thread < m_threadsDense.size()) [[likely]] return &m_threadsDense[thread];
+        return threadSlotSlow(thread);
     }
-    uint64_t* lastAllocSlotSlow(uint32_t thread);
-    std::vector<uint64_t> m_lastAllocDense;
-    FlatHashMap64<uint64_t> m_lastAllocByThread;
+    ThreadStats* threadSlotSlow(uint32_t thread);
+    std::vector<ThreadStats> m_threadsDense;
+    FlatHashMap64<ThreadStats> m_threadsSparse;
     std::vector<StackStats> m_stacks;
     KindTable m_byKind{};
     SizeHistogram m_sizes;
@@ -198,6 +235,18 @@ inline StackStats& HeapTracker::beginChange(uint32_t stack)
     return s;
 }
 
+// The same for the thread of a block, right after its stack's beginChange: one change, one seq.
+inline ThreadStats& HeapTracker::beginThreadChange(uint32_t thread)
+{
+    ThreadStats& t = *threadSlot(thread);
+    if (t.peakRecordedFor != m_peakSeq && t.lastChangeSeq <= m_peakSeq) {
+        t.peakBytes = t.liveBytes;
+        t.peakRecordedFor = m_peakSeq;
+    }
+    t.lastChangeSeq = m_seq;
+    return t;
+}
+
 inline void HeapTracker::add(format::AllocatorKind kind, uint64_t address, uint64_t size, StackIndex stack, ThreadIndex thread,
                              uint64_t timeUs, uint32_t blocks)
 {
@@ -220,6 +269,12 @@ inline void HeapTracker::add(format::AllocatorKind kind, uint64_t address, uint6
         s.kind = block.kind;
     }
     s.lastAllocUs = block.timeUs;
+    ThreadStats& t = beginThreadChange(block.thread);
+    t.allocations += block.blocks;
+    t.allocatedBytes += block.size;
+    t.liveBytes += block.size;
+    t.liveBlocks += block.blocks;
+    t.latestAlloc = address + 1;
 
     KindTotals& k = m_byKind[static_cast<uint8_t>(block.kind)];
     k.count += block.blocks;
@@ -233,7 +288,6 @@ inline void HeapTracker::add(format::AllocatorKind kind, uint64_t address, uint6
         m_peakSeq = m_seq;
         m_peakTimeUs = block.timeUs;
     }
-    *lastAllocSlot(block.thread) = address + 1;
 }
 
 // The stack's side of removing a live block.
@@ -242,6 +296,9 @@ inline void HeapTracker::countRelease(const LiveBlock& block)
     StackStats& s = beginChange(block.stack);
     s.liveBytes -= block.size;
     s.liveBlocks -= block.blocks;
+    ThreadStats& t = beginThreadChange(block.thread);
+    t.liveBytes -= block.size;
+    t.liveBlocks -= block.blocks;
     m_heapBytes -= block.size;
 }
 
@@ -270,11 +327,13 @@ inline void HeapTracker::countFree(format::AllocatorKind kind, uint64_t address,
 {
     StackStats& s = m_stacks[block.stack];
     s.frees += block.blocks;
-    if (*lastAllocSlot(block.thread) == address + 1) {
+    ThreadStats& t = *threadSlot(block.thread);
+    if (t.latestAlloc == address + 1) {
         // The owner's most recent allocation is this very block: nothing was allocated by that
         // thread between its allocation and this free.
         m_temporary += block.blocks;
         s.temporary += block.blocks;
+        t.temporary += block.blocks;
     }
     KindTotals& k = m_byKind[static_cast<uint8_t>(kind)];
     k.count += block.blocks;

@@ -155,6 +155,7 @@ Summary buildSummary(const reader::CaptureModel& model, const reader::StreamResu
     s.topAllocationStacks = topStacksBy(model, symbolizer, countStacks, allocationsOf, allocatedBytesOf);
     s.topTemporaryStacks = topStacksBy(model, symbolizer, countStacks, temporaryOf, allocatedBytesOf);
     s.topLeaks = topLeaks(model, symbolizer, topStacks);
+    s.threadTotals = threadTotals(model);
     return s;
 }
 

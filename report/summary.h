@@ -10,6 +10,7 @@
 #include "reader/capture_model.h"
 #include "reader/capture_stream.h"
 #include "reader/symbolizer.h"
+#include "thread_totals.h"
 
 namespace memtrace::report {
 
@@ -76,6 +77,7 @@ struct Summary {
     std::vector<StackRow> topLeaks;             // bytes: leaked
     std::vector<StackRow> topAllocationStacks;  // most allocations; bytes: allocated in all
     std::vector<StackRow> topTemporaryStacks;   // most temporary allocations; bytes: allocated in all
+    std::vector<ThreadTotalsRow> threadTotals;  // per allocating thread, largest allocated bytes first
 
     uint64_t timeResolutionUs = 1;  // every time in the capture is a multiple of this
     uint64_t sampleRate = 0;  // byte sampling: heap numbers are estimates (docs/SAMPLING.md)

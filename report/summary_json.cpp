@@ -94,6 +94,19 @@ json summaryJson(const Summary& s)
     j["top_leaks"] = stackRowsJson(s.topLeaks, true);
     j["top_allocation_stacks"] = stackRowsJson(s.topAllocationStacks, false, true);
     j["top_temporary_stacks"] = stackRowsJson(s.topTemporaryStacks, false, true);
+    json threads = json::array();
+    for (const ThreadTotalsRow& t : s.threadTotals) {
+        threads.push_back({{"index", t.index},
+                           {"tid", t.tid ? json(*t.tid) : json(nullptr)},
+                           {"name", t.name},
+                           {"allocations", t.allocations},
+                           {"allocated_bytes", t.allocatedBytes},
+                           {"temporary_allocations", t.temporary},
+                           {"leaked_bytes", t.leakedBytes},
+                           {"leaked_blocks", t.leakedBlocks},
+                           {"peak_bytes", t.peakBytes}});
+    }
+    j["thread_totals"] = std::move(threads);  // `threads` is their count (with threads that did not allocate)
     return j;
 }
 
