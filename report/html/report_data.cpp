@@ -11,6 +11,7 @@
 #include "report/summary_json.h"
 #include "stack_catalog.h"
 #include "stack_history.h"
+#include "thread_view.h"
 
 namespace memtrace::report::html {
 
@@ -114,13 +115,14 @@ json seriesJson(const SeriesHistory& s, int64_t node, int64_t callerNode, const 
     return {{"node", node}, {"caller_node", callerNode}, {"label", label}, {"live", s.liveAtEnd}, {"peak", s.atPeak}, {"life", flat}};
 }
 
+// threads: gets the per-thread values of the same pass.
 json historyJson(const std::string& path, const reader::CaptureModel& model, const StackCatalog& catalog,
-                 const FlameTree& tree, const FlameTree& callerTree, const ReportOptions& options)
+                 const FlameTree& tree, const FlameTree& callerTree, const ReportOptions& options, ThreadStackTotals& threads)
 {
     const std::vector<size_t> tracked = pickTracked(catalog, options.trackedStacks);
     std::vector<uint32_t> stacks;
     for (size_t e : tracked) stacks.push_back(catalog.entries()[e].stack);
-    StackHistory history = recordStackHistory(path, stacks, model.durationUs());
+    StackHistory history = recordStackHistory(path, stacks, model.durationUs(), kMaxHistoryBuckets, &threads);
 
     // Keep the time-window data bounded: series past the budget join the rest.
     SeriesHistory& rest = history.series.back();
@@ -205,7 +207,10 @@ json buildReportData(const std::string& capturePath, const reader::CaptureModel&
     }
     data["metrics"] = metrics;
     data["initial_metric"] = metricInfo(options.initialMetric).key;
-    data["history"] = historyJson(capturePath, model, catalog, tree, callerTree, options);
+    ThreadStackTotals threadStacks;
+    data["history"] = historyJson(capturePath, model, catalog, tree, callerTree, options, threadStacks);
+    data["threads"] = threadViewJson(threadTotals(model), threadStacks, catalog, tree, callerTree,
+                                     {options.listedThreads, options.maxThreadEntries});
     data["leaks"] = leaksJson(model, symbolizer, catalog, options.leakGroups);
     // Frames last: the history and leaks may not add any, but the tree's root frame is added
     // by buildFlameTree.

@@ -21,6 +21,8 @@ struct ReportOptions {
     size_t maxLifetimeEntries = 400000;      // bound on the time-window data
     size_t leakGroups = 100;                 // leak groups listed with their stacks
     size_t maxFlameNodes = 40000;
+    size_t listedThreads = 32;               // threads the thread filter lists one by one
+    size_t maxThreadEntries = 400000;        // bound on the thread filter's data
 };
 
 nlohmann::json buildReportData(const std::string& capturePath, const reader::CaptureModel& model,

@@ -1,6 +1,7 @@
 #include "stack_history.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "reader/capture_model.h"
 #include "reader/capture_stream.h"
@@ -13,7 +14,8 @@ using format::RecordType;
 
 class HistorySink final : public reader::RecordSink {
 public:
-    HistorySink(StackHistory& out, const std::vector<uint32_t>& tracked) : m_out(out)
+    HistorySink(StackHistory& out, const std::vector<uint32_t>& tracked, ThreadStackTotals* threads)
+        : m_out(out), m_threads(threads ? *threads : m_noThreads)
     {
         for (uint32_t i = 0; i < tracked.size(); ++i) {
             if (tracked[i] >= m_seriesOf.size()) m_seriesOf.resize(tracked[i] + 1, kRest);
@@ -44,21 +46,28 @@ public:
             m_model.apply(r);
             if (r.address != 0) added(r.address);
             break;
-        case RecordType::Free:
+        case RecordType::Free: {
             enterBucket(r.timeUs);
-            if (r.address != 0) releaseAt(r.address, r.timeUs);
+            const auto block = r.address != 0 ? releaseAt(r.address, r.timeUs) : std::nullopt;
+            const uint64_t temporary = m_model.heap().temporary();
             m_model.apply(r);
+            creditTemporary(block, temporary);
             break;
-        case RecordType::Realloc:
+        }
+        case RecordType::Realloc: {
             enterBucket(r.timeUs);
+            std::optional<reader::LiveBlock> old;
             if (r.newAddress != 0 || r.size == 0) {  // else a failed resize: nothing changes
-                if (r.address != 0) releaseAt(r.address, r.timeUs);
+                if (r.address != 0) old = releaseAt(r.address, r.timeUs);
                 if (r.newAddress != 0 && r.newAddress != r.address) releaseAt(r.newAddress, r.timeUs);
             }
+            const uint64_t temporary = m_model.heap().temporary();
             m_model.apply(r);
+            creditTemporary(old, temporary);  // only the old block can be temporary
             if (r.newAddress != 0 || r.size == 0)
                 if (r.newAddress != 0) added(r.newAddress);
             break;
+        }
         case RecordType::Snapshot:  // soak capture: per-stack live bytes, no blocks (no lifetimes)
             enterBucket(r.timeUs);
             m_model.apply(r);
@@ -93,8 +102,10 @@ public:
         void free(format::AllocatorKind kind, uint64_t address, uint64_t timeUs)
         {
             h.enterBucket(timeUs);
-            if (address != 0) h.releaseAt(address, timeUs);
+            const auto block = address != 0 ? h.releaseAt(address, timeUs) : std::nullopt;
+            const uint64_t temporary = h.m_model.heap().temporary();
             m.free(kind, address, timeUs);
+            h.creditTemporary(block, temporary);
             h.noteHeap();
         }
         // An Alloc and the Free of its block right after it: the two records' effects in turn.
@@ -138,6 +149,10 @@ private:
 
     void noteHeap()
     {
+        if (m_model.heap().peakBytes() != m_globalPeak) {
+            m_globalPeak = m_model.heap().peakBytes();
+            m_threads.newPeak();
+        }
         const uint64_t heap = m_model.heap().heapBytes();
         if (heap > m_out.heapMax[m_bucket]) {
             m_out.heapMax[m_bucket] = heap;
@@ -162,22 +177,33 @@ private:
         m_lastChange[s] = ++m_seq;
     }
 
-    void releaseAt(uint64_t address, uint64_t timeUs)
+    // A release the model counted as temporary (its count rose by the difference) was of
+    // `block`, the one the event released.
+    void creditTemporary(const std::optional<reader::LiveBlock>& block, uint64_t temporaryBefore)
+    {
+        const uint64_t count = m_model.heap().temporary() - temporaryBefore;
+        if (block && count) m_threads.temporary(*block, count);
+    }
+
+    std::optional<reader::LiveBlock> releaseAt(uint64_t address, uint64_t timeUs)
     {
         const reader::LiveBlock* block = m_model.heap().liveBlocks().find(address);
-        if (!block) return;
+        if (!block) return std::nullopt;
+        m_threads.released(*block);
         const uint32_t s = seriesOf(block->stack);
         beginChange(s);
         m_live[s] -= block->size;
         Lifetime& l = m_out.series[s].lifetimes[SeriesHistory::key(bucketOf(block->timeUs), bucketOf(timeUs))];
         l.bytes += block->size;
         l.blocks += 1;
+        return *block;
     }
 
     void added(uint64_t address)
     {
         const reader::LiveBlock* block = m_model.heap().liveBlocks().find(address);
         if (!block) return;
+        m_threads.added(*block);
         const uint32_t s = seriesOf(block->stack);
         beginChange(s);
         m_live[s] += block->size;
@@ -228,6 +254,9 @@ private:
     }
 
     StackHistory& m_out;
+    ThreadStackTotals m_noThreads;  // where the per-thread values go when nobody asked for them
+    ThreadStackTotals& m_threads;
+    uint64_t m_globalPeak = 0;
     reader::CaptureModel m_model;
     std::vector<uint32_t> m_seriesOf;  // stack index -> series (kRest: the rest)
     uint32_t m_rest = 0;
@@ -243,14 +272,15 @@ private:
 }  // namespace
 
 StackHistory recordStackHistory(const std::string& path, const std::vector<uint32_t>& trackedStacks, uint64_t durationUs,
-                                uint32_t buckets)
+                                uint32_t buckets, ThreadStackTotals* threads)
 {
     StackHistory history;
     history.buckets = std::max<uint32_t>(1, std::min<uint32_t>(buckets, 0xfffe));
     history.bucketUs = std::max<uint64_t>(1, (durationUs + history.buckets) / history.buckets);
-    HistorySink sink(history, trackedStacks);
+    HistorySink sink(history, trackedStacks, threads);
     const reader::StreamResult result = reader::streamCaptureTo(path, sink);
     sink.finish();
+    if (threads) threads->finish();
     history.complete = result.usable();
     return history;
 }

@@ -20,6 +20,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "thread_stacks.h"
+
 namespace memtrace::report::html {
 
 struct Lifetime {
@@ -46,8 +48,10 @@ struct StackHistory {
 inline constexpr uint32_t kMaxHistoryBuckets = 200;
 
 // trackedStacks: StackIndex values. durationUs: the model's durationUs() from the first pass.
+// threads: if given, also gets every block the pass adds and releases (thread_stacks.h), and
+// is finished.
 StackHistory recordStackHistory(const std::string& path, const std::vector<uint32_t>& trackedStacks, uint64_t durationUs,
-                                uint32_t buckets = kMaxHistoryBuckets);
+                                uint32_t buckets = kMaxHistoryBuckets, ThreadStackTotals* threads = nullptr);
 
 // Folds series `from` into series `into` (sums every field).
 void mergeSeries(SeriesHistory& into, const SeriesHistory& from);

@@ -17,6 +17,15 @@
 //     its total happens to be equal (use for programs whose memory moves over time)
 //   - --dark: the system prefers a dark colour scheme: every check above, and the page is dark
 //     (dark background, light text, light chart axes)
+//   - --threads: the thread filter: an option per thread group whose text holds the thread's
+//     name verbatim (no element in it); for every group, metric and view (call tree,
+//     inverted) the root equals the group's `thread_totals` values ("[other threads]": their
+//     sums); the groups cover every thread; choosing a thread resets the zoom; "All threads"
+//     gives the summary's totals again; a window disables the filter and a thread disables
+//     windows; #thread=INDEX opens a thread
+//   - --thread-function NAME=FUNCTION (with --threads): with thread NAME selected, FUNCTION has
+//     a box (where NAME's total is not 0) and search finds it, and no other given FUNCTION has
+//     one, for every metric and view
 // usage: node check_report.mjs REPORT.html SUMMARY.json [--expect-text S]... [--max-load-ms N] [--no-drag]
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -31,6 +40,8 @@ let drag = true;
 let windowMustChange = false;
 let expectMarkers = false;
 let dark = false;
+let threadChecks = false;
+const threadFunctions = {};
 for (let i = 2; i < args.length; i++) {
   if (args[i] === '--expect-text') expectTexts.push(args[++i]);
   else if (args[i] === '--max-load-ms') maxLoadMs = Number(args[++i]);
@@ -38,9 +49,88 @@ for (let i = 2; i < args.length; i++) {
   else if (args[i] === '--window-must-change') windowMustChange = true;
   else if (args[i] === '--expect-markers') expectMarkers = true;
   else if (args[i] === '--dark') dark = true;
+  else if (args[i] === '--threads') threadChecks = true;
+  else if (args[i] === '--thread-function') {
+    const [name, fn] = args[++i].split('=');
+    threadFunctions[name] = fn;
+  }
 }
 
 const { checks, check, browser, url } = await startBrowserTest(htmlPath);
+
+async function checkThreads(evaluate) {
+  const rows = summary.thread_totals || [];
+  const fields = { peak: 'peak_bytes', leaked: 'leaked_bytes', allocated: 'allocated_bytes', allocations: 'allocations', temporary: 'temporary_allocations' };
+  const totals = { peak: 'peak_heap_bytes', leaked: 'leaked_bytes', allocated: 'allocated_bytes', allocations: 'allocations', temporary: 'temporary_allocations' };
+  const keys = Object.keys(fields);
+  const fns = Object.values(threadFunctions);
+  const r = await evaluate(`(() => { const r = window.memtraceReport, th = r.data.threads, sel = document.getElementById('thread');
+      const keys = ${JSON.stringify(keys)}, fns = ${JSON.stringify(fns)}, own = ${JSON.stringify(threadFunctions)};
+      const root = () => Number(document.getElementById('flame-status').dataset.root);
+      const out = { available: th.available, reason: th.reason, groups: [],
+                    options: [...sel.options].map((o) => ({ text: o.textContent, elements: o.children.length, value: o.value })) };
+      r.setView('callees'); r.setMetric('allocated'); const zoomTo = r.models.callees.children[0][0];
+      th.groups.forEach((g, pos) => {
+        if (zoomTo !== undefined) r.flamegraph.setZoom(zoomTo);
+        sel.value = String(pos); sel.dispatchEvent(new Event('change'));
+        const res = { other: !!g.other, index: g.index, members: g.members || [g.index], name: g.name, selected: r.state.thread === pos,
+                      zoom: r.flamegraph.zoom, roots: {}, present: {}, search: null };
+        for (const view of ['callees', 'callers']) {
+          r.setView(view);
+          for (const k of keys) {
+            r.setMetric(k); res.roots[view + ':' + k] = root();
+            const m = r.models[view], v = r.flamegraph.values, present = {};
+            for (let n = 0; n < m.size; n++) if (v[n] > 0 && fns.includes(m.fn(n))) present[m.fn(n)] = true;
+            res.present[view + ':' + k] = present;
+          }
+        }
+        r.setView('callees'); r.setMetric('allocated');
+        if (own[g.name]) { r.setSearch('^' + own[g.name] + '$'); res.search = Number(document.getElementById('search-status').dataset.share); r.setSearch(''); }
+        out.groups.push(res);
+      });
+      if (th.groups.length) {  // a thread and a window exclude each other
+        sel.value = '0'; sel.dispatchEvent(new Event('change'));
+        r.setWindow(0, 1e12); out.windowWithThread = r.state.window;
+        sel.value = ''; sel.dispatchEvent(new Event('change'));
+        r.setWindow(0, 1e12); out.disabledInWindow = sel.disabled; r.setWindow(null); out.enabledAfter = !sel.disabled;
+      }
+      sel.value = ''; sel.dispatchEvent(new Event('change')); out.all = {};
+      for (const view of ['callees', 'callers']) { r.setView(view); for (const k of keys) { r.setMetric(k); out.all[view + ':' + k] = root(); } }
+      r.setView('callees'); r.setMetric('peak');
+      return out; })()`);
+  check(rows.length === 0 || r.available, `the thread filter is available (${r.reason || 'yes'})`);
+  check(r.options[0] && r.options[0].text === 'All threads' && r.options.length === r.groups.length + 1, `the thread selector lists "All threads" and ${r.groups.length} groups (${r.options.length} options)`);
+  const covered = r.groups.flatMap((g) => g.members).sort((a, b) => a - b);
+  check(JSON.stringify(covered) === JSON.stringify(rows.map((t) => t.index).sort((a, b) => a - b)), `the thread groups cover every thread of thread_totals once (${covered.length} of ${rows.length})`);
+  r.groups.forEach((g, pos) => {
+    const members = rows.filter((t) => g.members.includes(t.index));
+    const label = g.other ? `[other threads] (${members.length})` : JSON.stringify(g.name);
+    const option = r.options[pos + 1];
+    if (!g.other) {
+      const row = members[0];
+      check(option && option.text.startsWith(row.name) && option.elements === 0, `thread ${label}: its option shows the name as text (${option && JSON.stringify(option.text)})`);
+    }
+    check(g.selected && g.zoom === 0, `choosing thread ${label} selects it and resets the zoom (zoom ${g.zoom})`);
+    for (const view of ['callees', 'callers'])
+      for (const k of keys) {
+        const want = members.reduce((a, t) => a + t[fields[k]], 0);
+        check(g.roots[view + ':' + k] === want, `thread ${label}, ${view}, ${k}: root ${g.roots[view + ':' + k]} = ${want}`);
+        if (g.other) continue;
+        for (const [name, fn] of Object.entries(threadFunctions)) {
+          const has = !!g.present[view + ':' + k][fn];
+          if (name === g.name) { if (want > 0) check(has, `thread ${label}, ${view}, ${k}: its own ${fn} has a box`); }
+          else check(!has, `thread ${label}, ${view}, ${k}: ${name}'s ${fn} has no box`);
+        }
+      }
+    if (threadFunctions[g.name]) check(g.search > 0, `thread ${label}: search finds ${threadFunctions[g.name]} (share ${g.search})`);
+  });
+  if (r.groups.length) {
+    check(r.windowWithThread === null, 'a time window cannot be selected while a thread is');
+    check(r.disabledInWindow && r.enabledAfter, 'the thread selector is disabled while a window is selected, enabled after');
+  }
+  for (const view of ['callees', 'callers'])
+    for (const k of keys) check(r.all[view + ':' + k] === summary[totals[k]], `"All threads", ${view}, ${k}: root ${r.all[view + ':' + k]} = ${summary[totals[k]]}`);
+}
 
 try {
   const started = Date.now();
@@ -207,12 +297,29 @@ try {
       check(share >= 0.5, `marker ${JSON.stringify(summary.markers[i].label)} is drawn as a line (${(share * 100).toFixed(0)}% of the plot height)`));
     check(drawn.control < 0.1, `no marker line where there is no marker (${(drawn.control * 100).toFixed(0)}%)`);
   }
+  if (threadChecks) await checkThreads(evaluate);
+
   const structure = await evaluate(`({ scripts: document.querySelectorAll('script').length, imgs: document.querySelectorAll('img').length,
       bolds: document.querySelectorAll('#app b, #app i').length, alerted: !!window.__alerted })`);
   check(structure.scripts === 2 && structure.imgs === 0 && structure.bolds === 0, `no markup from the capture became elements (${JSON.stringify(structure)})`);
 
   await new Promise((r) => setTimeout(r, 200));
   checkPageStayedQuiet(check, { problems, requests }, url);
+
+  if (threadChecks) {  // #thread=INDEX opens that thread (the largest listed one, allocated bytes)
+    const row = summary.thread_totals[summary.thread_totals.length > 1 ? 1 : 0];
+    const page = await openPage(browser, url + '#metric=allocated&thread=' + row.index, { colorScheme: dark ? 'dark' : 'light' });
+    const opened = await page.evaluate(`new Promise((done) => { (function poll() {
+        const r = window.memtraceReport; if (r && r.flamegraph.lastDraw.boxes > 0) {
+          const g = r.state.thread === null ? null : r.data.threads.groups[r.state.thread];
+          done({ index: g && (g.other ? g.members : [g.index]), select: document.getElementById('thread').value,
+                 root: Number(document.getElementById('flame-status').dataset.root) }); } else setTimeout(poll, 20); })(); })`);
+    check(opened.index && opened.index.includes(row.index), `#thread=${row.index} opens thread ${JSON.stringify(row.name)} (${JSON.stringify(opened.index)}, select ${opened.select})`);
+    if (opened.index && opened.index.length === 1)
+      check(opened.root === row.allocated_bytes, `#thread=${row.index}&metric=allocated: root ${opened.root} = its allocated_bytes ${row.allocated_bytes}`);
+    await new Promise((r) => setTimeout(r, 200));
+    checkPageStayedQuiet(check, page, url);
+  }
 } catch (e) {
   checks.error(e);
 } finally {

@@ -2,7 +2,8 @@
 // (tests/unit/capture_builder.h):
 //   big.mtrace      100,000 distinct stacks (depth 8 over two modules), each allocating twice;
 //                   one block freed at once (temporary), the other freed later or leaked
-//   hostile.mtrace  a module path made of markup, quotes, an entity and U+2028
+//   hostile.mtrace  a module path made of markup, quotes, an entity and U+2028; threads named
+//                   with markup
 //   big_head.mtrace with `diff`, instead of hostile.mtrace: big.mtrace's stacks with other
 //                   sizes, the head of a diff whose graph must be pruned
 // usage: html_fixtures DIR [diff]
@@ -92,6 +93,10 @@ void writeHostile(const std::string& dir)
     e.alloc(AllocatorKind::Malloc, 0x6000, 100, 1);
     e.time(200);
     e.free(AllocatorKind::Free, 0x6000);
+    b.threadStart(1, 8, "<b>w</b><img src=x onerror=alert(3)>");
+    e.time(300);
+    e.thread(1);
+    e.alloc(AllocatorKind::Malloc, 0x7000, 50, 1);
     b.end();
     b.endChunk();
     std::FILE* f = std::fopen((dir + "/hostile.mtrace").c_str(), "wb");

@@ -3,7 +3,7 @@
 # synthetic captures, each checked against `memtrace summary --json`, the reports opened in
 # headless Chromium (check_report.mjs).
 # usage: html_test.sh CASE MEMTRACE WORKDIR [program-or-fixture-generator]
-#   CASE: folded | growing | hostile | big | markers | diff | diff_big | own_malloc
+#   CASE: folded | growing | hostile | big | threads | markers | diff | diff_big | own_malloc
 set -u
 case_name=$1
 memtrace=$2
@@ -62,7 +62,7 @@ folded)
     ;;
 growing)
     record growing "$4" && summary growing && check_folded growing &&
-        report growing --window-must-change --expect-text load_config --expect-text open_session &&
+        report growing --window-must-change --threads --expect-text load_config --expect-text open_session &&
         { node "$here/check_report.mjs" "$dir/growing.html" "$dir/growing.json" --dark --window-must-change ||
               fail "browser checks of growing.html with a dark colour scheme"; }
     # -o and the default name next to the capture
@@ -75,9 +75,19 @@ hostile)
     "$5" "$dir" || fail "fixture generator"
     summary hostile && check_folded hostile
     html="$dir/hostile.html"
-    report hostile --expect-text '/tmp/"quoted" </script><img src=x onerror=alert(2)>' --expect-text '<b>bold</b>' --no-drag
+    report hostile --expect-text '/tmp/"quoted" </script><img src=x onerror=alert(2)>' --expect-text '<b>bold</b>' --no-drag --threads
+    grep -q '"name": "<b>w</b><img src=x onerror=alert(3)>' "$dir/hostile.json" || fail "summary --json: the markup thread name is not in thread_totals verbatim"
     # The raw markup never appears in the file outside the escaped JSON.
     grep -c '</script>' "$html" | grep -qx 2 || fail "hostile.html: a capture string closed a <script> element"
+    ;;
+threads)  # thread_roles: the thread filter, in both colour schemes
+    record threads "$4" && summary threads && check_folded threads || exit 1
+    functions="--thread-function parser=parse_records --thread-function cache=fill_cache --thread-function writer=write_output --thread-function thread_roles=main_work"
+    # shellcheck disable=SC2086
+    report threads --threads $functions --expect-text parser --expect-text writer
+    # shellcheck disable=SC2086
+    node "$here/check_report.mjs" "$dir/threads.html" "$dir/threads.json" --dark --threads $functions ||
+        fail "browser checks of threads.html with a dark colour scheme"
     ;;
 markers)
     record phases "$4" && summary phases && report phases --expect-markers
@@ -87,7 +97,7 @@ big)
     summary big
     check_folded big
     start=$(date +%s%N)
-    report big --max-load-ms 10000
+    report big --max-load-ms 10000 --threads
     end=$(date +%s%N)
     size=$(stat -c %s "$dir/big.html")
     echo "big.html: $size bytes; report + browser checks took $(( (end - start) / 1000000 )) ms"

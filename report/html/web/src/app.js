@@ -8,7 +8,8 @@
   const s = data.summary;
   const app = document.getElementById('app');
   const metrics = data.metrics;
-  const state = { metric: data.initial_metric, window: null, search: '', view: 'callees' };
+  // thread: null = all threads, else a position in data.threads.groups.
+  const state = { metric: data.initial_metric, window: null, search: '', view: 'callees', thread: null };
 
   document.title = 'memtrace: ' + (MT.baseName(s.program) || data.capture);
 
@@ -55,7 +56,7 @@
   // ---- flamegraph ----
   // Two trees over the same frames: the call tree (outermost frame at the root) and the
   // inverted one (the functions that allocated at the root, their callers above them).
-  const models = { callees: new MT.FlameModel(data), callers: new MT.FlameModel(data, data.caller_tree, 'caller_node') };
+  const models = { callees: new MT.FlameModel(data), callers: new MT.FlameModel(data, data.caller_tree, 'caller_node', 'caller_tree') };
   let model = models.callees;
   const metricInputs = {};
   const metricBox = el('fieldset', { className: 'mt-metrics', attrs: { id: 'metric' } }, [el('legend', { text: 'Metric' })]);
@@ -72,6 +73,17 @@
   const viewSelect = el('select', { attrs: { id: 'view' } }, [el('option', { text: 'Call tree (outermost frame at the root)', attrs: { value: 'callees' } }), el('option', { text: 'Inverted (allocating functions at the root)', attrs: { value: 'callers' } })]);
   const searchBox = el('input', { attrs: { id: 'search', type: 'search', placeholder: 'Search functions (regex)', size: 30 } });
   const resetZoom = el('button', { text: 'Reset zoom', attrs: { id: 'reset-zoom', type: 'button' } });
+  // Thread filter (docs/REPORT.md): names come from the capture, so options get them as text.
+  const threads = data.threads || { available: false, groups: [] };
+  const threadLabel = (g) => {
+    if (g.other) return '[other threads] (' + g.members.length + ' threads, ' + MT.fmtBytes(g.totals[2]) + ')';
+    return (g.name || '(unnamed)') + (g.tid != null ? ' (tid ' + g.tid + ')' : '') + ', ' + MT.fmtBytes(g.totals[2]);
+  };
+  const threadSelect = el('select', { attrs: { id: 'thread' } }, [el('option', { text: 'All threads', attrs: { value: '' } })].concat(
+    threads.groups.map((g, i) => el('option', { text: threadLabel(g), attrs: { value: String(i), 'data-index': g.other ? '' : String(g.index) } }))));
+  threadSelect.disabled = !threads.available;
+  const threadNote = el('div', { className: 'mt-status', attrs: { id: 'thread-note' } });
+  const threadBox = el('label', { className: 'mt-thread' }, [document.createTextNode('Thread '), threadSelect]);
   const status = el('div', { className: 'mt-status', attrs: { id: 'flame-status' } });
   const searchStatus = el('div', { className: 'mt-status', attrs: { id: 'search-status' } });
   const canvas = el('canvas', { attrs: { id: 'flamegraph' } });
@@ -80,8 +92,9 @@
   app.appendChild(
     el('section', { className: 'mt-section' }, [
       el('h2', { text: 'Flamegraph' }),
-      metricBox,
+      el('div', { className: 'mt-toolbar mt-flame-controls' }, [metricBox, threadBox]),
       el('div', { className: 'mt-toolbar' }, [viewSelect, orientation, searchBox, resetZoom]),
+      threadNote,
       status,
       searchStatus,
       el('div', { className: 'mt-flame-box' }, [canvas]),
@@ -92,6 +105,7 @@
   const fg = new MT.Flamegraph(canvas, tooltip, model);
   orientation.addEventListener('change', () => fg.setIcicle(orientation.value === 'icicle'));
   viewSelect.addEventListener('change', () => setView(viewSelect.value));
+  threadSelect.addEventListener('change', () => setThread(threadSelect.value === '' ? null : Number(threadSelect.value)));
   resetZoom.addEventListener('click', () => fg.setZoom(0));
   searchBox.addEventListener('input', () => setSearch(searchBox.value));
 
@@ -135,12 +149,19 @@
       label = 'window ' + m.key;
       text = 'Window ' + from + '\u2013' + to + ' s: ' + what + '. Total ' + MT.fmtValue(values[0], m.bytes) + '.';
       windowLabel.textContent = 'Window ' + from + '\u2013' + to + ' s selected (' + (b - a + 1) + ' of ' + h.buckets + ' buckets).';
+    } else if (state.thread !== null) {
+      const g = threads.groups[state.thread];
+      values = model.threadValues(g, index);
+      counts = model.threadValues(g, metrics.findIndex((x) => x.key === 'allocations'));
+      text = m.label + ', whole run, thread ' + threadLabel(g) + ' only: ' + MT.fmtValue(values[0], m.bytes) + (m.bytes ? ' (' + MT.fmtInt(values[0]) + ' B)' : '') + '.';
+      windowLabel.textContent = 'Thread selected: time windows cover all threads, choose "All threads" to select one.';
     } else {
       values = model.metricValues(index);
       counts = model.metricValues(metrics.findIndex((x) => x.key === 'allocations'));
       text = m.label + ', whole run: ' + MT.fmtValue(values[0], m.bytes) + (m.bytes ? ' (' + MT.fmtInt(values[0]) + ' B)' : '') + '.';
       windowLabel.textContent = 'Whole run. Drag across a chart to select a time window.';
     }
+    updateThreadNote();
     const tree = model.treeData;
     const cut = tree.cutoff;
     status.textContent = text + (state.view === 'callers' ? ' Inverted: the functions that allocated at the root, their callers above them.' : '') + ' Frames under ' + (cut * 100).toFixed(cut < 0.001 ? 3 : 2) + '% of every metric are folded into "[below cut-off]" (' + MT.fmtInt(tree.folded_nodes) + ' of ' + MT.fmtInt(tree.full_nodes) + ' tree nodes folded).';
@@ -164,11 +185,37 @@
     draw();
   }
 
+  // Time windows are per stack, not per thread: a window and a thread are never combined.
   function setWindow(startUs, endUs) {
+    if (startUs !== null && state.thread !== null) {
+      charts.clearSelection();
+      windowLabel.textContent = 'Time windows cover all threads: choose "All threads" to select one.';
+      return;
+    }
     state.window = startUs === null ? null : [startUs, endUs];
+    threadSelect.disabled = !threads.available || state.window !== null;
     for (const m of metrics) metricInputs[m.key].disabled = state.window !== null && !MT.windowMetrics.includes(m.key);
     if (state.window && !MT.windowMetrics.includes(state.metric)) setMetric('peak');
     else draw();
+  }
+
+  // pos: a position in data.threads.groups, or null for all threads. Zoom goes back to the root.
+  function setThread(pos) {
+    if (pos !== null && (!threads.available || state.window !== null || !threads.groups[pos])) pos = null;
+    state.thread = pos;
+    threadSelect.value = pos === null ? '' : String(pos);
+    fg.zoom = 0;
+    draw();
+  }
+
+  function updateThreadNote() {
+    const notes = [];
+    if (!threads.available) notes.push('No thread filter: ' + (threads.reason || 'no per-thread data') + '.');
+    else if (state.window !== null) notes.push('The thread filter is off while a time window is selected (windows cover all threads); "Whole run" turns it back on.');
+    if (threads.capped) notes.push('Threads past ' + MT.fmtInt(threads.entry_cap) + ' data entries are in "[other threads]".');
+    else if (threads.groups.some((g) => g.other)) notes.push('Threads past the largest ' + threads.listed_max + ' are in "[other threads]".');
+    if (state.thread !== null) notes.push('The flamegraph counts only the blocks this thread allocated; the summary above is the whole process.');
+    threadNote.textContent = notes.join(' ');
   }
 
   function setSearch(text) {
@@ -272,7 +319,17 @@
     fg.icicle = true;
   }
   const win = /^([0-9.]+)-([0-9.]+)$/.exec(params.get('window') || '');
-  if (win && Number(win[2]) > Number(win[1])) {
+  const threadParam = params.get('thread');
+  if (threadParam !== null && /^[0-9]+$/.test(threadParam) && threads.available) {
+    // #thread=INDEX (the capture's thread index): its own entry, or "[other threads]" holding it.
+    const t = Number(threadParam);
+    const pos = threads.groups.findIndex((g) => (g.other ? g.members.includes(t) : g.index === t));
+    if (pos >= 0) {
+      state.thread = pos;
+      threadSelect.value = String(pos);
+    }
+  }
+  if (win && Number(win[2]) > Number(win[1]) && state.thread === null) {
     requestAnimationFrame(() => charts.showSelection(Number(win[1]), Number(win[2]), null));
     setWindow(Number(win[1]) * 1e6, Number(win[2]) * 1e6);
   } else {
@@ -282,5 +339,5 @@
     searchBox.value = params.get('search');
     setSearch(searchBox.value);
   }
-  window.memtraceReport = { data: data, state: state, flamegraph: fg, charts: charts, models: models, setMetric: setMetric, setWindow: setWindow, setSearch: setSearch, setView: setView };
+  window.memtraceReport = { data: data, state: state, flamegraph: fg, charts: charts, models: models, setMetric: setMetric, setWindow: setWindow, setSearch: setSearch, setView: setView, setThread: setThread };
 })();

@@ -10,13 +10,17 @@
 // Stacks not followed one by one over time are summed into the "[other stacks]" box.
 // The same for the inverted tree (data.caller_tree, innermost frame first): a series lands in
 // it at series.caller_node.
+//
+// One thread's values (the thread filter): data.threads.groups[i][treeKey] lists the nodes
+// its blocks reach with their values per metric (subtree totals, like the tree's own).
 'use strict';
 
 MT.FlameModel = class {
-  constructor(data, tree = data.tree, nodeKey = 'node') {
+  constructor(data, tree = data.tree, nodeKey = 'node', treeKey = 'tree') {
     const frames = data.frames;
     this.treeData = tree;
     this.nodeKey = nodeKey;
+    this.treeKey = treeKey;
     this.modules = data.modules;
     this.frames = frames;
     this.parent = tree.parent.slice();
@@ -52,6 +56,17 @@ MT.FlameModel = class {
     const out = new Float64Array(this.size);
     const column = this.treeData.values[m];
     for (let n = 0; n < column.length; n++) out[n] = column[n];
+    return out;
+  }
+
+  // Values of metric index m counting only one thread group's blocks ("all": the thread is
+  // the only one that allocated).
+  threadValues(group, m) {
+    if (group.all) return this.metricValues(m);
+    const out = new Float64Array(this.size);
+    const list = group[this.treeKey];
+    const column = list.values[m];
+    for (let i = 0; i < list.node.length; i++) out[list.node[i]] = column[i];
     return out;
   }
 
