@@ -24,6 +24,7 @@
 //     30000 B of its blocks at the peak. pthread_create also allocates on main (thread-local
 //     storage, calloc): runtime noise on top of main's numbers, not this program's.
 // Prints "thread_roles: parser cache writer done" and exits 0.
+#define _GNU_SOURCE  // pthread_setname_np
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>

@@ -105,9 +105,7 @@ bool CaptureFile::create(const char* path, const char** error, uint16_t flags)
         *error = "cannot create the capture file";
         return false;
     }
-    int high = fcntl(fd, F_DUPFD_CLOEXEC, kLowestShimFd);
-    if (high >= 0) ::close(fd);
-    else high = fd;  // keep the low one rather than fail
+    const int high = moveAboveProgramFds(fd);  // keeps the low one rather than fail
     struct stat st;
     if (fstat(high, &st) != 0) {
         ::close(high);

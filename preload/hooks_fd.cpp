@@ -1,5 +1,5 @@
 // close, close_range, closefrom, dup2, dup3: keep the program from closing or replacing the
-// shim's own descriptors (shim_descriptors.h). Without this a daemon's "close everything"
+// shim's own descriptors (shim_descriptors.h); pipe2: move libunwind's pipe among them. Without this a daemon's "close everything"
 // loop made the writer find a foreign file behind its number and stop tracking at once.
 //
 // What the program sees is as close as we can make it to what it would see without the shim:
@@ -17,6 +17,7 @@
 // records an event), so the writer is not half-way through a write to the old number.
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -25,12 +26,14 @@
 #include "hook_support.h"
 #include "real_functions.h"
 #include "shim_descriptors.h"
+#include "unwinder.h"
 #include "writer_thread.h"
 
 namespace memtrace::shim {
 namespace {
 
-// Today: the capture file, /proc/self/statm, /proc/stat (idle_cores.h), the control socket.
+// Today: the capture file, /proc/self/statm, /proc/stat (idle_cores.h), the control socket,
+// libunwind's pipe (two ends).
 constexpr int kMaxSlots = 8;
 constinit std::atomic<int*> g_slots[kMaxSlots] = {};
 
@@ -39,7 +42,7 @@ int loadFd(int* slot) { return __atomic_load_n(slot, __ATOMIC_ACQUIRE); }
 // The slot holding `fd`, if it is one of ours and this call should protect it.
 int* protectedSlot(int fd)
 {
-    if (fd < kLowestShimFd || t_inShim) return nullptr;  // ours are moved >= kLowestShimFd
+    if (fd < 0 || t_inShim) return nullptr;
     for (auto& entry : g_slots) {
         int* slot = entry.load(std::memory_order_acquire);
         if (slot && loadFd(slot) == fd) return getpid() == g_pid ? slot : nullptr;
@@ -125,7 +128,7 @@ int dupOnto(int newfd, Call&& call)
     ShimScope guard;
     DrainLockScope lock(g_drainLock);
     if (loadFd(slot) != newfd) return call();  // closed or moved meanwhile
-    const int moved = fcntl(newfd, F_DUPFD_CLOEXEC, kLowestShimFd);
+    const int moved = fcntl(newfd, F_DUPFD_CLOEXEC, shimFdFloor());
     if (moved >= 0) __atomic_store_n(slot, moved, __ATOMIC_RELEASE);
     const int rc = call();
     if (rc < 0 && moved >= 0) {  // the number is still ours: undo the move
@@ -157,10 +160,21 @@ void closeProtectedDescriptor(int* fd)
     if (number >= 0) ::close(number);
 }
 
+int shimFdFloor()
+{
+    constexpr int kRoom = 16;
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
+        limit.rlim_cur >= static_cast<rlim_t>(kLowestShimFd + kRoom))
+        return kLowestShimFd;
+    const int below = static_cast<int>(limit.rlim_cur) - kRoom;
+    return below > 3 ? below : 3;
+}
+
 int moveAboveProgramFds(int fd)
 {
     if (fd < 0) return fd;
-    const int high = fcntl(fd, F_DUPFD_CLOEXEC, kLowestShimFd);
+    const int high = fcntl(fd, F_DUPFD_CLOEXEC, shimFdFloor());
     if (high < 0) return fd;
     realClose(fd);
     return high;
@@ -188,6 +202,27 @@ MEMTRACE_EXPORT void closefrom(int lowfd) noexcept
     const unsigned first = lowfd < 0 ? 0u : static_cast<unsigned>(lowfd);
     if (closeRangeAround(first, ~0U, 0) == 0) return;
     if (auto fn = real().closefrom) fn(lowfd);
+}
+
+// libunwind (1.6, src/x86_64/Ginit.c) opens a pipe at its initialisation and again if reading
+// it fails, and writes a byte of memory into it to check that an address is readable when a
+// walk cannot trust a frame. Left where the kernel puts it, that pipe took fds 3 and 4 of every
+// traced program: the program's descriptors started at 5, a program that closed 3 and 4 and
+// opened its own files there had bytes read from and written into them (the sweep of session
+// 20). Its ends are moved up with ours, and since the array pipe2 fills is libunwind's own
+// static (mem_validate_pipe), its two ints are registered as protected slots: a dup2 onto one
+// moves the end and rewrites libunwind's number. A libunwind read or write that loaded the old
+// number just before that move can still reach the program's new file: a window of a few
+// instructions, only for a program that dup2s onto numbers it found in /proc/self/fd.
+MEMTRACE_EXPORT int pipe2(int fds[2], int flags) noexcept
+{
+    const int rc = static_cast<int>(syscall(SYS_pipe2, fds, flags));  // all glibc's pipe2 does
+    if (rc != 0 || !t_inShim || !isUnwinderCode(reinterpret_cast<uintptr_t>(__builtin_return_address(0)))) return rc;
+    for (int end = 0; end < 2; ++end) {
+        fds[end] = moveAboveProgramFds(fds[end]);
+        protectDescriptor(&fds[end]);
+    }
+    return rc;
 }
 
 MEMTRACE_EXPORT int dup2(int oldfd, int newfd) noexcept

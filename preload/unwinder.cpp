@@ -99,9 +99,11 @@ void initUnwinder(UnwindMethod method, uint32_t maxDepth)
     g_maxDepth = maxDepth;
     if (g_textHigh == 0) findShimText();
     if (method == UnwindMethod::Libunwind) {
-        unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+        // libunwind's code range first: its initialisation, which the caching policy runs,
+        // opens a pipe that the pipe2 hook recognises by its caller (hooks_fd.cpp).
         auto target = reinterpret_cast<uintptr_t>(&unw_backtrace);
         dl_iterate_phdr(findObjectText, &target);
+        unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
     }
 }
 
