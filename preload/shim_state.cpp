@@ -1,6 +1,7 @@
 #include "shim_state.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -172,21 +173,8 @@ bool inRawCloneChild()
     return true;
 }
 
-void finishCapture(format::EndReason reason)
-{
-    if (inRawCloneChild()) return;  // the parent's capture is not this process's to end
-    ShimState expected = ShimState::Active;
-    if (!g_state.compare_exchange_strong(expected, ShimState::Finished, std::memory_order_acq_rel)) return;
-    ShimScope guard;
-    {
-        DrainLockScope lock(g_drainLock);
-        g_writer.drain(DrainMode::Final);
-        g_writer.writeEnd(reason);
-        g_writer.flush();
-        g_writer.close();
-    }
-    wakeWriter();  // it sees Finished and leaves
-}
+// 1 while a thread ends the capture for a fatal signal, 2 once it has.
+static constinit std::atomic<int> g_endingOnSignal{0};
 
 // Takes the drain lock within `ms` milliseconds, polling (nanosleep is async-signal-safe).
 static bool lockDrainWithin(int ms)
@@ -199,8 +187,60 @@ static bool lockDrainWithin(int ms)
     }
 }
 
-// 1 while a thread ends the capture for a fatal signal, 2 once it has.
-static constinit std::atomic<int> g_endingOnSignal{0};
+// Asynchronous signals wait on this thread while it writes the end of the capture (exit,
+// _exit, quick_exit): a SIGTERM handled in the middle of that drain found the drain lock held
+// by its own thread and let the process die with the capture cut (a multiprocessing pool
+// terminating workers that were already in _exit, 5 runs in 10). Restored afterwards, so a
+// signal that came meanwhile is delivered then, as if it had come a few ms later. Faults stay
+// unblocked: they cannot wait.
+class AsyncSignalsDeferred {
+public:
+    AsyncSignalsDeferred()
+    {
+        sigset_t all;
+        sigfillset(&all);
+        for (int fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS}) sigdelset(&all, fault);
+        m_restore = pthread_sigmask(SIG_BLOCK, &all, &m_saved) == 0;
+    }
+    ~AsyncSignalsDeferred()
+    {
+        if (m_restore) pthread_sigmask(SIG_SETMASK, &m_saved, nullptr);
+    }
+    AsyncSignalsDeferred(const AsyncSignalsDeferred&) = delete;
+    AsyncSignalsDeferred& operator=(const AsyncSignalsDeferred&) = delete;
+
+private:
+    sigset_t m_saved;
+    bool m_restore = false;
+};
+
+void finishCapture(format::EndReason reason)
+{
+    if (inRawCloneChild()) return;  // the parent's capture is not this process's to end
+    ShimState expected = ShimState::Active;
+    if (!g_state.compare_exchange_strong(expected, ShimState::Finished, std::memory_order_acq_rel)) {
+        // Another thread is ending the capture (a fatal signal): exiting now would cut its
+        // writing short. Wait for it to finish (bounded).
+        if (expected != ShimState::Finished || g_drainLock.heldByThisThread()) return;
+        for (int waited = 0; g_endingOnSignal.load(std::memory_order_acquire) == 1 && waited < 3000; ++waited) {
+            const timespec oneMs = {0, 1000000};
+            nanosleep(&oneMs, nullptr);
+        }
+        if (lockDrainWithin(2000)) g_drainLock.unlock();
+        return;
+    }
+    ShimScope guard;
+    {
+        AsyncSignalsDeferred deferred;
+        DrainLockScope lock(g_drainLock);
+        g_writer.drain(DrainMode::Final);
+        g_writer.writeEnd(reason);
+        g_writer.flush();
+        g_writer.close();
+    }
+    wakeWriter();  // it sees Finished and leaves
+}
+
 
 void finishCaptureOnSignal()
 {
@@ -218,6 +258,9 @@ void finishCaptureOnSignal()
     }
     ShimState expected = ShimState::Active;
     if (!g_state.compare_exchange_strong(expected, ShimState::Finished, std::memory_order_acq_rel)) {
+        // Another thread may be writing the end of the capture (finishCapture, exit path): it
+        // holds the drain lock until the file is complete. Die only after that (bounded).
+        if (expected == ShimState::Finished && lockDrainWithin(2000)) g_drainLock.unlock();
         g_endingOnSignal.store(2, std::memory_order_release);
         return;
     }

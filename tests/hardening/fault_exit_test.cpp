@@ -2,6 +2,8 @@
 // (SIGKILL, SIGSEGV, abort and _exit: tests/integration/process_test.cpp.)
 #include <catch2/catch.hpp>
 
+#include <csignal>
+
 #include "expectations.h"
 #include "harness.h"
 
@@ -27,6 +29,31 @@ TEST_CASE("exit from a thread and quick_exit: status passed through, capture com
             expectKind(capture, base, "malloc", 1000, 48000);
             expectKind(capture, base, "free", 500, std::nullopt);
             expectLeakFrom(capture, "make_blocks", 24000, 500, "malloc");
+        }
+    }
+}
+
+// A SIGTERM that lands while _exit writes the end of the capture: the process still dies of it
+// (or exits 5 if it came too late), but only once the capture is complete. The thread that
+// takes the signal waits for the one writing; the writing thread defers it. Before, the
+// capture was cut most of the time (the signal handler gave up on a drain lock held by the
+// exiting thread and let the signal kill the process mid-write).
+TEST_CASE("SIGTERM during _exit's end of capture: the capture is complete", "[hardening][exit]")
+{
+    TempDir dir;
+    const Summary base = baseline(dir);
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        DYNAMIC_SECTION("attempt " << attempt)
+        {
+            const std::string capture = dir.file("term" + std::to_string(attempt) + ".mtrace");
+            const TracedRun run = traceExample(capture, "exit_paths", {"term-in-exit"});
+            INFO(run.process.describe());
+            CHECK((run.process.status == 128 + SIGTERM || run.process.status == 5));
+            CHECK(run.process.out == "exit_paths: term-in-exit\n");
+            const Summary got = summarize(capture);
+            CHECK(got.data["truncated"] == false);
+            expectKind(got, base, "malloc", 201000, 48000 + 200000 * 16);
+            expectLeakFrom(got, "make_blocks", 24000, 500, "malloc");
         }
     }
 }
