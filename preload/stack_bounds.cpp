@@ -47,7 +47,9 @@ bool forEachMapping(OnLine&& onLine)
 {
     const int fd = static_cast<int>(syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC));
     if (fd < 0) return false;
-    char buffer[4096];
+    // Small: it is on the stack of a thread's first hook, which may be a PTHREAD_STACK_MIN
+    // thread that has used half of it already.
+    char buffer[1024];
     size_t held = 0;  // bytes of an unfinished line at the front of buffer
     bool done = false;
     while (!done) {

@@ -57,3 +57,24 @@ TEST_CASE("SIGTERM during _exit's end of capture: the capture is complete", "[ha
         }
     }
 }
+
+// The shim's first hook on a thread runs on the thread's own stack: on a PTHREAD_STACK_MIN
+// thread that has used 8 KiB, it crashed the program (SIGSEGV, both unwinders) until the
+// /proc/self/maps buffer of the stack-bounds lookup went from 4 KiB to 1 KiB.
+TEST_CASE("a PTHREAD_STACK_MIN thread that has used 8 KiB can allocate", "[hardening][stack]")
+{
+    const ProcessResult untracked = runCommand({examplePath("small_stack"), "8"});
+    REQUIRE(untracked.status == 0);  // else this example no longer tests anything here
+    TempDir dir;
+    for (const char* unwinder : {"libunwind", "fp"}) {
+        DYNAMIC_SECTION(unwinder)
+        {
+            const TracedRun run = traceExampleOk(dir.file(std::string(unwinder) + ".mtrace"), "small_stack", {"8"},
+                                                 {"--unwind", unwinder});
+            CHECK(run.process.out == "small_stack: thread done\n");
+            const Summary got = summarize(run.capture);
+            CHECK(got.data["truncated"] == false);
+            CHECK(!leaksFrom(got.data, "allocate_deep").size());
+        }
+    }
+}
