@@ -12,30 +12,10 @@
 #include "memtrace/launch_env.h"
 #include "exec_chain.h"
 #include "output_path.h"
+#include "signal_relay.h"
 
 namespace memtrace::cli {
 namespace {
-
-volatile sig_atomic_t g_child = 0;
-
-// Signals sent to the launcher by another process (kill, a supervisor) are passed on to the
-// program. Signals from the terminal (Ctrl-C) already reach the whole process group; passing
-// them on too would deliver them twice, so those are only ignored here.
-void forwardSignal(int sig, siginfo_t* info, void*)
-{
-    if (g_child > 0 && info && info->si_code <= 0) kill(g_child, sig);
-}
-
-constexpr int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-
-void installForwarding()
-{
-    struct sigaction action {};
-    action.sa_sigaction = forwardSignal;
-    action.sa_flags = SA_SIGINFO | SA_RESTART;
-    sigemptyset(&action.sa_mask);
-    for (int sig : kForwardedSignals) sigaction(sig, &action, nullptr);
-}
 
 std::string capturePathFor(const LaunchRequest& request, pid_t pid, const std::string& cwd)
 {
@@ -123,18 +103,20 @@ LaunchResult launchTraced(const LaunchRequest& request)
         result.exitStatus = 2;
         return result;
     }
+    prepareSignalRelay();
     const pid_t pid = fork();
     if (pid < 0) {
+        startSignalRelay(-1);
         result.error = std::string("fork: ") + std::strerror(errno);
         result.exitStatus = 2;
         return result;
     }
     if (pid == 0) {
+        restoreSignalsInChild();
         close(errorPipe[0]);
         execChild(request, cwd, errorPipe[1]);
     }
-    g_child = pid;
-    installForwarding();
+    startSignalRelay(pid);
     close(errorPipe[1]);
     result.pid = pid;
     result.capturePath = capturePathFor(request, pid, cwd);
@@ -152,7 +134,7 @@ LaunchResult launchTraced(const LaunchRequest& request)
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    g_child = 0;
+    stopSignalRelay();
     result.waitStatus = status;
     if (!message.empty()) {
         const auto space = message.find(' ');
@@ -161,8 +143,12 @@ LaunchResult launchTraced(const LaunchRequest& request)
         return result;
     }
     result.started = true;
-    if (WIFEXITED(status)) result.exitStatus = WEXITSTATUS(status);
-    else if (WIFSIGNALED(status)) result.exitStatus = 128 + WTERMSIG(status);
+    if (WIFEXITED(status)) {
+        result.exitStatus = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+        result.exitStatus = 128 + WTERMSIG(status);
+        result.killedBySignal = WTERMSIG(status);
+    }
     return result;
 }
 

@@ -23,6 +23,8 @@ struct LaunchRequest {
 struct LaunchResult {
     bool started = false;     // the program was exec'd
     int exitStatus = 0;       // as a shell reports it: code, or 128+signal; launcher errors otherwise
+    int killedBySignal = 0;   // the signal that killed the program (0: it exited); the launcher
+                              // then dies of it too (signal_relay.h), exitStatus is for reports
     int waitStatus = 0;       // raw waitpid status when started
     pid_t pid = -1;
     std::string capturePath;  // absolute

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <sys/stat.h>
 
@@ -19,6 +20,7 @@
 #include "leak_check.h"
 #include "secure_exec.h"
 #include "shim_location.h"
+#include "signal_relay.h"
 
 namespace memtrace::cli {
 namespace {
@@ -147,11 +149,27 @@ int runTraced(LaunchRequest request, const RunOptions& options)
         break;
     }
     if (chain.size() > 1) describeEarlierImages(chain);
+    int status = result.exitStatus;
     if (options.leaks || !options.leakCheck.failOnLeak.empty()) {
         // The report goes to stderr so the program's own stdout stays exactly as it was.
-        return runLeakCheck(capture, options.leakCheck, stderr, result.exitStatus);
+        status = runLeakCheck(capture, options.leakCheck, stderr, result.exitStatus);
     }
-    return result.exitStatus;
+    if (result.killedBySignal != 0) {
+        // Whoever started memtrace must see the program killed by the signal, as without it
+        // (a shell ends its script on a child killed by SIGINT; Python reports -15, not 143).
+        // That outranks --fail-on-leak's 23: LeakSanitizer does not run in a killed process
+        // either, and the leak report (everything live at the kill) is on stderr above.
+        if (status == kExitLeaksFound) {
+            const char* name = sigabbrev_np(result.killedBySignal);  // null for real-time signals
+            std::fprintf(stderr,
+                         "memtrace: leaks exceed --fail-on-leak, but the program was killed by signal %d%s%s%s: "
+                         "memtrace dies of the same signal instead of exiting %d\n",
+                         result.killedBySignal, name ? " (SIG" : "", name ? name : "", name ? ")" : "",
+                         kExitLeaksFound);
+        }
+        dieOfSignal(result.killedBySignal);
+    }
+    return status;
 }
 
 }  // namespace
