@@ -217,30 +217,38 @@ private:
 void finishCapture(format::EndReason reason)
 {
     if (inRawCloneChild()) return;  // the parent's capture is not this process's to end
-    ShimState expected = ShimState::Active;
-    if (!g_state.compare_exchange_strong(expected, ShimState::Finished, std::memory_order_acq_rel)) {
-        // Another thread is ending the capture (a fatal signal): exiting now would cut its
-        // writing short. Wait for it to finish (bounded).
-        if (expected != ShimState::Finished || g_drainLock.heldByThisThread()) return;
-        for (int waited = 0; g_endingOnSignal.load(std::memory_order_acquire) == 1 && waited < 3000; ++waited) {
-            const timespec oneMs = {0, 1000000};
-            nanosleep(&oneMs, nullptr);
+    if (g_state.load(std::memory_order_acquire) == ShimState::Active && !g_drainLock.heldByThisThread()) {
+        ShimScope guard;
+        bool ended = false;
+        {
+            AsyncSignalsDeferred deferred;
+            // The lock before the state: a thread whose signal handler sees Finished waits for
+            // this lock, so by then it must be ours (else it got it first and let the signal
+            // kill the process before we wrote anything).
+            DrainLockScope lock(g_drainLock);
+            ShimState expected = ShimState::Active;
+            ended = g_state.compare_exchange_strong(expected, ShimState::Finished, std::memory_order_acq_rel);
+            if (ended) {
+                g_writer.drain(DrainMode::Final);
+                g_writer.writeEnd(reason);
+                g_writer.flush();
+                g_writer.close();
+            }
         }
-        if (lockDrainWithin(2000)) g_drainLock.unlock();
-        return;
+        if (ended) {
+            wakeWriter();  // it sees Finished and leaves
+            return;
+        }
     }
-    ShimScope guard;
-    {
-        AsyncSignalsDeferred deferred;
-        DrainLockScope lock(g_drainLock);
-        g_writer.drain(DrainMode::Final);
-        g_writer.writeEnd(reason);
-        g_writer.flush();
-        g_writer.close();
+    // Another thread may be ending the capture (a fatal signal): exiting now would cut its
+    // writing short. Wait for it to finish (bounded).
+    if (g_state.load(std::memory_order_acquire) != ShimState::Finished || g_drainLock.heldByThisThread()) return;
+    for (int waited = 0; g_endingOnSignal.load(std::memory_order_acquire) == 1 && waited < 3000; ++waited) {
+        const timespec oneMs = {0, 1000000};
+        nanosleep(&oneMs, nullptr);
     }
-    wakeWriter();  // it sees Finished and leaves
+    if (lockDrainWithin(2000)) g_drainLock.unlock();
 }
-
 
 void finishCaptureOnSignal()
 {
