@@ -23,6 +23,7 @@ constinit CaptureWriter g_writer;
 namespace {
 
 constinit std::atomic<uint32_t> g_wakeWord{0};
+constinit std::atomic<bool> g_pauseRequested{false};  // pauseWriterThread
 
 void* writerMain(void*)
 {
@@ -37,6 +38,7 @@ void* writerMain(void*)
             const uint32_t seen = g_wakeWord.load(std::memory_order_acquire);
             futexWait(g_wakeWord, seen, uint64_t{intervalMs} * 1000000ull);
         }
+        if (g_pauseRequested.load(std::memory_order_acquire)) return nullptr;  // keeps the control channel
         pollControlChannel();  // `memtrace ctl` requests; takes the drain lock per request
         DrainLockScope lock(g_drainLock);
         const ShimState state = g_state.load(std::memory_order_acquire);
@@ -60,6 +62,7 @@ void* writerMain(void*)
 
 namespace {
 constinit std::atomic<bool> g_writerStarted{false};
+constinit pthread_t g_writerThread{};
 }  // namespace
 
 bool writerThreadStarted() { return g_writerStarted.load(std::memory_order_acquire); }
@@ -71,15 +74,22 @@ bool startWriterThread()
     sigset_t all, previous;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &previous);
-    pthread_t thread;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    const bool ok = pthread_create(&thread, &attr, writerMain, nullptr) == 0;
-    pthread_attr_destroy(&attr);
+    // Joinable, for pauseWriterThread; at exit nobody joins it, which costs nothing.
+    const bool ok = pthread_create(&g_writerThread, nullptr, writerMain, nullptr) == 0;
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     if (ok) g_writerStarted.store(true, std::memory_order_release);
     return ok;
+}
+
+bool pauseWriterThread()
+{
+    if (!g_writerStarted.load(std::memory_order_acquire)) return false;
+    g_pauseRequested.store(true, std::memory_order_release);
+    wakeWriter();
+    const bool joined = pthread_join(g_writerThread, nullptr) == 0;
+    g_pauseRequested.store(false, std::memory_order_release);
+    if (joined) g_writerStarted.store(false, std::memory_order_release);
+    return joined;
 }
 
 void wakeWriter()

@@ -19,6 +19,11 @@ bool startWriterThread();
 // Whether startWriterThread has succeeded in this process. Hook-reachable (one load).
 bool writerThreadStarted();
 
+// Stops the writer thread and waits for it to end (hooks_namespace.cpp: joining a user
+// namespace needs a single-threaded process); startWriterThread starts it again. The rings
+// keep filling meanwhile. False if it was not running or could not be joined.
+bool pauseWriterThread();
+
 // Hook-reachable: one atomic increment and a futex wake. No lock, no allocation.
 void wakeWriter();
 
