@@ -139,9 +139,12 @@ int runTraced(LaunchRequest request, const RunOptions& options)
                      capture.c_str());
         break;
     case AppendOutcome::NoCapture:
-        // The launcher checked that the file can be created, so the shim was not loaded (or it
-        // said on stderr why it could not write).
-        std::fprintf(stderr, "memtrace: no capture was written: %s did not load the shim (static or set-id program?)\n",
+        // The launcher checked that the file can be created, so the shim was not loaded, or it
+        // could not start and said why on stderr (e.g. "cannot map the stack table" under a
+        // low RLIMIT_AS): the guess must not hide that reason.
+        std::fprintf(stderr,
+                     "memtrace: no capture was written: the shim did not start in %s (a static or set-id program "
+                     "does not load it; a reason printed above by the shim comes first)\n",
                      request.argv[0].c_str());
         break;
     case AppendOutcome::Failed:
