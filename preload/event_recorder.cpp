@@ -117,7 +117,9 @@ StackId captureStack(ThreadRing& ring)
     }
     const StackId id = g_stacks.intern(frames, depth, hash);
     if (id == StackId::None) {
-        if (g_stacks.full()) requestStop("the stack table is full");
+        if (g_stacks.full())
+            requestStop(g_stacks.reduced() ? "the stack table is full (made smaller to fit the address-space limit, ulimit -v)"
+                                           : "the stack table is full");
         return id;
     }
     cached = StackCacheSlot{hash, static_cast<uint32_t>(id), depth};

@@ -16,6 +16,7 @@
 #include "reentrancy_guard.h"
 #include "sampled_blocks.h"
 #include "sampling.h"
+#include "sys_memory.h"
 #include "text_buffer.h"
 #include "unwinder.h"
 #include "writer_thread.h"
@@ -127,7 +128,8 @@ void initialize()
         printLine(line);
     }
     initUnwinder(g_config.unwind, g_config.maxDepth);
-    if (!g_stacks.init()) return disable("cannot map the stack table");
+    // At most 1/16 of an address-space limit (ulimit -v) goes to the stack table.
+    if (!g_stacks.initWithin(addressSpaceLimit() / 16)) return disable("cannot map the stack table");
     if (!createRingKey()) return disable("pthread_key_create failed");
     if (!g_writer.init()) return disable("cannot set up the capture buffers");
     if (g_config.sampleRate && !g_sampledBlocks.init()) return disable("cannot map the sampled-block table");

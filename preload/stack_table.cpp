@@ -36,6 +36,35 @@ bool StackTable::init(uint32_t slotBits, size_t frameArenaBytes)
     return true;
 }
 
+size_t StackTable::reservationBytes(uint32_t slotBits, size_t frameArenaBytes)
+{
+    const size_t entries = (size_t{1} << slotBits) / 2 * sizeof(Entry);
+    size_t slots = 0;  // the levels, as init lays them out
+    for (uint32_t bits = slotBits < kFirstLevelBits ? slotBits : kFirstLevelBits, level = 0; level < kMaxLevels;
+         bits = bits + 2 < slotBits ? bits + 2 : slotBits, ++level) {
+        slots += size_t{1} << bits;
+        if (bits == slotBits) break;
+    }
+    return frameArenaBytes + entries + slots * sizeof(uint64_t);
+}
+
+bool StackTable::initWithin(size_t budgetBytes)
+{
+    uint32_t slotBits = kFullSlotBits;
+    size_t arenaBytes = kFullFrameArenaBytes;
+    while (slotBits > kMinSlotBits && reservationBytes(slotBits, arenaBytes) > budgetBytes) {
+        --slotBits;
+        arenaBytes /= 2;
+    }
+    for (;;) {
+        m_reduced = slotBits != kFullSlotBits;
+        if (init(slotBits, arenaBytes)) return true;
+        if (slotBits == kMinSlotBits) return false;
+        --slotBits;
+        arenaBytes /= 2;
+    }
+}
+
 void StackTable::destroy()
 {
     for (uint32_t i = 0; i < m_levelCount; ++i) {

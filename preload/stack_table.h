@@ -45,8 +45,25 @@ class StackTable {
 public:
     enum State : uint32_t { Pending = 0, Ready = 1, Emitted = 2, Dead = 3 };
 
+    static constexpr uint32_t kFullSlotBits = 21;
+    static constexpr size_t kFullFrameArenaBytes = size_t{256} << 20;
+    static constexpr uint32_t kMinSlotBits = 16;
+
     // Maps the table. Not hook-reachable (init). Returns false if mapping fails.
-    bool init(uint32_t slotBits = 21, size_t frameArenaBytes = size_t{256} << 20);
+    bool init(uint32_t slotBits = kFullSlotBits, size_t frameArenaBytes = kFullFrameArenaBytes);
+
+    // Maps the largest table (halving the slots and the arena together from the full size)
+    // whose address space fits `budgetBytes`, at least the kMinSlotBits one, and a smaller one
+    // if a mapping fails. Why: the full table reserves ~300 MiB of address space (not memory:
+    // MAP_NORESERVE, pages are touched as stacks come), which a program under `ulimit -v`
+    // would lose to the shim.
+    bool initWithin(size_t budgetBytes);
+
+    // Address space that init(slotBits, frameArenaBytes) reserves, once every level is open.
+    static size_t reservationBytes(uint32_t slotBits, size_t frameArenaBytes);
+
+    // True if the table was made smaller than the full size (initWithin).
+    bool reduced() const { return m_reduced; }
     void destroy();
 
     // Hook-reachable: no allocation, no lock, no logging. Returns StackId::None when the
@@ -128,6 +145,7 @@ private:
     std::atomic<uint32_t> m_nextId{1};
     std::atomic<uint64_t> m_framesUsed{1};  // word 0 unused: a slot holding offset 0 and tag 0 would read as empty
     std::atomic<bool> m_full{false};
+    bool m_reduced = false;
     uint32_t m_scanFrom = 1;  // writer-only
 };
 

@@ -4,10 +4,13 @@
 #pragma once
 
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <initializer_list>
 
 namespace memtrace::shim {
 
@@ -23,6 +26,19 @@ inline void* mapAnonymous(size_t bytes, bool noReserve = false)
 inline void unmapAnonymous(void* p, size_t bytes)
 {
     if (p) syscall(SYS_munmap, p, bytes);
+}
+
+// The address space this process may still map at most: the smaller of RLIMIT_AS and
+// RLIMIT_DATA (which, since Linux 4.7, counts private writable mappings too); SIZE_MAX if
+// neither is set.
+inline size_t addressSpaceLimit()
+{
+    size_t limit = SIZE_MAX;
+    for (const int resource : {RLIMIT_AS, RLIMIT_DATA}) {
+        rlimit r{};
+        if (getrlimit(resource, &r) == 0 && r.rlim_cur != RLIM_INFINITY && r.rlim_cur < limit) limit = r.rlim_cur;
+    }
+    return limit;
 }
 
 }  // namespace memtrace::shim

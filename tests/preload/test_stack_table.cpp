@@ -213,3 +213,38 @@ TEST_CASE("concurrent inserts across level switches: every id returned for a sta
     }
     table.destroy();
 }
+
+TEST_CASE("initWithin: the largest table that fits the address-space budget, never below the smallest")
+{
+    constexpr size_t MiB = size_t{1} << 20;
+    const size_t full = StackTable::reservationBytes(StackTable::kFullSlotBits, StackTable::kFullFrameArenaBytes);
+    // 256 MiB of frames, 2^20 entries of 16 bytes, levels of 2^16 + 2^18 + 2^20 + 2^21 slots.
+    CHECK(full == 256 * MiB + 16 * MiB + ((size_t{1} << 16) + (1 << 18) + (1 << 20) + (1 << 21)) * 8);
+
+    StackTable table;
+    SECTION("no limit: the full table")
+    {
+        REQUIRE(table.initWithin(SIZE_MAX));
+        CHECK(!table.reduced());
+    }
+    SECTION("a 1 GB limit's 64 MiB: the 2^18-slot table (36.5 MiB), 131071 stacks")
+    {
+        CHECK(StackTable::reservationBytes(19, 64 * MiB) > 64 * MiB);
+        CHECK(StackTable::reservationBytes(18, 32 * MiB) <= 64 * MiB);
+        REQUIRE(table.initWithin(64 * MiB));
+        CHECK(table.reduced());
+        for (uint32_t i = 0; i < 131071; ++i) REQUIRE(intern(table, makeStack(i, 3)) != StackId::None);
+        CHECK(!table.full());
+        CHECK(intern(table, makeStack(131071, 3)) == StackId::None);
+        CHECK(table.full());
+    }
+    SECTION("a budget below the smallest table: the smallest, 32767 stacks")
+    {
+        REQUIRE(table.initWithin(1 * MiB));
+        CHECK(table.reduced());
+        for (uint32_t i = 0; i < 32767; ++i) REQUIRE(intern(table, makeStack(i, 3)) != StackId::None);
+        CHECK(intern(table, makeStack(32767, 3)) == StackId::None);
+        CHECK(table.full());
+    }
+    table.destroy();
+}
