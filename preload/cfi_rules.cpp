@@ -308,6 +308,23 @@ FrameRule ruleFromRow(const Row& row)
     return r;
 }
 
+// x86-64 Linux's rt_sigreturn: mov $15, %rax; syscall - what the kernel returns to from a
+// signal handler (glibc's __restore_rt; the FDE starts one byte before it, so that the lookup
+// at return address - 1 finds it). An 'S' FDE around other code (a JIT's, another libc's)
+// may describe another frame layout: it stays Unsupported.
+constexpr uint8_t kSigreturnCode[] = {0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05};
+
+FrameRule signalFrameRule(uintptr_t pc, uint64_t fdeEnd)
+{
+    const uintptr_t code = pc + 1;  // the return address into the trampoline
+    if (code + sizeof kSigreturnCode > fdeEnd) return unsupported();  // only code the FDE covers is read
+    if (std::memcmp(reinterpret_cast<const void*>(code), kSigreturnCode, sizeof kSigreturnCode) != 0)
+        return unsupported();
+    FrameRule r;
+    r.kind = FrameRule::SignalFrame;
+    return r;
+}
+
 struct ModuleSearch {
     uintptr_t pc;
     FrameRule rule;
@@ -364,11 +381,12 @@ FrameRule frameRuleFromEhFrameHdr(const uint8_t* hdr, uintptr_t pc)
     std::memcpy(&ciePointer, content, 4);
     if (ciePointer == 0) return unsupported();
     Cie cie;
-    if (!parseCie(content - ciePointer, dataBase, cie) || cie.signalFrame) return unsupported();
+    if (!parseCie(content - ciePointer, dataBase, cie)) return unsupported();
     Cursor f{content + 4, fdeEnd};
     const uint64_t begin = f.pointer(cie.fdeEncoding, dataBase);
     const uint64_t range = f.pointer(static_cast<uint8_t>(cie.fdeEncoding & 0x0f), dataBase);
     if (!f.ok || pc < begin || pc >= begin + range) return unsupported();
+    if (cie.signalFrame) return signalFrameRule(pc, begin + range);
     if (cie.hasAugmentationData) {
         const uint64_t length = f.uleb();
         f.p += length;

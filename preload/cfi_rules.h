@@ -3,11 +3,13 @@
 // loaded module's .eh_frame_hdr / .eh_frame - the same tables libunwind reads.
 //
 // Only the rules an x86-64 walk needs are kept: the CFA as rsp or rbp plus an offset, the
-// return address at CFA + offset, rbp unchanged or at CFA + offset. Anything else (a CFA given
-// by an expression, as in PLT stubs and stack-realigning functions; a signal frame; a register
-// rule for rbp or the return address that is not "saved at CFA + offset") makes the rule
-// Unsupported, and the walker hands the whole stack to libunwind. So this code never has to be
-// right about the rare cases: only about the common ones, which the tests compare with
+// return address at CFA + offset, rbp unchanged or at CFA + offset; and the signal trampoline
+// (an FDE whose CIE says 'S', covering the x86-64 rt_sigreturn instructions, as libunwind
+// recognises it), whose registers the walker reads from the kernel's signal frame. Anything
+// else (a CFA given by an expression, as in PLT stubs and stack-realigning functions; a
+// register rule for rbp or the return address that is not "saved at CFA + offset") makes the
+// rule Unsupported, and the walker hands the whole stack to libunwind. So this code never has
+// to be right about the rare cases: only about the common ones, which the tests compare with
 // libunwind.
 //
 // Why our own reading of the tables and not libunwind's: libunwind does not say which stack
@@ -30,6 +32,8 @@ struct FrameRule {
         Normal,           // the fields below apply
         Outermost,        // the return address is undefined: the stack's first frame
         Unsupported,      // no FDE covers the address, or the rules are beyond this reader
+        SignalFrame,      // the signal trampoline: the interrupted registers are in the kernel's
+                          // ucontext, which starts at the CFA of the frame before it
     };
     uint8_t kind = Empty;
     bool cfaFromRbp = false;  // CFA = (rbp or rsp) + cfaOffset

@@ -17,12 +17,26 @@
 // Every word read is inside the thread's stack bounds, checked before the read; the memo's
 // check reads only addresses an earlier walk checked the same way.
 //
+// A signal frame (the trampoline glibc's handlers return to, FrameRule::SignalFrame): the
+// kernel's ucontext lies at the CFA of the handler's frame; the walk goes on from the rbp, rsp
+// and rip saved there. rip is the interrupted instruction itself, not a return address, so its
+// rules are those at rip, not at rip - 1. A handler on an alternate signal stack (sigaltstack)
+// starts the walk on that stack and crosses to the thread's with the saved rsp. Why walk these
+// here rather than in libunwind: unw_backtrace needs ~7 KiB of stack, and a SIGSTKSZ
+// alternate stack of a handler that allocates has less than that to spare. Walks that started
+// on the alternate stack or crossed a signal frame are not memoized: the memo's check reads
+// its words again later, and an alternate stack may be freed by then.
+//
 // Owner-private (lives in the thread's ring), hook-reachable: no allocation, no lock.
 #pragma once
 
+#include <sys/ucontext.h>
+
+#include <cstddef>
 #include <cstdint>
 
 #include "cfi_rules.h"
+#include "stack_range.h"
 #include "walk_memo.h"
 
 namespace memtrace::shim {
@@ -38,6 +52,13 @@ struct CfiWalkEntry {
 };
 
 using CfiWalkMemo = WalkMemo<CfiWalkEntry>;  // ~100 KiB, touched only by this unwinder
+
+// Where the kernel saved the interrupted rbp, rsp and rip: offsets into the ucontext_t that
+// follows the handler's return address on the stack.
+inline constexpr uintptr_t kUcontextRbp = offsetof(ucontext_t, uc_mcontext.gregs) + REG_RBP * sizeof(greg_t);
+inline constexpr uintptr_t kUcontextRsp = offsetof(ucontext_t, uc_mcontext.gregs) + REG_RSP * sizeof(greg_t);
+inline constexpr uintptr_t kUcontextRip = offsetof(ucontext_t, uc_mcontext.gregs) + REG_RIP * sizeof(greg_t);
+static_assert(kUcontextRbp == 120 && kUcontextRsp == 160 && kUcontextRip == 168, "the x86-64 Linux signal frame");
 
 struct CfiWalk {
     enum Outcome : uint8_t { Frames, MemoHit, Fallback };
@@ -59,14 +80,21 @@ inline bool cfiWalkUnchanged(const CfiWalkEntry& e)
     return true;
 }
 
-// Walks from the frame-pointer frame `fp` within [low, high). `rules(pc)` returns the
-// FrameRule at pc (FrameRuleCache::lookup). Fallback: a rule this walk cannot apply; nothing
-// in `out` is meaningful then.
+// Walks from the frame-pointer frame `fp` within the thread's stack [low, high), or from the
+// alternate signal stack `alternate` when fp is on it. `rules(pc)` returns the FrameRule at pc
+// (FrameRuleCache::lookup). Fallback: a rule this walk cannot apply; nothing in `out` is
+// meaningful then.
 template <typename Rules>
 inline CfiWalk walkCfi(uintptr_t fp, uint64_t* out, uint32_t capacity, uintptr_t low, uintptr_t high, Rules&& rules,
-                       CfiWalkMemo* memo)
+                       CfiWalkMemo* memo, StackRange alternate = {})
 {
     CfiWalk result;
+    const StackRange thread{low, high};
+    StackRange stack = thread;  // the stack the walk is on
+    if (!thread.holds(fp) && alternate.holds(fp)) {
+        stack = alternate;
+        memo = nullptr;
+    }
     CfiWalkEntry* rec = nullptr;
     if (memo) {
         result.memoStackId = memo->lookup(fp, cfiWalkUnchanged, &rec);
@@ -87,9 +115,7 @@ inline CfiWalk walkCfi(uintptr_t fp, uint64_t* out, uint32_t capacity, uintptr_t
         ++words;
     };
     auto read = [](uintptr_t address) { return *reinterpret_cast<const uintptr_t*>(address); };
-    auto inStack = [&](uintptr_t address) {
-        return address >= low && address <= high - sizeof(uintptr_t) && (address & (sizeof(uintptr_t) - 1)) == 0;
-    };
+    auto inStack = [&](uintptr_t address) { return stack.holds(address); };
     if (!inStack(fp) || !inStack(fp + 8)) {
         result.outcome = CfiWalk::Fallback;
         return result;
@@ -103,11 +129,29 @@ inline CfiWalk walkCfi(uintptr_t fp, uint64_t* out, uint32_t capacity, uintptr_t
     uintptr_t pc = read(fp + 8);
     keep(fp + 8, pc);
     uintptr_t sp = fp + 16;
+    bool interrupted = false;  // pc is where a signal interrupted the code, not a return address
     uint32_t n = 0;
     while (pc != 0 && n < capacity) {
         out[n++] = pc;
-        const FrameRule& rule = rules(pc - 1);
+        const FrameRule& rule = rules(interrupted ? pc : pc - 1);
+        interrupted = false;
         if (rule.kind == FrameRule::Outermost) break;
+        if (rule.kind == FrameRule::SignalFrame) {
+            const uintptr_t context = sp;  // the ucontext, right after the handler's return address
+            if (!inStack(context + kUcontextRbp) || !inStack(context + kUcontextRip)) break;
+            rec = nullptr;
+            rbp = read(context + kUcontextRbp);
+            rbpFrom = 0;
+            sp = read(context + kUcontextRsp);
+            pc = read(context + kUcontextRip);
+            // The interrupted code ran on the thread's stack, or on the alternate one (a signal
+            // taken inside a handler already there).
+            if (thread.holds(sp)) stack = thread;
+            else if (alternate.holds(sp)) stack = alternate;
+            else break;
+            interrupted = true;
+            continue;
+        }
         if (rule.kind != FrameRule::Normal) {
             result.outcome = CfiWalk::Fallback;
             return result;

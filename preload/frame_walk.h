@@ -21,6 +21,7 @@
 
 #include <cstdint>
 
+#include "stack_range.h"
 #include "walk_memo.h"
 
 namespace memtrace::shim {
@@ -61,12 +62,24 @@ inline bool walkUnchanged(const FrameWalkEntry& e)
     return true;
 }
 
-// Walks from `start` within [low, high): the return addresses, innermost first, at most
-// `capacity`. With a memo, a walk unchanged since it was recorded returns its stack id instead.
+// Walks from `start` within the thread's stack [low, high): the return addresses, innermost
+// first, at most `capacity`. With a memo, a walk unchanged since it was recorded returns its
+// stack id instead. A walk that starts on the alternate signal stack `alternate` (a handler's)
+// follows the chain there, then onto the thread's stack, where the handler's first frame links
+// to the interrupted code's rbp; such walks are not memoized (the alternate stack may be freed
+// before the memo's check would read its words again).
 inline FrameWalk walkFrames(uintptr_t start, uint64_t* out, uint32_t capacity, uintptr_t low, uintptr_t high,
-                            FrameWalkMemo* memo)
+                            FrameWalkMemo* memo, StackRange alternate = {})
 {
     FrameWalk result;
+    const StackRange thread{low, high};
+    StackRange stack = thread;
+    bool onAlternate = false;
+    if (!thread.holds(start, 2 * sizeof(uintptr_t)) && alternate.holds(start, 2 * sizeof(uintptr_t))) {
+        stack = alternate;
+        onAlternate = true;
+        memo = nullptr;
+    }
     FrameWalkEntry* rec = nullptr;
     if (memo) {
         result.memoStackId = memo->lookup(start, walkUnchanged, &rec);
@@ -76,7 +89,11 @@ inline FrameWalk walkFrames(uintptr_t start, uint64_t* out, uint32_t capacity, u
     uint32_t n = 0;
     uint32_t visited = 0;
     while (n < capacity) {
-        if (fp < low || fp + 2 * sizeof(uintptr_t) > high || (fp & (sizeof(uintptr_t) - 1)) != 0) break;
+        if (!stack.holds(fp, 2 * sizeof(uintptr_t))) {
+            if (!onAlternate || !thread.holds(fp, 2 * sizeof(uintptr_t))) break;
+            stack = thread;  // from the handler's frames on to the interrupted code's
+            onAlternate = false;
+        }
         const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
         const uintptr_t ret = frame[1];
         const uintptr_t next = frame[0];  // within the bounds checked above
@@ -88,7 +105,9 @@ inline FrameWalk walkFrames(uintptr_t start, uint64_t* out, uint32_t capacity, u
         ++visited;
         if (ret == 0) break;
         out[n++] = ret;
-        if (next <= fp) break;  // the chain must move towards the stack's base
+        // The chain must move towards the stack's base, except where it leaves the alternate
+        // stack (the thread's may lie below it).
+        if (next <= fp && !(onAlternate && !stack.holds(next, 2 * sizeof(uintptr_t)))) break;
         fp = next;
     }
     if (rec) {

@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <link.h>
 #include <pthread.h>
+#include <signal.h>
 
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
@@ -67,6 +68,12 @@ int findObjectText(dl_phdr_info* info, size_t, void* data)
 
 bool inShim(uint64_t ip) { return ip >= g_textLow && ip < g_textHigh; }
 
+// The alternate signal stack when a walk starts off the thread's stack [low, high).
+StackRange offThreadStack(uintptr_t start, uintptr_t low, uintptr_t high)
+{
+    return start >= low && start < high ? StackRange{} : alternateSignalStack();
+}
+
 // Its own frame is where the walk starts: the same address whenever the thread is at the same
 // depth on the same path into the shim, which is what the memo's entries are keyed on.
 __attribute__((noinline)) FrameWalk walkFramePointers(uint64_t* out, uint32_t capacity, uintptr_t low, uintptr_t high,
@@ -77,7 +84,7 @@ __attribute__((noinline)) FrameWalk walkFramePointers(uint64_t* out, uint32_t ca
         low = start;
         high = start + (uintptr_t{64} << 20);
     }
-    return walkFrames(start, out, capacity, low, high, memo);
+    return walkFrames(start, out, capacity, low, high, memo, offThreadStack(start, low, high));
 }
 
 // The call-frame walk starts from this function's frame, which has a frame pointer (the
@@ -88,7 +95,8 @@ __attribute__((noinline)) CfiWalk walkCallFrames(uint64_t* out, uint32_t capacit
     const auto start = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
     FrameRuleCache& rules = *scratch.rules;
     return walkCfi(start, out, capacity, scratch.stackLow, scratch.stackHigh,
-                   [&](uintptr_t pc) -> const FrameRule& { return rules.lookup(pc); }, scratch.cfiMemo);
+                   [&](uintptr_t pc) -> const FrameRule& { return rules.lookup(pc); }, scratch.cfiMemo,
+                   offThreadStack(start, scratch.stackLow, scratch.stackHigh));
 }
 
 }  // namespace
@@ -105,6 +113,14 @@ void initUnwinder(UnwindMethod method, uint32_t maxDepth)
         dl_iterate_phdr(findObjectText, &target);
         unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
     }
+}
+
+StackRange alternateSignalStack()
+{
+    stack_t current{};
+    if (sigaltstack(nullptr, &current) != 0 || !(current.ss_flags & SS_ONSTACK)) return {};
+    const auto low = reinterpret_cast<uintptr_t>(current.ss_sp);
+    return {low, low + current.ss_size};
 }
 
 bool isUnwinderCode(uintptr_t ip) { return ip >= g_unwinderLow && ip < g_unwinderHigh; }

@@ -5,9 +5,11 @@
 //   first  prints "open N, pipe R W": the numbers of the first file and pipe it opens. Must
 //          be what the untracked program prints (3, 4 5 with only stdio inherited).
 //   reuse  closes 3 and 4, writes DIR/in.txt ("hello\n"), opens it for reading and
-//          DIR/out.txt for writing (numbers 3 and 4 when nothing else is open), raises a
-//          signal whose handler allocates - the stack walk then crosses a signal frame,
-//          which the default unwinder hands to libunwind - then writes "data\n" to out.txt
+//          DIR/out.txt for writing (numbers 3 and 4 when nothing else is open), allocates
+//          three times through a function without call-frame information (no_cfi_call,
+//          assembly) - a walk the default unwinder hands to libunwind, whose frame-chain
+//          fallback checks each address it reads by writing it into its pipe - and raises a
+//          signal whose handler allocates, then writes "data\n" to out.txt
 //          and reads 5 bytes of in.txt. Prints "fd_numbers: reuse ok" and exits 0 if it read
 //          "hello" and out.txt holds exactly "data\n"; else says what differed, exits 3.
 #define _GNU_SOURCE
@@ -28,6 +30,22 @@ static void allocate_in_handler(int sig)
     sink = malloc(64);
     free(sink);
 }
+
+// void no_cfi_call(void (*fn)(int)): calls fn(0) from a frame-pointer frame that no .eh_frame
+// entry covers (top-level assembly gets no CFI).
+__asm__(".text\n"
+        ".globl no_cfi_call\n"
+        ".type no_cfi_call, @function\n"
+        "no_cfi_call:\n"
+        "    push %rbp\n"
+        "    mov %rsp, %rbp\n"
+        "    mov %rdi, %rax\n"
+        "    xor %edi, %edi\n"
+        "    call *%rax\n"
+        "    pop %rbp\n"
+        "    ret\n"
+        ".size no_cfi_call, .-no_cfi_call\n");
+void no_cfi_call(void (*fn)(int));
 
 static int first(void)
 {
@@ -50,6 +68,7 @@ static int reuse(const char* dir)
     const int in = open(in_path, O_RDONLY);
     const int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (in < 0 || out < 0) return 3;
+    for (int i = 0; i < 3; ++i) no_cfi_call(allocate_in_handler);
     signal(SIGUSR1, allocate_in_handler);
     for (int i = 0; i < 3; ++i) raise(SIGUSR1);
     if (write(out, "data\n", 5) != 5 || close(out) != 0) return 3;

@@ -96,6 +96,34 @@ TEST_CASE("a signal handler that allocates, interrupting allocations: no deadloc
     CHECK(number(capture.data, "frees_unmatched") == number(base.data, "frees_unmatched"));
 }
 
+// A handler on a classic SIGSTKSZ (8 KiB) alternate stack that allocates: with the default
+// unwinder the walk of the signal frame went to libunwind, whose unw_backtrace needs ~7 KiB,
+// and the program died of SIGSEGV on the guard page. The call-frame walker now crosses the
+// signal frame itself (cfi_walk.h), and both unwinders go on from the alternate stack to the
+// thread's, so the stack reaches the code the signal interrupted.
+TEST_CASE("a handler that allocates on an 8 KiB alternate signal stack", "[hardening][signal]")
+{
+    const ProcessResult untracked = runCommand({examplePath("altstack_alloc")});
+    REQUIRE(untracked.status == 0);
+    REQUIRE(untracked.out == "altstack_alloc: 100 handler allocations\n");
+    TempDir dir;
+    for (const char* unwinder : {"libunwind", "fp"}) {
+        DYNAMIC_SECTION(unwinder)
+        {
+            const TracedRun run =
+                traceExampleOk(dir.file(std::string(unwinder) + ".mtrace"), "altstack_alloc", {}, {"--unwind", unwinder});
+            CHECK(run.process.out == untracked.out);
+            const Summary got = summarize(run.capture);
+            CHECK(got.data["truncated"] == false);
+            expectLeakFrom(got, "allocate_in_handler", 2400, 100, "malloc");
+            // Past the signal frame: main always (fp skips what has no frame pointer);
+            // send_signals, the interrupted code's caller, with the call-frame rules.
+            CHECK(leaksFrom(got.data, "main").size() == 1);
+            if (std::string(unwinder) == "libunwind") CHECK(leaksFrom(got.data, "send_signals").size() == 1);
+        }
+    }
+}
+
 TEST_CASE("the program sees and sets its signal dispositions as without the shim's end-of-capture handler",
           "[hardening][signal]")
 {

@@ -8,6 +8,7 @@
 #include <alloca.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/time.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -53,13 +54,19 @@ struct Both {
     std::vector<uint64_t> libunwind;  // likewise
 };
 
+// The thread's stack bounds, found before a handler runs (pthread_getattr_np is not
+// async-signal-safe), and the alternate signal stack a test's handler runs on.
+thread_local Bounds t_stack;
+StackRange g_alternate;
+
 __attribute__((noinline)) CfiWalk cfiWalkHere(std::vector<uint64_t>& out, CfiWalkMemo* memo)
 {
-    const Bounds b = threadStack();
+    if (t_stack.high == 0) t_stack = threadStack();
+    const Bounds b = t_stack;
     out.assign(256, 0);
     const auto start = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
     CfiWalk w = walkCfi(start, out.data(), 256, b.low, b.high,
-                        [](uintptr_t pc) -> const FrameRule& { return ruleCache()->lookup(pc); }, memo);
+                        [](uintptr_t pc) -> const FrameRule& { return ruleCache()->lookup(pc); }, memo, g_alternate);
     out.resize(w.frames);
     return w;
 }
@@ -156,17 +163,122 @@ TEST_CASE("cfi walk: a thread's stack ends where libunwind's does")
     requireSameStack(fromThread);
 }
 
-TEST_CASE("cfi walk: a signal frame is handed to libunwind, or walked the same")
+TEST_CASE("cfi walk: through a signal frame, as libunwind")
 {
+    t_stack = threadStack();
     struct sigaction sa {};
     sa.sa_handler = probeInHandler;
     sigemptyset(&sa.sa_mask);
-    REQUIRE(sigaction(SIGUSR1, &sa, nullptr) == 0);
-    g_fromSignal = Both{};
-    raise(SIGUSR1);
+    SECTION("the handler on the thread's stack")
+    {
+        REQUIRE(sigaction(SIGUSR1, &sa, nullptr) == 0);
+        g_fromSignal = Both{};
+        raise(SIGUSR1);
+    }
+    SECTION("the handler on an alternate signal stack (sigaltstack, SA_ONSTACK)")
+    {
+        // 64 KiB: libunwind, the oracle, needs more than a SIGSTKSZ stack has.
+        static std::vector<char> alternate(64 << 10);
+        stack_t ss{};
+        ss.ss_sp = alternate.data();
+        ss.ss_size = alternate.size();
+        REQUIRE(sigaltstack(&ss, nullptr) == 0);
+        g_alternate = {reinterpret_cast<uintptr_t>(alternate.data()),
+                       reinterpret_cast<uintptr_t>(alternate.data()) + alternate.size()};
+        sa.sa_flags = SA_ONSTACK;
+        REQUIRE(sigaction(SIGUSR1, &sa, nullptr) == 0);
+        g_fromSignal = Both{};
+        raise(SIGUSR1);
+        ss.ss_flags = SS_DISABLE;
+        sigaltstack(&ss, nullptr);
+        g_alternate = {};
+    }
     signal(SIGUSR1, SIG_DFL);
-    if (g_fromSignal.walk.outcome != CfiWalk::Fallback) REQUIRE(g_fromSignal.cfi == g_fromSignal.libunwind);
-    else SUCCEED("signal frame: fallback to libunwind");
+    // [into probe, into the handler, the signal trampoline, raise's interrupted instruction, ...]
+    requireSameStack(g_fromSignal);
+    REQUIRE(g_fromSignal.cfi.size() >= 5);
+}
+
+namespace {
+
+// Signals that land anywhere in code without frame pointers: the interrupted instruction may
+// be a function's first, or in a prologue or epilogue, where only the rules at that very
+// address (not at address - 1) give the right caller.
+std::vector<Both> g_interrupted;
+volatile int g_interruptions = 0;
+void probeInterrupted(int)
+{
+    if (g_interrupted.size() < g_interrupted.capacity()) g_interrupted.push_back(probe());
+    g_interruptions = g_interruptions + 1;
+}
+
+__attribute__((noinline)) uint64_t leaf(uint64_t x) { return x * 2862933555777941757ull + 3037000493ull; }
+
+// Five values live across calls: pushes and pops of callee-saved registers are much of its
+// code, and each of them changes the CFA's offset.
+__attribute__((noinline)) uint64_t pushy(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
+{
+    return leaf(a) + leaf(b) * c + leaf(c) * d + leaf(d) * e + leaf(e) * a;
+}
+
+__attribute__((noinline)) uint64_t spin(uint64_t x, int depth)
+{
+    if (depth > 0) {
+        const uint64_t y = spin(x * 6364136223846793005ull + 1, depth - 1);
+        asm volatile("" ::: "memory");
+        return y ^ x;
+    }
+    for (int i = 0; i < 20; ++i) x = pushy(x, x + 1, x + 2, x + 3, x + 4);
+    return x;
+}
+
+bool sameRule(const FrameRule& a, const FrameRule& b)
+{
+    return a.kind == b.kind && a.cfaFromRbp == b.cfaFromRbp && a.rbpSaved == b.rbpSaved &&
+           a.cfaOffset == b.cfaOffset && a.raOffset == b.raOffset && a.rbpOffset == b.rbpOffset;
+}
+
+// Where the signal interrupted the code: the frame after the trampoline in a walk.
+uint64_t interruptedPc(const std::vector<uint64_t>& frames)
+{
+    for (size_t i = 0; i + 1 < frames.size(); ++i)
+        if (findFrameRule(frames[i] - 1).kind == FrameRule::SignalFrame) return frames[i + 1];
+    return 0;
+}
+
+}  // namespace
+
+TEST_CASE("cfi walk: signals that interrupt code anywhere, as libunwind")
+{
+    t_stack = threadStack();
+    g_interrupted.clear();
+    g_interrupted.reserve(300);  // the handler must not allocate: push_back stays within capacity
+    g_interruptions = 0;
+    struct sigaction sa {};
+    sa.sa_handler = probeInterrupted;
+    sigemptyset(&sa.sa_mask);
+    REQUIRE(sigaction(SIGPROF, &sa, nullptr) == 0);
+    itimerval every{{0, 200}, {0, 200}};
+    REQUIRE(setitimer(ITIMER_PROF, &every, nullptr) == 0);
+    volatile uint64_t sink = 0;
+    for (uint64_t round = 0; g_interruptions < 300; ++round) sink = sink + spin(round, static_cast<int>(round % 7));
+    itimerval off{};
+    setitimer(ITIMER_PROF, &off, nullptr);
+    signal(SIGPROF, SIG_DFL);
+    size_t walked = 0, rulesDiffer = 0;
+    for (const Both& both : g_interrupted) {
+        if (both.walk.outcome == CfiWalk::Fallback) continue;  // a rule beyond the walker (PLT, realigned stack)
+        ++walked;
+        const uint64_t pc = interruptedPc(both.cfi);
+        INFO("interrupted at " << std::hex << pc);
+        REQUIRE(pc != 0);
+        REQUIRE(both.cfi == both.libunwind);
+        if (!sameRule(findFrameRule(pc), findFrameRule(pc - 1))) ++rulesDiffer;
+    }
+    INFO(walked << " of " << g_interrupted.size() << " walked by the cfi walker, " << rulesDiffer
+                << " where the rules at pc and pc - 1 differ");
+    REQUIRE(walked * 10 >= g_interrupted.size() * 9);
+    REQUIRE(rulesDiffer >= 5);  // else this test no longer tells the two apart
 }
 
 namespace {

@@ -1,0 +1,26 @@
+// A range of stack memory the unwinders may read: the thread's stack, or the alternate signal
+// stack a handler runs on (sigaltstack). Hook-reachable: plain arithmetic.
+#pragma once
+
+#include <cstdint>
+
+namespace memtrace::shim {
+
+// [low, high). Empty (0, 0) holds nothing.
+struct StackRange {
+    uintptr_t low = 0;
+    uintptr_t high = 0;
+
+    // `bytes` aligned bytes at `address` lie inside.
+    bool holds(uintptr_t address, uintptr_t bytes = sizeof(uintptr_t)) const
+    {
+        return address >= low && address + bytes <= high && (address & (sizeof(uintptr_t) - 1)) == 0;
+    }
+};
+
+// The alternate signal stack the calling thread is running on (a handler installed with
+// SA_ONSTACK), or an empty range. One system call: the unwinders make it only for a walk that
+// starts off the thread's stack.
+StackRange alternateSignalStack();
+
+}  // namespace memtrace::shim
