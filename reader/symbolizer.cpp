@@ -4,6 +4,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <gelf.h>
 
 #include <unistd.h>
 
@@ -101,6 +102,30 @@ uint32_t callLine(Dwarf_Die* inlined)
     Dwarf_Word line;
     if (!dwarf_attr(inlined, DW_AT_call_line, &attr) || dwarf_formudata(&attr, &line) != 0) return 0;
     return static_cast<uint32_t>(line);
+}
+
+// x86-64 Linux's rt_sigreturn, `mov $15, %rax; syscall`: the code a signal handler returns to
+// (glibc's __restore_rt, which Debian's libc has no symbol for). A return address there is the
+// frame the kernel inserted between a handler and the code the signal interrupted.
+constexpr unsigned char kSigreturnCode[] = {0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05};
+
+bool isSigreturnTrampoline(Dwfl_Module* module, uint64_t address)
+{
+    Dwarf_Addr bias = 0;
+    Elf* elf = dwfl_module_getelf(module, &bias);
+    if (!elf) return false;
+    const uint64_t at = address - bias;
+    for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
+        GElf_Shdr shdr;
+        if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_PROGBITS || !(shdr.sh_flags & SHF_EXECINSTR)) continue;
+        if (at < shdr.sh_addr || at - shdr.sh_addr + sizeof kSigreturnCode > shdr.sh_size) continue;
+        Elf_Data* data = elf_getdata(scn, nullptr);
+        const size_t within = at - shdr.sh_addr;
+        return data && data->d_buf && within + sizeof kSigreturnCode <= data->d_size &&
+               std::memcmp(static_cast<const unsigned char*>(data->d_buf) + within, kSigreturnCode,
+                           sizeof kSigreturnCode) == 0;
+    }
+    return false;
 }
 
 }  // namespace
@@ -219,6 +244,9 @@ std::vector<SourceFrame> Symbolizer::lookup(ModuleSession* s, const std::string&
         const std::string_view full(name);
         const auto at = full.find('@');
         outer.function = demangle(at == std::string_view::npos || at == 0 ? name : std::string(full.substr(0, at)).c_str());
+        outer.resolved = true;
+    } else if (isReturnAddress && isSigreturnTrampoline(mod, offset)) {
+        outer.function = kSignalFrameName;
         outer.resolved = true;
     }
     Dwarf_Addr bias = 0;

@@ -32,6 +32,10 @@ struct SourceFrame {
     bool resolved = false; // function name came from symbols or debug info
 };
 
+// The name of the frame a signal handler returns to (the kernel's signal frame), where the
+// module has no symbol for it: as gdb shows it.
+inline constexpr const char* kSignalFrameName = "<signal handler called>";
+
 class Symbolizer {
 public:
     explicit Symbolizer(const StackTable& stacks);
