@@ -11,6 +11,7 @@
 #include "module_map.h"
 #include "reentrancy_guard.h"
 #include "shim_state.h"
+#include "stack_range.h"
 #include "stack_hash.h"
 #include "stack_bounds.h"
 #include "unwinder.h"
@@ -47,6 +48,25 @@ void announceThread(ThreadRing& ring)
     pushEvent(ring, ev);
 }
 
+// The thread's stack bounds, from /proc/self/maps: the mapping that holds the stack pointer.
+// On an alternate signal stack (the thread's first event is a handler's) that mapping is not
+// the thread's stack: the bounds are the alternate stack's until a later event comes from
+// elsewhere, which finds them again. One sigaltstack call per thread, and per event while
+// deferred.
+void findStackBounds(ThreadRing& ring)
+{
+    const auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+    const StackRange alternate = alternateSignalStack();
+    if (alternate.holds(here)) {
+        ring.stackLow = alternate.low;
+        ring.stackHigh = alternate.high;
+        ring.stackBoundsDeferred = true;
+        return;
+    }
+    ring.stackBoundsDeferred = false;
+    currentThreadStackBounds(ring.stackLow, ring.stackHigh);
+}
+
 ThreadRing* attachRing()
 {
     ThreadRing* ring = g_rings.acquire();
@@ -58,7 +78,8 @@ ThreadRing* attachRing()
     ring->tid = static_cast<pid_t>(syscall(SYS_gettid));
     ring->thread = pthread_self();
     ring->stackLow = ring->stackHigh = 0;
-    currentThreadStackBounds(ring->stackLow, ring->stackHigh);
+    ring->stackBoundsDeferred = false;
+    findStackBounds(*ring);
     for (auto& slot : ring->stackCache) slot = StackCacheSlot{};
     // A ring taken over: its memo's walks were another thread's. Only the memo of the walk in
     // use is cleared: the other stays zero pages, untouched. (The rule cache stays: rules are
@@ -89,6 +110,8 @@ ThreadRing* currentRing()
 
 StackId captureStack(ThreadRing& ring)
 {
+    if (ring.stackBoundsDeferred) [[unlikely]]
+        findStackBounds(ring);
     UnwindScratch scratch{ring.stackLow, ring.stackHigh};
     if (g_config.unwind == UnwindMethod::FramePointer) {
         if (g_config.walkMemo) scratch.fpMemo = &ring.walkMemo;

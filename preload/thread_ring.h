@@ -102,6 +102,10 @@ public:
     pthread_t thread{};
     uintptr_t stackLow = 0;   // frame-pointer unwinding bounds (0: unknown)
     uintptr_t stackHigh = 0;
+    // The thread's first event came from a handler on its alternate signal stack: the bounds
+    // above are that stack's until an event of the thread comes from elsewhere (its own stack),
+    // where they are found again (event_recorder.cpp).
+    bool stackBoundsDeferred = false;
 
     // Owner-private scratch.
     bool writerStalled = false;  // see pushEvent: drop instead of waiting while set

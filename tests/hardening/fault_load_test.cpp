@@ -124,6 +124,17 @@ TEST_CASE("a handler that allocates on an 8 KiB alternate signal stack", "[harde
             // libc has no symbol for it (__restore_rt with libc's debug symbols installed).
             CHECK(leaksFrom(got.data, "<signal handler called>").size() + leaksFrom(got.data, "__restore_rt").size() == 1);
             if (std::string(unwinder) == "libunwind") CHECK(leaksFrom(got.data, "send_signals").size() == 1);
+
+            // A thread whose first allocation is the handler's: the shim meets it on the
+            // alternate stack, and its later allocations on its own stack still get their
+            // stacks (with fp they had none: the bounds were the alternate stack's).
+            const TracedRun thread = traceExampleOk(dir.file(std::string("thread-") + unwinder + ".mtrace"),
+                                                    "altstack_alloc", {"thread"}, {"--unwind", unwinder});
+            CHECK(thread.process.out == "altstack_alloc: thread: 1 handler allocation, 10 after\n");
+            const Summary threaded = summarize(thread.capture);
+            expectLeakFrom(threaded, "allocate_in_handler", 24, 1, "malloc");
+            expectLeakFrom(threaded, "allocate_after_handler", 400, 10, "malloc");
+            CHECK(leaksFrom(threaded.data, "thread_body").size() == 1);
         }
     }
 }
