@@ -152,3 +152,45 @@ TEST_CASE("walks through the memo equal plain walks under random changes of the 
     }
     CHECK(hits > 5000);  // the test exercises hits, not only misses
 }
+
+TEST_CASE("a walk from an alternate signal stack goes on to the thread's stack, unmemoized")
+{
+    // The handler's frames (alternate stack) link to the interrupted code's frames (thread
+    // stack); the thread's stack may lie below or above the alternate one.
+    for (bool threadBelow : {true, false}) {
+        DYNAMIC_SECTION("thread stack " << (threadBelow ? "below" : "above") << " the alternate one")
+        {
+            std::vector<uintptr_t> both(1024, 0);  // both stacks, in a known order
+            auto region = [&](bool lower) { return both.data() + (lower ? 0 : 512); };
+            const uintptr_t* threadWords = region(threadBelow);
+            const uintptr_t* alternateWords = region(!threadBelow);
+            auto frame = [](const uintptr_t* words, size_t k) { return reinterpret_cast<uintptr_t>(words + 4 * k); };
+            auto set = [](const uintptr_t* words, size_t k, uintptr_t link, uintptr_t ret) {
+                auto* w = const_cast<uintptr_t*>(words);
+                w[4 * k] = link;
+                w[4 * k + 1] = ret;
+            };
+            set(alternateWords, 0, frame(alternateWords, 1), 0xa0);
+            set(alternateWords, 1, frame(threadWords, 3), 0xa1);  // the handler's first frame
+            set(threadWords, 3, frame(threadWords, 4), 0xb3);
+            set(threadWords, 4, 0, 0xb4);
+            const StackRange threadRange{frame(threadWords, 0), frame(threadWords, 0) + 512 * sizeof(uintptr_t)};
+            const StackRange alternateRange{frame(alternateWords, 0), frame(alternateWords, 0) + 512 * sizeof(uintptr_t)};
+            FrameWalkMemo memo{};
+            memo.clear();
+            uint64_t out[16];
+            const FrameWalk w = walkFrames(frame(alternateWords, 0), out, 16, threadRange.low, threadRange.high, &memo,
+                                           alternateRange);
+            REQUIRE(w.frames == 4);
+            CHECK(std::vector<uint64_t>(out, out + 4) == std::vector<uint64_t>{0xa0, 0xa1, 0xb3, 0xb4});
+            CHECK(w.recording == nullptr);
+            // Without the alternate range the walk stops at once (the start is off the thread's stack).
+            CHECK(walkFrames(frame(alternateWords, 0), out, 16, threadRange.low, threadRange.high, nullptr).frames == 0);
+            // A chain on the thread's stack must still move towards its base.
+            set(threadWords, 3, frame(threadWords, 2), 0xb3);
+            const FrameWalk down = walkFrames(frame(alternateWords, 0), out, 16, threadRange.low, threadRange.high,
+                                              nullptr, alternateRange);
+            CHECK(down.frames == 3);
+        }
+    }
+}
