@@ -82,8 +82,8 @@ inline bool cfiWalkUnchanged(const CfiWalkEntry& e)
 
 // Walks from the frame-pointer frame `fp` within the thread's stack [low, high), or from the
 // alternate signal stack `alternate` when fp is on it. `rules(pc)` returns the FrameRule at pc
-// (FrameRuleCache::lookup). Fallback: a rule this walk cannot apply; nothing in `out` is
-// meaningful then.
+// (FrameRuleCache::lookup). Fallback: a rule this walk cannot apply; `frames` of `out` are
+// the frames up to it, a stack cut short.
 template <typename Rules>
 inline CfiWalk walkCfi(uintptr_t fp, uint64_t* out, uint32_t capacity, uintptr_t low, uintptr_t high, Rules&& rules,
                        CfiWalkMemo* memo, StackRange alternate = {})
@@ -154,6 +154,7 @@ inline CfiWalk walkCfi(uintptr_t fp, uint64_t* out, uint32_t capacity, uintptr_t
         }
         if (rule.kind != FrameRule::Normal) {
             result.outcome = CfiWalk::Fallback;
+            result.frames = n;  // the frames up to the one it cannot follow (captureFrames may keep them)
             return result;
         }
         if (rule.cfaFromRbp && rbpFrom != 0) {

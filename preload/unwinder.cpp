@@ -123,6 +123,19 @@ StackRange alternateSignalStack()
     return {low, low + current.ss_size};
 }
 
+// Whether the stack this runs on has room for unw_backtrace below here: it needs ~7 KiB (its
+// cursor and context, DWARF parsing), more than a signal handler on a SIGSTKSZ alternate
+// stack or a PTHREAD_STACK_MIN thread may have left. Unknown bounds count as room.
+bool roomForLibunwind(const UnwindScratch& scratch)
+{
+    constexpr uintptr_t kLibunwindStack = 16 << 10;
+    const auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+    uintptr_t low = 0;
+    if (here >= scratch.stackLow && here < scratch.stackHigh) low = scratch.stackLow;
+    else if (const StackRange alternate = alternateSignalStack(); alternate.holds(here)) low = alternate.low;
+    return low == 0 || here - low >= kLibunwindStack;
+}
+
 bool isUnwinderCode(uintptr_t ip) { return ip >= g_unwinderLow && ip < g_unwinderHigh; }
 
 CapturedFrames captureFrames(uint64_t* buffer, uint32_t capacity, const UnwindScratch& scratch)
@@ -149,6 +162,8 @@ CapturedFrames captureFrames(uint64_t* buffer, uint32_t capacity, const UnwindSc
         }
         n = walk.frames;
         captured.cfiRecording = walk.recording;
+    } else if (walk.frames != 0 && !roomForLibunwind(scratch)) {
+        n = walk.frames;  // cut short at the frame the walker could not follow, rather than overflow
     } else {
         const int got = unw_backtrace(reinterpret_cast<void**>(buffer), static_cast<int>(want));
         n = got > 0 ? static_cast<uint32_t>(got) : 0;

@@ -12,6 +12,10 @@
 // allocate_after_handler leaks malloc(40) 10 times on the thread's own stack.
 // Exact allocations of the thread: malloc(24) once and malloc(40) 10 times, never freed.
 // Prints "altstack_alloc: thread: 1 handler allocation, 10 after" and exits 0.
+//
+// altstack_alloc nocfi: as the first form with BYTES 8192 and N 100, but the handler
+// (through_no_cfi) reaches allocate_in_handler through no_cfi_call, code without call-frame
+// information: a walk the default unwinder's own walker cannot finish.
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -19,6 +23,7 @@
 #include <sys/mman.h>
 
 #include "../example_output.h"
+#include "no_cfi_call.h"
 
 static void* volatile sink;
 static volatile sig_atomic_t handler_runs;
@@ -28,6 +33,12 @@ __attribute__((noinline)) static void allocate_in_handler(int sig)
     (void)sig;
     sink = malloc(24);
     handler_runs = handler_runs + 1;
+}
+
+static void through_no_cfi(int sig)
+{
+    (void)sig;
+    no_cfi_call(allocate_in_handler);
 }
 
 __attribute__((noinline)) static void send_signals(int n)
@@ -54,12 +65,13 @@ static void* thread_body(void* arg)
 int main(int argc, char** argv)
 {
     const int threaded = argc > 1 && strcmp(argv[1], "thread") == 0;
-    const size_t bytes = argc > 1 && !threaded ? (size_t)atol(argv[1]) : 8192;
-    const int n = argc > 2 ? atoi(argv[2]) : 100;
+    const int noCfi = argc > 1 && strcmp(argv[1], "nocfi") == 0;
+    const size_t bytes = argc > 1 && !threaded && !noCfi ? (size_t)atol(argv[1]) : 8192;
+    const int n = argc > 2 && !noCfi ? atoi(argv[2]) : 100;
     char* mapping = mmap(NULL, bytes + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mapping == MAP_FAILED || mprotect(mapping, 4096, PROT_NONE) != 0) return 3;
     alternate = (stack_t){.ss_sp = mapping + 4096, .ss_size = bytes, .ss_flags = 0};
-    struct sigaction action = {.sa_handler = allocate_in_handler, .sa_flags = SA_ONSTACK};
+    struct sigaction action = {.sa_handler = noCfi ? through_no_cfi : allocate_in_handler, .sa_flags = SA_ONSTACK};
     sigemptyset(&action.sa_mask);
     if (sigaction(SIGUSR1, &action, NULL) != 0) return 5;
     if (threaded) {

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../example_output.h"
+#include "no_cfi_call.h"
 
 static void* volatile sink;
 
@@ -31,21 +32,6 @@ static void allocate_in_handler(int sig)
     free(sink);
 }
 
-// void no_cfi_call(void (*fn)(int)): calls fn(0) from a frame-pointer frame that no .eh_frame
-// entry covers (top-level assembly gets no CFI).
-__asm__(".text\n"
-        ".globl no_cfi_call\n"
-        ".type no_cfi_call, @function\n"
-        "no_cfi_call:\n"
-        "    push %rbp\n"
-        "    mov %rsp, %rbp\n"
-        "    mov %rdi, %rax\n"
-        "    xor %edi, %edi\n"
-        "    call *%rax\n"
-        "    pop %rbp\n"
-        "    ret\n"
-        ".size no_cfi_call, .-no_cfi_call\n");
-void no_cfi_call(void (*fn)(int));
 
 static int first(void)
 {

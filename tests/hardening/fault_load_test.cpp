@@ -101,7 +101,8 @@ TEST_CASE("a signal handler that allocates, interrupting allocations: no deadloc
 // and the program died of SIGSEGV on the guard page. The call-frame walker now crosses the
 // signal frame itself (cfi_walk.h), and both unwinders go on from the alternate stack to the
 // thread's, so the stack reaches the code the signal interrupted. The reader names the
-// signal trampoline by its code (reader/symbolizer.cpp).
+// signal trampoline by its code (reader/symbolizer.cpp). Where the walker cannot go on and
+// the stack has no room for libunwind, the stack is cut short instead (unwinder.cpp).
 TEST_CASE("a handler that allocates on an 8 KiB alternate signal stack", "[hardening][signal]")
 {
     const ProcessResult untracked = runCommand({examplePath("altstack_alloc")});
@@ -135,6 +136,16 @@ TEST_CASE("a handler that allocates on an 8 KiB alternate signal stack", "[harde
             expectLeakFrom(threaded, "allocate_in_handler", 24, 1, "malloc");
             expectLeakFrom(threaded, "allocate_after_handler", 400, 10, "malloc");
             CHECK(leaksFrom(threaded.data, "thread_body").size() == 1);
+
+            // A handler that reaches malloc through code without call-frame information: the
+            // walker cannot follow it, and there is no room for libunwind on the 8 KiB stack
+            // (SIGSEGV before): the stack is cut at that frame instead.
+            const TracedRun noCfi = traceExampleOk(dir.file(std::string("nocfi-") + unwinder + ".mtrace"),
+                                                   "altstack_alloc", {"nocfi"}, {"--unwind", unwinder});
+            CHECK(noCfi.process.out == untracked.out);
+            const Summary cut = summarize(noCfi.capture);
+            expectLeakFrom(cut, "allocate_in_handler", 2400, 100, "malloc");
+            CHECK(leaksFrom(cut.data, "no_cfi_call").size() == 1);
         }
     }
 }
