@@ -11,10 +11,12 @@ struct StackRange {
     uintptr_t low = 0;
     uintptr_t high = 0;
 
-    // `bytes` aligned bytes at `address` lie inside.
+    // `bytes` aligned bytes at `address` lie inside. Written so that nothing can wrap: a frame
+    // pointer may hold any value (code without frame pointers uses rbp as it likes, e.g. -16).
     bool holds(uintptr_t address, uintptr_t bytes = sizeof(uintptr_t)) const
     {
-        return address >= low && address + bytes <= high && (address & (sizeof(uintptr_t) - 1)) == 0;
+        return address >= low && address < high && high - address >= bytes &&
+               (address & (sizeof(uintptr_t) - 1)) == 0;
     }
 };
 

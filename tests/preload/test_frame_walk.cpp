@@ -194,3 +194,23 @@ TEST_CASE("a walk from an alternate signal stack goes on to the thread's stack, 
         }
     }
 }
+
+TEST_CASE("a link near the top of the address space ends the walk (no wrap-around in the bounds check)")
+{
+    // Code without frame pointers may hold anything in rbp across a call, e.g. -16: the check
+    // of [fp, fp + 16) against the bounds must not wrap to 0 and pass (`file /usr/bin/ls`
+    // crashed under --unwind fp in libmagic's vasprintf, session-21 sweep).
+    FakeStack s;
+    s.chain(3, 0x1000);
+    for (uintptr_t link : {~uintptr_t{0} - 15, ~uintptr_t{0} - 7, ~uintptr_t{0}}) {
+        s.setFrame(2, link, 0x1002);
+        uint64_t out[8];
+        const FrameWalk w = s.walk(out, 8, nullptr);
+        CHECK(w.frames == 3);
+        CHECK(StackRange{s.low(), s.high()}.holds(link, 16) == false);
+    }
+    const uintptr_t top = ~uintptr_t{0} - 15;  // the highest aligned address
+    CHECK(StackRange{0, top}.holds(top - 16, 16));
+    CHECK(!StackRange{0, top}.holds(top - 8, 16));
+    CHECK(!StackRange{0, top}.holds(top, 16));
+}
