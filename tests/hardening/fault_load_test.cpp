@@ -150,6 +150,25 @@ TEST_CASE("a handler that allocates on an 8 KiB alternate signal stack", "[harde
     }
 }
 
+// A caller of malloc that holds rbp = -16 or -8: the bounds check of a frame-pointer walk
+// wrapped around to 0 and passed, and the walk read there (SIGSEGV under --unwind fp; found
+// with `file /usr/bin/ls`).
+TEST_CASE("a caller holding rbp near the top of the address space", "[hardening][unwind]")
+{
+    TempDir dir;
+    for (const char* unwinder : {"libunwind", "fp"}) {
+        DYNAMIC_SECTION(unwinder)
+        {
+            const TracedRun run =
+                traceExampleOk(dir.file(std::string(unwinder) + ".mtrace"), "rbp_garbage", {}, {"--unwind", unwinder});
+            CHECK(run.process.out == "rbp_garbage: 2 blocks\n");
+            const Summary got = summarize(run.capture);
+            CHECK(got.data["truncated"] == false);
+            CHECK(kindStat(got.data, "malloc").count >= 2);
+        }
+    }
+}
+
 TEST_CASE("the program sees and sets its signal dispositions as without the shim's end-of-capture handler",
           "[hardening][signal]")
 {
