@@ -118,6 +118,11 @@ void initialize()
     g_pid = getpid();
     const bool isRoot = g_config.rootPid < 0 || g_config.rootPid == g_pid;
     if (!isRoot && !g_config.followFork) return disable(nullptr);
+    // Valgrind's tools replace malloc in the program they run (their vgpreload_ objects): the
+    // shim would record nothing, and its writer thread, never joined, would be one more
+    // "possibly lost" block in memcheck's report, which changes valgrind's exit status.
+    if (const char* preload = getenv("LD_PRELOAD"); preload && strstr(preload, "/vgpreload_"))
+        return disable("the program runs under valgrind, whose tool replaces malloc");
 
     collectProcessFacts(g_facts, g_config);
     if (g_facts.foreignMalloc[0]) {
