@@ -26,9 +26,20 @@
 //   - --thread-function NAME=FUNCTION (with --threads): with thread NAME selected, FUNCTION has
 //     a box (where NAME's total is not 0) and search finds it, and no other given FUNCTION has
 //     one, for every metric and view
+//   - --other-threads N (with --threads): thread_totals' largest threads are listed one by one,
+//     in its order, then one "[other threads]" entry holds exactly the last N (in that order),
+//     its option saying "[other threads] (N threads, ..."; the default limits (32 threads,
+//     400,000 entries, not capped) and the note saying the 32; #thread=INDEX of the smallest
+//     thread opens "[other threads]" with their summed allocated bytes
+//   - --capped CAP (with --threads): the same, but the entry cap CAP put the rest there: at least
+//     one and fewer than 32 threads listed, "capped", and the note names the cap
+//   - --capped-page FILE CAP (with --threads): FILE is the same capture's report with an entry
+//     cap of CAP (html_capped_report): opened in the same browser (a second browser would
+//     cost seconds), the thread filter checks above with --capped CAP
 // usage: node check_report.mjs REPORT.html SUMMARY.json [--expect-text S]... [--max-load-ms N] [--no-drag]
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { checkPageStayedQuiet, openPage, startBrowserTest } from './cdp.mjs';
 
 const args = process.argv.slice(2);
@@ -41,6 +52,9 @@ let windowMustChange = false;
 let expectMarkers = false;
 let dark = false;
 let threadChecks = false;
+let otherThreads = null;
+let cappedAt = null;
+let cappedPage = null;
 const threadFunctions = {};
 for (let i = 2; i < args.length; i++) {
   if (args[i] === '--expect-text') expectTexts.push(args[++i]);
@@ -50,6 +64,9 @@ for (let i = 2; i < args.length; i++) {
   else if (args[i] === '--expect-markers') expectMarkers = true;
   else if (args[i] === '--dark') dark = true;
   else if (args[i] === '--threads') threadChecks = true;
+  else if (args[i] === '--other-threads') otherThreads = Number(args[++i]);
+  else if (args[i] === '--capped') cappedAt = Number(args[++i]);
+  else if (args[i] === '--capped-page') cappedPage = { path: resolve(args[++i]), cap: Number(args[++i]) };
   else if (args[i] === '--thread-function') {
     const [name, fn] = args[++i].split('=');
     threadFunctions[name] = fn;
@@ -58,7 +75,8 @@ for (let i = 2; i < args.length; i++) {
 
 const { checks, check, browser, url } = await startBrowserTest(htmlPath);
 
-async function checkThreads(evaluate) {
+// expect: { other: N or null, capped: CAP or null } (--other-threads, --capped).
+async function checkThreads(evaluate, expect) {
   const rows = summary.thread_totals || [];
   const fields = { peak: 'peak_bytes', leaked: 'leaked_bytes', allocated: 'allocated_bytes', allocations: 'allocations', temporary: 'temporary_allocations' };
   const totals = { peak: 'peak_heap_bytes', leaked: 'leaked_bytes', allocated: 'allocated_bytes', allocations: 'allocations', temporary: 'temporary_allocations' };
@@ -97,6 +115,8 @@ async function checkThreads(evaluate) {
       sel.value = ''; sel.dispatchEvent(new Event('change')); out.all = {};
       for (const view of ['callees', 'callers']) { r.setView(view); for (const k of keys) { r.setMetric(k); out.all[view + ':' + k] = root(); } }
       r.setView('callees'); r.setMetric('peak');
+      out.limits = { listed_max: th.listed_max, entry_cap: th.entry_cap, capped: th.capped };
+      out.note = document.getElementById('thread-note').textContent;
       return out; })()`);
   check(rows.length === 0 || r.available, `the thread filter is available (${r.reason || 'yes'})`);
   check(r.options[0] && r.options[0].text === 'All threads' && r.options.length === r.groups.length + 1, `the thread selector lists "All threads" and ${r.groups.length} groups (${r.options.length} options)`);
@@ -130,6 +150,71 @@ async function checkThreads(evaluate) {
   }
   for (const view of ['callees', 'callers'])
     for (const k of keys) check(r.all[view + ':' + k] === summary[totals[k]], `"All threads", ${view}, ${k}: root ${r.all[view + ':' + k]} = ${summary[totals[k]]}`);
+  if (expect.other !== null || expect.capped !== null) checkOtherThreads(rows, r, expect);
+}
+
+// An expression that waits until the page has drawn its flamegraph, then gives `value`.
+const whenDrawn = (value) => `new Promise((done) => { const t0 = Date.now(); (function poll() {
+    const r = window.memtraceReport; if (r && r.flamegraph.lastDraw.boxes > 0) done(${value});
+    else if (Date.now() - t0 > 60000) done(null); else setTimeout(poll, 20); })(); })`;
+
+// #thread=INDEX opens that thread (the largest listed one, allocated bytes); with
+// --other-threads/--capped (expect), the smallest thread opens "[other threads]".
+async function checkThreadLinks(pageUrl, expect) {
+  const rows = summary.thread_totals;
+  const opens = [rows[rows.length > 1 ? 1 : 0]];
+  if (expect.other !== null || expect.capped !== null) opens.push(rows[rows.length - 1]);
+  for (const row of opens) {
+    const page = await openPage(browser, pageUrl + '#metric=allocated&thread=' + row.index, { colorScheme: dark ? 'dark' : 'light' });
+    const opened = await page.evaluate(whenDrawn(`(() => { const r = window.memtraceReport;
+        const g = r.state.thread === null ? null : r.data.threads.groups[r.state.thread];
+        return { index: g && (g.other ? g.members : [g.index]), other: !!(g && g.other), select: document.getElementById('thread').value,
+                 position: r.state.thread, groups: r.data.threads.groups.length,
+                 root: Number(document.getElementById('flame-status').dataset.root) }; })()`));
+    check(opened.index && opened.index.includes(row.index), `#thread=${row.index} opens thread ${JSON.stringify(row.name)} (${JSON.stringify(opened.index)}, select ${opened.select})`);
+    if (opened.index && opened.index.length === 1)
+      check(opened.root === row.allocated_bytes, `#thread=${row.index}&metric=allocated: root ${opened.root} = its allocated_bytes ${row.allocated_bytes}`);
+    if (row !== opens[0]) {
+      const merged = rows.filter((t) => opened.index && opened.index.includes(t.index));
+      const want = merged.reduce((a, t) => a + t.allocated_bytes, 0);
+      check(opened.other && opened.position === opened.groups - 1 && opened.select === String(opened.position),
+            `#thread=${row.index} (the smallest thread) opens "[other threads]" (position ${opened.position} of ${opened.groups}, select ${opened.select})`);
+      check(opened.root === want, `#thread=${row.index}&metric=allocated: root ${opened.root} = the ${merged.length} merged threads' allocated_bytes ${want}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    checkPageStayedQuiet(check, page, pageUrl);
+  }
+}
+
+// --other-threads / --capped: which threads have an entry of their own, which share one.
+function checkOtherThreads(rows, r, expect) {
+  const listed = r.groups.filter((g) => !g.other).length;
+  const merged = rows.slice(listed).map((t) => t.index);
+  const names = (list) => JSON.stringify(list.map((t) => t.name));
+  if (expect.other !== null) check(merged.length === expect.other, `${expect.other} threads are in "[other threads]" (${merged.length}: ${names(rows.slice(listed))})`);
+  else check(listed >= 1 && listed < Math.min(32, rows.length), `the cap lists some threads but not all (${listed} of ${rows.length})`);
+  check(JSON.stringify(r.groups.slice(0, listed).map((g) => g.index)) === JSON.stringify(rows.slice(0, listed).map((t) => t.index)),
+        `the ${listed} listed threads are thread_totals' largest, largest first (${names(rows.slice(0, listed))})`);
+  const other = r.groups[listed];
+  check(r.groups.length === listed + 1 && other && other.other, `one "[other threads]" entry, last (${r.groups.length} groups)`);
+  if (!other) return;
+  check(JSON.stringify(other.members) === JSON.stringify(merged), `"[other threads]" holds exactly the rest, largest first (${JSON.stringify(other.members)} = ${JSON.stringify(merged)})`);
+  // Its option names the count and their allocated bytes (format.js's fmtBytes, written out).
+  const sum = rows.slice(listed).reduce((a, t) => a + t.allocated_bytes, 0);
+  let scaled = sum, unit = 0;
+  while (scaled >= 1024 && unit < 4) { scaled /= 1024; unit++; }
+  const bytes = unit === 0 ? `${sum} B` : `${scaled.toFixed(2)} ${['B', 'KiB', 'MiB', 'GiB', 'TiB'][unit]}`;
+  const text = r.options[listed + 1].text;
+  check(text === `[other threads] (${merged.length} threads, ${bytes})` && r.options[listed + 1].value === String(listed),
+        `its option: ${JSON.stringify(text)} (${sum} B)`);
+  check(r.limits.listed_max === 32, `32 threads listed at most (${r.limits.listed_max})`);
+  if (expect.capped === null) {
+    check(r.limits.capped === false && r.limits.entry_cap === 400000, `not capped, the cap is 400,000 entries (${JSON.stringify(r.limits)})`);
+    check(r.note === 'Threads past the largest 32 are in "[other threads]".', `the note says why: ${JSON.stringify(r.note)}`);
+  } else {
+    check(r.limits.capped === true && r.limits.entry_cap === expect.capped, `capped at ${expect.capped} entries (${JSON.stringify(r.limits)})`);
+    check(r.note === `Threads past ${expect.capped.toLocaleString('en-US')} data entries are in "[other threads]".`, `the note says why: ${JSON.stringify(r.note)}`);
+  }
 }
 
 try {
@@ -297,7 +382,7 @@ try {
       check(share >= 0.5, `marker ${JSON.stringify(summary.markers[i].label)} is drawn as a line (${(share * 100).toFixed(0)}% of the plot height)`));
     check(drawn.control < 0.1, `no marker line where there is no marker (${(drawn.control * 100).toFixed(0)}%)`);
   }
-  if (threadChecks) await checkThreads(evaluate);
+  if (threadChecks) await checkThreads(evaluate, { other: otherThreads, capped: cappedAt });
 
   const structure = await evaluate(`({ scripts: document.querySelectorAll('script').length, imgs: document.querySelectorAll('img').length,
       bolds: document.querySelectorAll('#app b, #app i').length, alerted: !!window.__alerted })`);
@@ -306,19 +391,17 @@ try {
   await new Promise((r) => setTimeout(r, 200));
   checkPageStayedQuiet(check, { problems, requests }, url);
 
-  if (threadChecks) {  // #thread=INDEX opens that thread (the largest listed one, allocated bytes)
-    const row = summary.thread_totals[summary.thread_totals.length > 1 ? 1 : 0];
-    const page = await openPage(browser, url + '#metric=allocated&thread=' + row.index, { colorScheme: dark ? 'dark' : 'light' });
-    const opened = await page.evaluate(`new Promise((done) => { (function poll() {
-        const r = window.memtraceReport; if (r && r.flamegraph.lastDraw.boxes > 0) {
-          const g = r.state.thread === null ? null : r.data.threads.groups[r.state.thread];
-          done({ index: g && (g.other ? g.members : [g.index]), select: document.getElementById('thread').value,
-                 root: Number(document.getElementById('flame-status').dataset.root) }); } else setTimeout(poll, 20); })(); })`);
-    check(opened.index && opened.index.includes(row.index), `#thread=${row.index} opens thread ${JSON.stringify(row.name)} (${JSON.stringify(opened.index)}, select ${opened.select})`);
-    if (opened.index && opened.index.length === 1)
-      check(opened.root === row.allocated_bytes, `#thread=${row.index}&metric=allocated: root ${opened.root} = its allocated_bytes ${row.allocated_bytes}`);
+  if (threadChecks) await checkThreadLinks(url, { other: otherThreads, capped: cappedAt });
+  if (threadChecks && cappedPage) {
+    const capped = { other: null, capped: cappedPage.cap };
+    const cappedUrl = pathToFileURL(cappedPage.path).href;
+    console.log(`-- ${cappedPage.path}: the same capture, thread filter capped at ${cappedPage.cap} entries`);
+    const page = await openPage(browser, cappedUrl, { colorScheme: dark ? 'dark' : 'light' });
+    check(await page.evaluate(whenDrawn('true')) === true, `${cappedPage.path}: the page builds and draws the flamegraph`);
+    await checkThreads(page.evaluate, capped);
     await new Promise((r) => setTimeout(r, 200));
-    checkPageStayedQuiet(check, page, url);
+    checkPageStayedQuiet(check, page, cappedUrl);
+    await checkThreadLinks(cappedUrl, capped);
   }
 } catch (e) {
   checks.error(e);

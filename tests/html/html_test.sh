@@ -3,7 +3,7 @@
 # synthetic captures, each checked against `memtrace summary --json`, the reports opened in
 # headless Chromium (check_report.mjs).
 # usage: html_test.sh CASE MEMTRACE WORKDIR [program-or-fixture-generator]
-#   CASE: folded | growing | hostile | big | threads | markers | diff | diff_big | own_malloc
+#   CASE: folded | growing | hostile | big | threads | many_threads | markers | diff | diff_big | own_malloc
 set -u
 case_name=$1
 memtrace=$2
@@ -88,6 +88,31 @@ threads)  # thread_roles: the thread filter, in both colour schemes
     # shellcheck disable=SC2086
     node "$here/check_report.mjs" "$dir/threads.html" "$dir/threads.json" --dark --threads $functions ||
         fail "browser checks of threads.html with a dark colour scheme"
+    ;;
+many_threads)  # 40 threads: the largest 32 listed, 8 in "[other threads]"; then an entry cap
+    record many_threads "$4" && summary many_threads || exit 1
+    # The example's numbers (examples/many_threads.c), thread by thread, and thread_totals'
+    # order: u39..u08 are the largest 32, then u07..u01 and main.
+    node -e '
+        const t = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).thread_totals;
+        const bad = [], names = t.map((r) => r.name);
+        const want = [];
+        for (let u = 39; u >= 1; u--) want.push("u" + String(u).padStart(2, "0"));
+        want.push("many_threads");
+        if (JSON.stringify(names) !== JSON.stringify(want)) bad.push("thread_totals order " + JSON.stringify(names));
+        for (const r of t) {
+            if (r.name === "many_threads") { if (!(r.allocated_bytes >= 50 && r.allocated_bytes < 101026)) bad.push("main allocated " + r.allocated_bytes); continue; }
+            const u = Number(r.name.slice(1));
+            const got = [r.allocations, r.allocated_bytes, r.temporary_allocations, r.leaked_bytes, r.leaked_blocks, r.peak_bytes];
+            const exact = [u + 2, 100000 + 1026 * u, u, 10 * u, 1, 100000 + 1010 * u];
+            if (JSON.stringify(got) !== JSON.stringify(exact)) bad.push(r.name + ": " + JSON.stringify(got) + " != " + JSON.stringify(exact));
+        }
+        if (bad.length) { console.log(bad.join("\n")); process.exit(1); }
+    ' "$dir/many_threads.json" || fail "many_threads: thread_totals differ from the example's numbers"
+    # The same capture with a cap of 100 entries (a worker's stack is a few frames: some fit),
+    # checked in the same browser.
+    "$5" "$dir/many_threads.mtrace" "$dir/capped.html" 100 2>"$dir/capped.err" || fail "capped report: $(cat "$dir/capped.err")"
+    report many_threads --threads --other-threads 8 --expect-text work_unit --capped-page "$dir/capped.html" 100
     ;;
 markers)
     record phases "$4" && summary phases && report phases --expect-markers
