@@ -460,3 +460,30 @@ TEST_CASE("run --time-resolution: every time in the capture is a multiple of it;
         }
     }
 }
+
+// Without --follow-fork a child's exec runs its program as it would run untracked: without the
+// shim's LD_PRELOAD entry (the user's stay) and the MEMTRACE_ variables. Before, every program
+// started by the traced one loaded the shim just for it to stay inactive, and in a sandbox
+// without the shim's path (bwrap --tmpfs over it) the loader printed an error (session-21
+// sweep). With --follow-fork the variables go on: they are how children are followed.
+TEST_CASE("without --follow-fork, programs started by the traced one get the environment they get untracked",
+          "[process][preload]")
+{
+    TempDir dir;
+    const std::string script = "env | grep -e MEMTRACE_ -e LD_PRELOAD | sort; grep -c memtrace_preload /proc/self/maps; true";
+    const std::vector<std::string> program = {"/usr/bin/env", "LD_PRELOAD=libjemalloc.so.2", "/bin/sh", "-c", script};
+    const ProcessResult alone = runCommand(program);
+    REQUIRE(alone.out == "LD_PRELOAD=libjemalloc.so.2\n0\n");
+    std::vector<std::string> traced = {"/usr/bin/env", "LD_PRELOAD=libjemalloc.so.2", memtraceBinary(), "run",
+                                       "-o", dir.file("x.mtrace"), "--", "/bin/sh", "-c", script};
+    const ProcessResult run = runCommand(traced);
+    INFO(run.describe());
+    CHECK(run.status == 0);
+    CHECK(run.out == alone.out);
+
+    traced.insert(traced.begin() + 4, "--follow-fork");
+    traced[6] = dir.file("follow.mtrace");
+    const ProcessResult followed = runCommand(traced);
+    INFO(followed.describe());
+    CHECK(followed.out.find("MEMTRACE_OUTPUT=") != std::string::npos);
+}
