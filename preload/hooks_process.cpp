@@ -7,6 +7,7 @@
 // dlpi_adds/dlpi_subs counters and re-emits the ModuleMap when they moved.
 #include <dlfcn.h>
 #include <errno.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -93,10 +94,11 @@ char* const* withoutShim(char* const* envp, char** slots, char* preload)
     return slots;
 }
 
+// call(envp without the shim's variables) if `untracked`, else call(envp).
 template <class Call>
-int tracedExec(char* const* envp, Call&& call)
+int withUntrackedEnvironment(char* const* envp, bool untracked, Call&& call)
 {
-    if (envp && execsUntracked()) {
+    if (envp && untracked) {
         size_t count = 0, preloadBytes = 0;
         for (char* const* e = envp; *e && count < kMaxEnvironment; ++e, ++count)
             if (startsWith(*e, kPreloadPrefix, sizeof kPreloadPrefix - 1)) preloadBytes = std::strlen(*e) + 1;
@@ -106,6 +108,13 @@ int tracedExec(char* const* envp, Call&& call)
             return call(withoutShim(envp, slots, preload));
         }
     }
+    return call(envp);
+}
+
+template <class Call>
+int tracedExec(char* const* envp, Call&& call)
+{
+    if (envp && execsUntracked()) return withUntrackedEnvironment(envp, true, call);
     if (t_inShim || !isActive() || getpid() != g_pid) return call(envp);
     ShimScope guard;
     ExecEnvironment environment(envp, g_config.execGeneration + 1);
@@ -115,6 +124,16 @@ int tracedExec(char* const* envp, Call&& call)
     resumeAfterFailedExec();
     errno = error;
     return rc;
+}
+
+// posix_spawn's child is never the process memtrace started: without --follow-fork it runs
+// its program with the environment it gets untracked (as a child's exec above). glibc's own
+// spawns (system, popen) call its internal posix_spawn and are not seen here.
+template <class Call>
+int spawn(char* const* envp, Call&& call)
+{
+    const bool untracked = g_config.hasOutput && !g_config.followFork && g_config.rootPid > 0;
+    return withUntrackedEnvironment(envp, untracked, call);
 }
 
 int execveHook(const char* path, char* const argv[], char* const envp[])
@@ -168,6 +187,20 @@ MEMTRACE_EXPORT int execvp(const char* file, char* const argv[]) noexcept
 MEMTRACE_EXPORT int execvpe(const char* file, char* const argv[], char* const envp[]) noexcept
 {
     return execvpeHook(file, argv, envp);
+}
+
+MEMTRACE_EXPORT int posix_spawn(pid_t* pid, const char* path, const posix_spawn_file_actions_t* actions,
+                                const posix_spawnattr_t* attributes, char* const argv[], char* const envp[]) noexcept
+{
+    RealFunctions& r = real();
+    return spawn(envp, [&](char* const* env) { return r.posix_spawn(pid, path, actions, attributes, argv, env); });
+}
+
+MEMTRACE_EXPORT int posix_spawnp(pid_t* pid, const char* file, const posix_spawn_file_actions_t* actions,
+                                 const posix_spawnattr_t* attributes, char* const argv[], char* const envp[]) noexcept
+{
+    RealFunctions& r = real();
+    return spawn(envp, [&](char* const* env) { return r.posix_spawnp(pid, file, actions, attributes, argv, env); });
 }
 
 MEMTRACE_EXPORT int fexecve(int fd, char* const argv[], char* const envp[]) noexcept

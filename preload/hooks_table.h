@@ -9,6 +9,7 @@
 #pragma once
 
 #include <signal.h>
+#include <spawn.h>
 #include <sys/types.h>
 
 #include <cstddef>
@@ -34,6 +35,12 @@
     X(execve, "execve", int, (const char*, char* const*, char* const*), Required)             \
     X(execvpe, "execvpe", int, (const char*, char* const*, char* const*), Required)           \
     X(fexecve, "fexecve", int, (int, char* const*, char* const*), Required)                   \
+    X(posix_spawn, "posix_spawn", int,                                                        \
+      (pid_t*, const char*, const posix_spawn_file_actions_t*, const posix_spawnattr_t*,      \
+       char* const*, char* const*), Required)                                                 \
+    X(posix_spawnp, "posix_spawnp", int,                                                      \
+      (pid_t*, const char*, const posix_spawn_file_actions_t*, const posix_spawnattr_t*,      \
+       char* const*, char* const*), Required)                                                 \
     X(_exit, "_exit", void, (int), Required)                                                  \
     X(_Exit, "_Exit", void, (int), Required)                                                  \
     X(close, "close", int, (int), Required)                                                   \

@@ -465,7 +465,8 @@ TEST_CASE("run --time-resolution: every time in the capture is a multiple of it;
 // shim's LD_PRELOAD entry (the user's stay) and the MEMTRACE_ variables. Before, every program
 // started by the traced one loaded the shim just for it to stay inactive, and in a sandbox
 // without the shim's path (bwrap --tmpfs over it) the loader printed an error (session-21
-// sweep). With --follow-fork the variables go on: they are how children are followed.
+// sweep). With --follow-fork the variables go on: they are how children are followed. Also
+// for posix_spawn and posix_spawnp (hooked; glibc's own spawns, system and popen, are not).
 TEST_CASE("without --follow-fork, programs started by the traced one get the environment they get untracked",
           "[process][preload]")
 {
@@ -486,4 +487,22 @@ TEST_CASE("without --follow-fork, programs started by the traced one get the env
     const ProcessResult followed = runCommand(traced);
     INFO(followed.describe());
     CHECK(followed.out.find("MEMTRACE_OUTPUT=") != std::string::npos);
+
+    // The same for children made by posix_spawn and posix_spawnp (Python's os.posix_spawn*),
+    // which must show it themselves: their own children would not get the variables anyway.
+    const std::string spawner =
+        "import os\n"
+        "for spawn in (os.posix_spawn, os.posix_spawnp):\n"
+        "    for argv in (['/usr/bin/printenv', 'LD_PRELOAD'], ['/usr/bin/printenv', 'MEMTRACE_OUTPUT'],\n"
+        "                 ['/bin/grep', '-c', 'memtrace_preload', '/proc/self/maps']):\n"
+        "        os.waitpid(spawn(argv[0], argv, dict(os.environ)), 0)\n";
+    const std::vector<std::string> python = {"/usr/bin/env", "LD_PRELOAD=libjemalloc.so.2", "python3", "-c", spawner};
+    const ProcessResult spawnedAlone = runCommand(python);
+    REQUIRE(spawnedAlone.out == "libjemalloc.so.2\n0\nlibjemalloc.so.2\n0\n");
+    std::vector<std::string> spawnTraced = {"/usr/bin/env", "LD_PRELOAD=libjemalloc.so.2", memtraceBinary(), "run",
+                                            "-o", dir.file("spawn.mtrace"), "--", "python3", "-c", spawner};
+    const ProcessResult spawned = runCommand(spawnTraced);
+    INFO(spawned.describe());
+    CHECK(spawned.status == 0);
+    CHECK(spawned.out == spawnedAlone.out);
 }
