@@ -78,7 +78,6 @@ ThreadRing* attachRing()
     ring->tid = static_cast<pid_t>(syscall(SYS_gettid));
     ring->thread = pthread_self();
     ring->stackLow = ring->stackHigh = 0;
-    ring->stackBoundsDeferred = false;
     findStackBounds(*ring);
     for (auto& slot : ring->stackCache) slot = StackCacheSlot{};
     // A ring taken over: its memo's walks were another thread's. Only the memo of the walk in

@@ -35,10 +35,8 @@ namespace {
 // LD_PRELOAD entry and the MEMTRACE_ variables. Else the program loads the shim only for it to
 // stay inactive, and inside a sandbox or chroot that lacks the shim's path the loader prints
 // an error on its stderr (bwrap, session-21 sweep). Readable in a vfork child (shared memory).
-bool execsUntracked()
-{
-    return g_config.hasOutput && !g_config.followFork && g_config.rootPid > 0 && getpid() != g_config.rootPid;
-}
+bool childrenUntracked() { return g_config.hasOutput && !g_config.followFork && g_config.rootPid > 0; }
+bool execsUntracked() { return childrenUntracked() && getpid() != g_config.rootPid; }
 
 constexpr char kShimName[] = "libmemtrace_preload.so";
 constexpr char kPreloadPrefix[] = "LD_PRELOAD=";
@@ -114,7 +112,7 @@ int withUntrackedEnvironment(char* const* envp, bool untracked, Call&& call)
 template <class Call>
 int tracedExec(char* const* envp, Call&& call)
 {
-    if (envp && execsUntracked()) return withUntrackedEnvironment(envp, true, call);
+    if (execsUntracked()) return withUntrackedEnvironment(envp, true, call);
     if (t_inShim || !isActive() || getpid() != g_pid) return call(envp);
     ShimScope guard;
     ExecEnvironment environment(envp, g_config.execGeneration + 1);
@@ -132,8 +130,7 @@ int tracedExec(char* const* envp, Call&& call)
 template <class Call>
 int spawn(char* const* envp, Call&& call)
 {
-    const bool untracked = g_config.hasOutput && !g_config.followFork && g_config.rootPid > 0;
-    return withUntrackedEnvironment(envp, untracked, call);
+    return withUntrackedEnvironment(envp, childrenUntracked(), call);
 }
 
 int execveHook(const char* path, char* const argv[], char* const envp[])

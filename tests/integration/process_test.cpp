@@ -471,38 +471,41 @@ TEST_CASE("without --follow-fork, programs started by the traced one get the env
           "[process][preload]")
 {
     TempDir dir;
-    const std::string script = "env | grep -e MEMTRACE_ -e LD_PRELOAD | sort; grep -c memtrace_preload /proc/self/maps; true";
-    const std::vector<std::string> program = {"/usr/bin/env", "LD_PRELOAD=libjemalloc.so.2", "/bin/sh", "-c", script};
-    const ProcessResult alone = runCommand(program);
-    REQUIRE(alone.out == "LD_PRELOAD=libjemalloc.so.2\n0\n");
-    std::vector<std::string> traced = {"/usr/bin/env", "LD_PRELOAD=libjemalloc.so.2", memtraceBinary(), "run",
-                                       "-o", dir.file("x.mtrace"), "--", "/bin/sh", "-c", script};
-    const ProcessResult run = runCommand(traced);
-    INFO(run.describe());
-    CHECK(run.status == 0);
-    CHECK(run.out == alone.out);
+    // `command` with the user's own LD_PRELOAD, alone or under `memtrace run RUN_OPTIONS -o CAPTURE`.
+    auto withUserPreload = [](const std::vector<std::string>& command) {
+        std::vector<std::string> argv = {"/usr/bin/env", "LD_PRELOAD=libjemalloc.so.2"};
+        argv.insert(argv.end(), command.begin(), command.end());
+        return runCommand(argv);
+    };
+    auto traced = [&](const std::string& capture, std::vector<std::string> runOptions,
+                      const std::vector<std::string>& command) {
+        std::vector<std::string> argv = {memtraceBinary(), "run"};
+        argv.insert(argv.end(), runOptions.begin(), runOptions.end());
+        argv.insert(argv.end(), {"-o", dir.file(capture), "--"});
+        argv.insert(argv.end(), command.begin(), command.end());
+        const ProcessResult result = withUserPreload(argv);
+        INFO(result.describe());
+        CHECK(result.status == 0);
+        return result;
+    };
 
-    traced.insert(traced.begin() + 4, "--follow-fork");
-    traced[6] = dir.file("follow.mtrace");
-    const ProcessResult followed = runCommand(traced);
-    INFO(followed.describe());
-    CHECK(followed.out.find("MEMTRACE_OUTPUT=") != std::string::npos);
+    const std::string script = "env | grep -e MEMTRACE_ -e LD_PRELOAD | sort; grep -c memtrace_preload /proc/self/maps; true";
+    const std::vector<std::string> shell = {"/bin/sh", "-c", script};
+    const ProcessResult alone = withUserPreload(shell);
+    REQUIRE(alone.out == "LD_PRELOAD=libjemalloc.so.2\n0\n");
+    CHECK(traced("x.mtrace", {}, shell).out == alone.out);
+    CHECK(traced("follow.mtrace", {"--follow-fork"}, shell).out.find("MEMTRACE_OUTPUT=") != std::string::npos);
 
     // The same for children made by posix_spawn and posix_spawnp (Python's os.posix_spawn*),
     // which must show it themselves: their own children would not get the variables anyway.
-    const std::string spawner =
+    const std::vector<std::string> python = {
+        "python3", "-c",
         "import os\n"
         "for spawn in (os.posix_spawn, os.posix_spawnp):\n"
         "    for argv in (['/usr/bin/printenv', 'LD_PRELOAD'], ['/usr/bin/printenv', 'MEMTRACE_OUTPUT'],\n"
         "                 ['/bin/grep', '-c', 'memtrace_preload', '/proc/self/maps']):\n"
-        "        os.waitpid(spawn(argv[0], argv, dict(os.environ)), 0)\n";
-    const std::vector<std::string> python = {"/usr/bin/env", "LD_PRELOAD=libjemalloc.so.2", "python3", "-c", spawner};
-    const ProcessResult spawnedAlone = runCommand(python);
+        "        os.waitpid(spawn(argv[0], argv, dict(os.environ)), 0)\n"};
+    const ProcessResult spawnedAlone = withUserPreload(python);
     REQUIRE(spawnedAlone.out == "libjemalloc.so.2\n0\nlibjemalloc.so.2\n0\n");
-    std::vector<std::string> spawnTraced = {"/usr/bin/env", "LD_PRELOAD=libjemalloc.so.2", memtraceBinary(), "run",
-                                            "-o", dir.file("spawn.mtrace"), "--", "python3", "-c", spawner};
-    const ProcessResult spawned = runCommand(spawnTraced);
-    INFO(spawned.describe());
-    CHECK(spawned.status == 0);
-    CHECK(spawned.out == spawnedAlone.out);
+    CHECK(traced("spawn.mtrace", {}, python).out == spawnedAlone.out);
 }
