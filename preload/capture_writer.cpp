@@ -551,6 +551,15 @@ void CaptureWriter::writeEnd(format::EndReason reason)
     m_enc->endExtension();
 }
 
+void CaptureWriter::writeExitStatus(format::ExitKind kind, uint64_t code)
+{
+    ensureRoom(32);
+    m_enc->beginExtension(format::RecordType::ExitStatus);
+    m_enc->fieldByte(static_cast<uint8_t>(kind));
+    m_enc->field(code);
+    m_enc->endExtension();
+}
+
 void CaptureWriter::writeTrackingStopped(const char* reason)
 {
     ensureRoom(64 + std::strlen(reason));

@@ -68,6 +68,7 @@ public:
     bool compressSlice(size_t bytes);
 
     void writeEnd(format::EndReason reason);
+    void writeExitStatus(format::ExitKind kind, uint64_t code);
     void writeTrackingStopped(const char* reason);
     // Pause, Resume (no label) or Marker at event tick atTicks (control.h).
     void writeControl(format::RecordType type, const char* label, size_t length, uint64_t atTicks);

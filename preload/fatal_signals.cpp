@@ -6,6 +6,7 @@
 
 #include <atomic>
 
+#include "exit_status.h"
 #include "real_functions.h"
 #include "reentrancy_guard.h"
 #include "shim_state.h"
@@ -94,6 +95,7 @@ int installOurs(int sig, const struct sigaction& view)
 void onFatalSignal(int sig, siginfo_t* info, void*)
 {
     const int savedErrno = errno;
+    noteKilledBy(sig);  // the default action comes next: the process dies of it
     finishCaptureOnSignal();
     struct sigaction fallback = defaultView();
     real().sigaction(sig, &fallback, nullptr);

@@ -1,4 +1,5 @@
-// Process-level hooks: dlclose, the exec family, _exit/_Exit, thread names.
+// Process-level hooks: dlclose, the exec family, _exit/_Exit/quick_exit and main (for the exit
+// status, exit_status.h), thread names.
 //
 // dlopen is deliberately NOT interposed: glibc resolves a dlopen'ed name with the RUNPATH and
 // $ORIGIN of the *calling* object (taken from the return address), so a hook would make every
@@ -17,6 +18,7 @@
 
 #include "cfi_rules.h"
 #include "exec_environment.h"
+#include "exit_status.h"
 #include "hook_support.h"
 #include "real_functions.h"
 #include "writer_thread.h"
@@ -231,7 +233,10 @@ MEMTRACE_EXPORT int execle(const char* path, const char* arg, ...) noexcept
 #define MEMTRACE_QUICK_EXIT_HOOK(name)                                  \
     MEMTRACE_EXPORT __attribute__((noreturn)) void name(int status)     \
     {                                                                   \
-        if (g_pid != 0 && getpid() == g_pid) finishCapture(memtrace::format::EndReason::QuickExit); \
+        if (g_pid != 0 && getpid() == g_pid) {                          \
+            noteExitCode(status);                                       \
+            finishCapture(memtrace::format::EndReason::QuickExit);      \
+        }                                                               \
         if (auto fn = resolvedOrNull(&RealFunctions::name)) fn(status); \
         syscall(SYS_exit_group, status);                                \
         __builtin_unreachable();                                        \
@@ -239,6 +244,42 @@ MEMTRACE_EXPORT int execle(const char* path, const char* arg, ...) noexcept
 MEMTRACE_QUICK_EXIT_HOOK(_exit)
 MEMTRACE_QUICK_EXIT_HOOK(_Exit)
 #undef MEMTRACE_QUICK_EXIT_HOOK
+
+// quick_exit's status, for the end the at_quick_exit handler writes (shim_state.cpp).
+MEMTRACE_EXPORT __attribute__((noreturn)) void quick_exit(int status) noexcept
+{
+    noteExitCode(status);
+    if (auto fn = resolvedOrNull(&RealFunctions::quick_exit)) fn(status);
+    syscall(SYS_exit_group, status);
+    __builtin_unreachable();
+}
+
+// main is wrapped so that an on_exit handler is registered as it starts: registered after the
+// loader's own exit handler (which __libc_start_main registers before calling main), it runs
+// before it, so the status is known when the shim's destructor writes the capture's end.
+namespace {
+int (*g_programMain)(int, char**, char**) = nullptr;
+
+int mainWatchingExit(int argc, char** argv, char** envp)
+{
+    watchExitFromMain();
+    // A tail call (at -O2): main's caller stays __libc_start_call_main, so stacks look as untracked.
+    return g_programMain(argc, argv, envp);
+}
+}  // namespace
+
+MEMTRACE_EXPORT int __libc_start_main(int (*main)(int, char**, char**), int argc, char** argv, void (*init)(),
+                                      void (*fini)(), void (*rtldFini)(), void* stackEnd)
+{
+    using Real = int (*)(int (*)(int, char**, char**), int, char**, void (*)(), void (*)(), void (*)(), void*);
+    Real fn = resolvedOrNull(&RealFunctions::libcStartMain);
+    if (!fn) fn = reinterpret_cast<Real>(dlsym(RTLD_NEXT, "__libc_start_main"));  // the shim did not start
+    if (main != nullptr && isActive()) {
+        g_programMain = main;
+        main = mainWatchingExit;
+    }
+    return fn(main, argc, argv, init, fini, rtldFini, stackEnd);
+}
 
 // Before the library goes away, drain on this thread: every stack taken so far is emitted
 // while the current module map still contains the library. After the real dlclose the writer

@@ -43,6 +43,7 @@
        char* const*, char* const*), Required)                                                 \
     X(_exit, "_exit", void, (int), Required)                                                  \
     X(_Exit, "_Exit", void, (int), Required)                                                  \
+    X(quick_exit, "quick_exit", void, (int), Required)                                        \
     X(close, "close", int, (int), Required)                                                   \
     X(close_range, "close_range", int, (unsigned, unsigned, int), Optional)                   \
     X(closefrom, "closefrom", void, (int), Optional)                                          \
@@ -54,6 +55,8 @@
 // Variadic in glibc's headers, mangled C++ names, or not declared by this glibc.
 #define MEMTRACE_UNDECLARED_HOOKS(X)                                                          \
     X(mremap, "mremap", void*, (void*, size_t, size_t, int, void*), Required)                 \
+    X(libcStartMain, "__libc_start_main", int,                                                \
+      (int (*)(int, char**, char**), int, char**, void (*)(), void (*)(), void (*)(), void*), Required) \
     X(sysvSignal, "sysv_signal", __sighandler_t, (int, __sighandler_t), Optional)             \
     X(prctl, "prctl", int, (int, unsigned long, unsigned long, unsigned long, unsigned long),  \
       Required)                                                                               \

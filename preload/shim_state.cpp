@@ -11,6 +11,7 @@
 #include "control.h"
 #include "control_channel.h"
 #include "event_recorder.h"
+#include "exit_status.h"
 #include "fatal_signals.h"
 #include "real_functions.h"
 #include "reentrancy_guard.h"
@@ -237,6 +238,7 @@ void finishCapture(format::EndReason reason)
             ended = g_state.compare_exchange_strong(expected, ShimState::Finished, std::memory_order_acq_rel);
             if (ended) {
                 g_writer.drain(DrainMode::Final);
+                writeUnwatchedExitStatus(g_writer);
                 g_writer.writeEnd(reason);
                 g_writer.flush();
                 g_writer.close();
@@ -282,6 +284,7 @@ void finishCaptureOnSignal()
     ShimScope guard;
     if (lockDrainWithin(2000)) {
         g_writer.drain(DrainMode::Final);
+        writeUnwatchedExitStatus(g_writer);
         g_writer.writeEnd(format::EndReason::FatalSignal);
         g_writer.flush();
         g_writer.close();

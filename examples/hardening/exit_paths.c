@@ -6,10 +6,13 @@
 //                the capture. Killed by SIGTERM (or, if the signal came too late, status 5).
 //                Before _exit, 200000 x malloc(16) each freed at once (churn), so that the
 //                last chunk is large and writing it takes a while.
+//   return       main returns 4
+//   _exit        _exit(8)
+//   abort        abort(): killed by SIGABRT
 // Exact allocations first (make_blocks): 1000 x malloc(48), every second one freed;
 //   malloc 1000 calls, 48000 B; free 500; leaked 500 blocks, 24000 B.
-// Prints "exit_paths: MODE" (from the exiting thread / the quick_exit handler); exits 2 on a
-// bad MODE.
+// Prints "exit_paths: MODE" (from the exiting thread / the quick_exit handler; before leaving in
+// the last three); exits 2 on a bad MODE.
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -81,6 +84,18 @@ int main(int argc, char** argv)
         say("exit_paths: %s\n", g_mode);
         atomic_store(&g_exiting, 1);
         _exit(5);
+    }
+    if (strcmp(g_mode, "return") == 0) {
+        say("exit_paths: %s\n", g_mode);
+        return 4;
+    }
+    if (strcmp(g_mode, "_exit") == 0) {
+        say("exit_paths: %s\n", g_mode);
+        _exit(8);
+    }
+    if (strcmp(g_mode, "abort") == 0) {
+        say("exit_paths: %s\n", g_mode);
+        abort();
     }
     say("exit_paths: unknown mode %s\n", g_mode);
     return 2;

@@ -1,11 +1,14 @@
-// Ways out of a process that skip main's return: exit() from a second thread, quick_exit().
-// (SIGKILL, SIGSEGV, abort and _exit: tests/integration/process_test.cpp.)
+// Ways out of a process that skip main's return: exit() from a second thread, quick_exit();
+// the exit status of processes no launcher waits for. (SIGKILL, SIGSEGV, abort and _exit under
+// memtrace run: tests/integration/process_test.cpp.)
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <sstream>
 
 #include "expectations.h"
 #include "harness.h"
+#include "hardening_paths.h"
 
 using namespace memtrace::integration;
 
@@ -30,6 +33,71 @@ TEST_CASE("exit from a thread and quick_exit: status passed through, capture com
             expectKind(capture, base, "free", 500, std::nullopt);
             expectLeakFrom(capture, "make_blocks", 24000, 500, "malloc");
         }
+    }
+}
+
+// `memtrace run` appends its own child's exit status (waitpid); a process it does not wait for
+// writes its own before End: a child followed with --follow-fork (here a shell's child) and a
+// program preloaded by hand. Before, their captures had none.
+TEST_CASE("captures of processes no launcher waits for have their exit status", "[hardening][exit]")
+{
+    struct Mode {
+        const char* name;
+        bool signaled;
+        int code;
+    };
+    const Mode modes[] = {
+        {"return", false, 4}, {"thread-exit", false, 7}, {"quick-exit", false, 9}, {"_exit", false, 8}, {"abort", true, SIGABRT},
+    };
+    TempDir dir;
+    const Summary base = baseline(dir);
+    auto expectComplete = [&](const Summary& capture, const Mode& mode) {
+        CHECK(capture.process.err.empty());
+        CHECK(capture.data["truncated"] == false);
+        CHECK(exitStatusIs(capture.data, mode.signaled, mode.code));
+        expectKind(capture, base, "malloc", 1000, 48000);
+        expectLeakFrom(capture, "make_blocks", 24000, 500, "malloc");
+    };
+    for (const Mode& mode : modes) {
+        DYNAMIC_SECTION("followed child: " << mode.name)
+        {
+            TempDir out;
+            const std::string capture = out.file("sh.mtrace");
+            // A command followed by another is forked by the shell, not exec'd in its place.
+            const ProcessResult run = runCommand({memtraceBinary(), "run", "--follow-fork", "-o", capture, "--", "/bin/sh", "-c",
+                                                  "\"$0\" \"$1\"; exit 0", examplePath("exit_paths"), mode.name});
+            INFO(run.describe());
+            REQUIRE(run.status == 0);
+            CHECK(run.out == std::string("exit_paths: ") + mode.name + "\n");
+            std::vector<std::string> children;
+            for (const auto& entry : fs::directory_iterator(out.path()))
+                if (entry.path().filename().string().starts_with("memtrace.exit_paths.")) children.push_back(entry.path());
+            REQUIRE(children.size() == 1);
+            expectComplete(summarize(children[0]), mode);
+            CHECK(exitStatusIs(summarize(capture).data, false, 0));  // the shell's, from the launcher
+        }
+        DYNAMIC_SECTION("preloaded by hand: " << mode.name)
+        {
+            const std::string capture = dir.file(std::string("hand") + mode.name + ".mtrace");
+            ProcessOptions options;
+            options.argv = {examplePath("exit_paths"), mode.name};
+            options.environment = {{"LD_PRELOAD", std::string(kShimPath)}, {"MEMTRACE_OUTPUT", capture}};
+            const ProcessResult run = runProcess(options);
+            INFO(run.describe());
+            CHECK(run.status == (mode.signaled ? 128 + mode.code : mode.code));
+            expectComplete(summarize(capture), mode);
+        }
+    }
+    SECTION("memtrace run's own child: one ExitStatus, the launcher's")
+    {
+        const TracedRun run = traceExampleOk(dir.file("root.mtrace"), "exit_paths", {"return"}, {}, 4);
+        const ProcessResult dump = runCommand({memtraceBinary(), "dump", run.capture});
+        REQUIRE(dump.status == 0);
+        std::istringstream lines(dump.out);
+        int statuses = 0;
+        for (std::string line; std::getline(lines, line);) statuses += line.find("exit_status") != std::string::npos;
+        CHECK(statuses == 1);
+        CHECK(exitStatusIs(summarize(run.capture).data, false, 4));
     }
 }
 
