@@ -260,6 +260,7 @@ MEMTRACE_EXPORT __attribute__((noreturn)) void quick_exit(int status) noexcept
 namespace {
 int (*g_programMain)(int, char**, char**) = nullptr;
 
+// Its name is known to the reports (report/report_stack.cpp), which treat it as start-up.
 int mainWatchingExit(int argc, char** argv, char** envp)
 {
     watchExitFromMain();

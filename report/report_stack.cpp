@@ -15,7 +15,10 @@ bool isShimFrame(const reader::SourceFrame& frame)
 bool isStartupFrame(const reader::SourceFrame& frame)
 {
     std::string_view f = frame.function;
-    return f == "_start" || f.starts_with("__libc_start_main") || f.starts_with("__libc_start_call_main");
+    // The shim's wrapper of main (preload/hooks_process.cpp) tail-calls it, so it shows only
+    // in a shim built without optimization: it is start-up there.
+    return f == "_start" || f.starts_with("__libc_start_main") || f.starts_with("__libc_start_call_main") ||
+           (f.find("mainWatchingExit") != std::string_view::npos && isShimFrame(frame));
 }
 
 std::vector<ReportFrame> reportFrames(const reader::StackTable& stacks, reader::Symbolizer& symbolizer,

@@ -30,6 +30,9 @@ TEST_CASE("shim and start-up frames are trimmed")
     CHECK(report::isStartupFrame(start));
     CHECK(report::isStartupFrame({"_start", "", 0, "/bin/a", false, true}));
     CHECK_FALSE(report::isStartupFrame(user));
+    // The shim's wrapper of main, seen in an unoptimized shim only.
+    CHECK(report::isStartupFrame({"(anonymous namespace)::mainWatchingExit(int, char**, char**)", "", 0, shim.module, false, true}));
+    CHECK_FALSE(report::isStartupFrame({"mainWatchingExit", "", 0, "/bin/a", false, true}));
 }
 
 TEST_CASE("a stack's one-line label names callers with symbols when its innermost frame has none")
