@@ -9,34 +9,71 @@
 namespace memtrace::shim {
 namespace {
 
+constexpr const char* kPreload = "LD_PRELOAD";
+
 bool hasName(const char* entry, const char* name)
 {
     const size_t n = std::strlen(name);
     return std::strncmp(entry, name, n) == 0 && entry[n] == '=';
 }
 
+bool startsWithMemtrace(const char* entry) { return std::strncmp(entry, "MEMTRACE_", 9) == 0; }
+
 }  // namespace
 
-ExecEnvironment::ExecEnvironment(char* const* envp, uint32_t nextGeneration) : m_original(envp)
+ExecEnvironment::ExecEnvironment(char* const* envp, uint32_t nextGeneration, char* const* hidden) : m_original(envp)
 {
-    if (!envp) return;
-    size_t count = 0;
-    bool traced = false;
-    for (; envp[count]; ++count) traced = traced || hasName(envp[count], env::kOutput);
+    static char* const kEmpty[] = {nullptr};
+    if (!envp) {
+        if (!hidden) return;
+        envp = kEmpty;
+    }
+    size_t count = 0, hiddenCount = 0, preloadBytes = 0;
+    bool traced = hidden != nullptr;
+    for (; envp[count]; ++count) {
+        traced = traced || hasName(envp[count], env::kOutput);
+        if (hasName(envp[count], kPreload)) preloadBytes += std::strlen(envp[count]) + 1;
+    }
     if (!traced) return;
+    if (hidden)
+        for (; hidden[hiddenCount]; ++hiddenCount)
+            if (hasName(hidden[hiddenCount], kPreload)) preloadBytes += std::strlen(hidden[hiddenCount]) + 1;
 
     constexpr size_t kVariableBytes = 64;
-    m_bytes = (count + 2) * sizeof(char*) + kVariableBytes;
+    const size_t slots = count + hiddenCount + 2;
+    m_bytes = slots * sizeof(char*) + kVariableBytes + preloadBytes;
     void* memory = mapAnonymous(m_bytes);
     if (!memory) return;  // exec with the original environment rather than not at all
     m_env = static_cast<char**>(memory);
-    char* variable = reinterpret_cast<char*>(m_env + count + 2);
+    char* variable = reinterpret_cast<char*>(m_env + slots);
     TextBuffer text(variable, kVariableBytes);
     text.add(env::kExecGeneration).add("=").addUnsigned(nextGeneration);
 
     size_t out = 0;
-    for (size_t i = 0; i < count; ++i)
-        if (!hasName(envp[i], env::kExecGeneration)) m_env[out++] = envp[i];
+    const char* userPreload = nullptr;  // envp's LD_PRELOAD value, when the shim's is hidden
+    for (size_t i = 0; i < count; ++i) {
+        if (hasName(envp[i], env::kExecGeneration)) continue;
+        if (hidden && startsWithMemtrace(envp[i])) continue;  // the hidden values win
+        if (hidden && hasName(envp[i], kPreload)) {
+            userPreload = envp[i] + std::strlen(kPreload) + 1;
+            continue;
+        }
+        m_env[out++] = envp[i];
+    }
+    for (size_t i = 0; i < hiddenCount; ++i) {
+        if (hasName(hidden[i], env::kExecGeneration)) continue;
+        if (hasName(hidden[i], kPreload) && userPreload && *userPreload) {
+            // "LD_PRELOAD=<shim>:<the user's>"
+            char* combined = variable + kVariableBytes;
+            const size_t shim = std::strlen(hidden[i]);
+            std::memcpy(combined, hidden[i], shim);
+            combined[shim] = ':';
+            std::strcpy(combined + shim + 1, userPreload);
+            m_env[out++] = combined;
+            continue;
+        }
+        m_env[out++] = hidden[i];
+    }
     m_env[out++] = variable;
     m_env[out] = nullptr;
 }

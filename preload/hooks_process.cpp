@@ -19,6 +19,7 @@
 #include "cfi_rules.h"
 #include "exec_environment.h"
 #include "exit_status.h"
+#include "hidden_environment.h"
 #include "hook_support.h"
 #include "real_functions.h"
 #include "writer_thread.h"
@@ -117,7 +118,7 @@ int tracedExec(char* const* envp, Call&& call)
     if (execsUntracked()) return withUntrackedEnvironment(envp, true, call);
     if (t_inShim || !isActive() || getpid() != g_pid) return call(envp);
     ShimScope guard;
-    ExecEnvironment environment(envp, g_config.execGeneration + 1);
+    ExecEnvironment environment(envp, g_config.execGeneration + 1, hiddenEnvironment());
     if (!suspendForExec()) return call(envp);
     const int rc = call(environment.get());
     const int error = errno;
@@ -128,7 +129,9 @@ int tracedExec(char* const* envp, Call&& call)
 
 // posix_spawn's child is never the process memtrace started: without --follow-fork it runs
 // its program with the environment it gets untracked (as a child's exec above). glibc's own
-// spawns (system, popen) call its internal posix_spawn and are not seen here.
+// spawns (system, popen) call its internal posix_spawn and are not seen here: they pass on
+// `environ`, from which the process memtrace started has its variables hidden already
+// (hidden_environment.h).
 template <class Call>
 int spawn(char* const* envp, Call&& call)
 {

@@ -13,6 +13,7 @@
 #include "event_recorder.h"
 #include "exit_status.h"
 #include "fatal_signals.h"
+#include "hidden_environment.h"
 #include "real_functions.h"
 #include "reentrancy_guard.h"
 #include "sampled_blocks.h"
@@ -172,6 +173,7 @@ void finishStartUp()
         return;
     }
     if (g_config.signalHandlers) installFatalSignalHandlers();
+    hideShimEnvironment();  // the configuration is read: the program sees its own environment
 }
 
 bool inRawCloneChild()

@@ -466,7 +466,8 @@ TEST_CASE("run --time-resolution: every time in the capture is a multiple of it;
 // started by the traced one loaded the shim just for it to stay inactive, and in a sandbox
 // without the shim's path (bwrap --tmpfs over it) the loader printed an error (session-21
 // sweep). With --follow-fork the variables go on: they are how children are followed. Also
-// for posix_spawn and posix_spawnp (hooked; glibc's own spawns, system and popen, are not).
+// for posix_spawn and posix_spawnp (hooked), and for glibc's own spawns (system, popen: not
+// hooked, but the traced process's own environment no longer holds the variables).
 TEST_CASE("without --follow-fork, programs started by the traced one get the environment they get untracked",
           "[process][preload]")
 {
@@ -508,4 +509,27 @@ TEST_CASE("without --follow-fork, programs started by the traced one get the env
     const ProcessResult spawnedAlone = withUserPreload(python);
     REQUIRE(spawnedAlone.out == "libjemalloc.so.2\n0\nlibjemalloc.so.2\n0\n");
     CHECK(traced("spawn.mtrace", {}, python).out == spawnedAlone.out);
+
+    // The traced process itself sees its environment as untracked (hidden_environment.h), and
+    // so do the children of system() and popen(), which glibc spawns past every hook. It is
+    // still traced, and an image it execs too (the variables come back for that exec: the
+    // chain-of-execs tests). With --follow-fork nothing is hidden.
+    const std::vector<std::string> own = {
+        "python3", "-c",
+        "import os\n"
+        "print(sorted(k for k in os.environ if k.startswith('MEMTRACE_')), os.environ.get('LD_PRELOAD'), flush=True)\n"
+        "os.system('printenv LD_PRELOAD; printenv MEMTRACE_OUTPUT; grep -c memtrace_preload /proc/self/maps')\n"
+        "print(os.popen('printenv LD_PRELOAD MEMTRACE_ROOT_PID').read(), end='')\n"};
+    const ProcessResult ownAlone = withUserPreload(own);
+    REQUIRE(ownAlone.out == "[] libjemalloc.so.2\nlibjemalloc.so.2\n0\nlibjemalloc.so.2\n");
+    const ProcessResult ownTraced = traced("own.mtrace", {}, own);
+    CHECK(ownTraced.out == ownAlone.out);
+    const Summary ownCapture = summarize(announcedCapture(ownTraced.err));
+    CHECK(exitStatusIs(ownCapture.data, false, 0));
+    CHECK(kindStat(ownCapture.data, "malloc").count > 1000);  // the interpreter was traced
+    CHECK(traced("own-follow.mtrace", {"--follow-fork"}, own).out.find("'MEMTRACE_OUTPUT'") != std::string::npos);
+    // The exec gets the shim's path first in LD_PRELOAD and the user's entries after it.
+    const std::vector<std::string> exec = {
+        "/bin/sh", "-c", "exec python3 -c \"m = open('/proc/self/maps').read(); print('memtrace_preload' in m, 'libjemalloc' in m)\""};
+    CHECK(traced("exec.mtrace", {}, exec).out == "True True\n");
 }
