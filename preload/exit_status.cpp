@@ -20,7 +20,8 @@ constexpr uint32_t kKnown = 1u << 16;
 constexpr uint32_t kSignaled = 1u << 8;
 constinit std::atomic<uint32_t> g_exitStatus{0};
 
-bool isUs() { return g_pid != 0 && getpid() == g_pid; }
+// Not while inactive: after the shim stopped for a sandbox, getpid may be refused.
+bool isUs() { return isActive() && g_pid != 0 && getpid() == g_pid; }
 
 void onExit(int status, void*) { noteExitCode(status); }
 

@@ -128,6 +128,16 @@ void installFatalSignalHandlers()
     g_installed.store(true, std::memory_order_release);
 }
 
+void removeFatalSignalHandlers()
+{
+    if (!g_installed.exchange(false, std::memory_order_acq_rel)) return;
+    ShimScope guard;
+    for (const int sig : kCovered) {
+        struct sigaction current = {};
+        if (real().sigaction(sig, nullptr, &current) == 0 && isOurs(current)) real().sigaction(sig, &g_view[sig], nullptr);
+    }
+}
+
 int virtualSigaction(int sig, const struct sigaction* act, struct sigaction* oldact)
 {
     if (!coveredAndInstalled(sig)) return real().sigaction(sig, act, oldact);

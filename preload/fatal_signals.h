@@ -24,6 +24,11 @@ namespace memtrace::shim {
 // default. Sets the guard itself.
 void installFatalSignalHandlers();
 
+// Gives every covered signal the disposition the program believes it has, for real, and stops
+// covering: after tracking stopped for good (sandbox_guard.h), the handler would only make
+// system calls a sandbox may refuse.
+void removeFatalSignalHandlers();
+
 // The hooks' side (hooks_signal.cpp). For a signal we cover, answers from the program's view;
 // for any other, calls the real function.
 int virtualSigaction(int sig, const struct sigaction* act, struct sigaction* oldact);

@@ -8,6 +8,7 @@
 // dlpi_adds/dlpi_subs counters and re-emits the ModuleMap when they moved.
 #include <dlfcn.h>
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
@@ -20,6 +21,7 @@
 #include "exec_environment.h"
 #include "exit_status.h"
 #include "hidden_environment.h"
+#include "sandbox_guard.h"
 #include "hook_support.h"
 #include "real_functions.h"
 #include "writer_thread.h"
@@ -236,7 +238,7 @@ MEMTRACE_EXPORT int execle(const char* path, const char* arg, ...) noexcept
 #define MEMTRACE_QUICK_EXIT_HOOK(name)                                  \
     MEMTRACE_EXPORT __attribute__((noreturn)) void name(int status)     \
     {                                                                   \
-        if (g_pid != 0 && getpid() == g_pid) {                          \
+        if (captureOpenOrEnding() && g_pid != 0 && getpid() == g_pid) { \
             noteExitCode(status);                                       \
             finishCapture(memtrace::format::EndReason::QuickExit);      \
         }                                                               \
@@ -320,6 +322,8 @@ MEMTRACE_EXPORT int prctl(int option, ...) noexcept
     const unsigned long a4 = va_arg(ap, unsigned long);
     const unsigned long a5 = va_arg(ap, unsigned long);
     va_end(ap);
+    if (option == PR_SET_SECCOMP)
+        beforeSeccomp(a2 == SECCOMP_MODE_STRICT, a2 == SECCOMP_MODE_FILTER ? reinterpret_cast<const sock_fprog*>(a3) : nullptr);
     const auto next = resolvedOrNull(&RealFunctions::prctl);
     const int rc = next ? next(option, a2, a3, a4, a5) : static_cast<int>(syscall(SYS_prctl, option, a2, a3, a4, a5));
     if (rc == 0 && option == PR_SET_NAME) {

@@ -226,6 +226,7 @@ private:
 
 void finishCapture(format::EndReason reason)
 {
+    if (!captureOpenOrEnding()) return;
     if (inRawCloneChild()) return;  // the parent's capture is not this process's to end
     if (g_state.load(std::memory_order_acquire) == ShimState::Active && !g_drainLock.heldByThisThread()) {
         ShimScope guard;

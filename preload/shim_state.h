@@ -36,6 +36,14 @@ extern constinit pid_t g_pid;         // this process, refreshed in a fork child
 
 inline bool isActive() { return g_state.load(std::memory_order_relaxed) == ShimState::Active; }
 
+// Recording, or its capture being ended by another thread: an exit must still write or wait.
+// Otherwise (stopped, never started) exit paths make no system call: a sandbox may refuse it.
+inline bool captureOpenOrEnding()
+{
+    const ShimState state = g_state.load(std::memory_order_acquire);
+    return state == ShimState::Active || state == ShimState::Finished;
+}
+
 // Hook entry check: true if this event should be recorded. Runs the lazy initialisation on the
 // first call. Hook-reachable; no allocation of its own, no lock.
 bool recordingEnabled();

@@ -113,6 +113,7 @@ Summary buildSummary(const reader::CaptureModel& model, const reader::StreamResu
     s.snapshotIntervalUs = model.snapshots().intervalUs();
     s.exitStatus = model.exitStatus();
     s.endedBySignal = model.end() && model.end()->reason == format::EndReason::FatalSignal;
+    s.trackingStopped = model.trackingStopped();
     if (const auto& end = model.end()) {
         s.eventsLost = end->eventsLost;
         s.ringFullWaits = end->ringFullWaits;

@@ -46,6 +46,7 @@ struct Summary {
     uint64_t durationUs = 0;
     std::optional<reader::ExitStatus> exitStatus;
     bool endedBySignal = false;  // the shim's End says a fatal signal ended the process
+    std::optional<std::string> trackingStopped;  // why the shim stopped recording before the end
 
     bool truncated = false;           // the capture was cut or damaged, or has no End record
     std::optional<uint64_t> stopByte;  // where reading stopped, when it did not reach the end

@@ -38,6 +38,7 @@ json summaryJson(const Summary& s)
     } else {
         j["exit_status"] = nullptr;
     }
+    j["tracking_stopped"] = s.trackingStopped ? json(*s.trackingStopped) : json(nullptr);  // the shim's reason
     j["ended_by_signal"] = s.endedBySignal;  // the shim's End: a fatal signal (exit_status names it under memtrace run)
     j["truncated"] = s.truncated;
     j["truncated_at_byte"] = s.stopByte ? json(*s.stopByte) : json(nullptr);

@@ -88,6 +88,9 @@ std::string summaryText(const Summary& s)
         if (s.stopByte) out += " at byte " + std::to_string(*s.stopByte);
         out += "; events up to " + seconds(s.durationUs) + " s were read\n";
     }
+    if (s.trackingStopped)
+        out += field("tracking") + "stopped at " + seconds(s.durationUs) + " s: " + terminalSafe(*s.trackingStopped) +
+               "; nothing after it is recorded\n";
     if (!s.foreignMalloc.empty())
         out += field("heap numbers") + "not recorded: the program's malloc is its own (" + terminalSafe(s.foreignMalloc) +
                "), only its mmap, munmap and mremap calls are\n";

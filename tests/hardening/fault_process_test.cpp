@@ -259,3 +259,37 @@ TEST_CASE("unshare(CLONE_NEWUSER) works as untracked and tracking goes on", "[ha
     }
     CHECK(samplesInPause > 0);
 }
+
+// A program that sandboxes itself with a seccomp allowlist (sshd's privilege-separation child,
+// libseccomp users) died of SIGSYS under memtrace, at the shim's next system call (gettid in a
+// hook), where it ran untracked. The shim now runs the filter on its own system calls first
+// (preload/seccomp_filter.h): an allowlist ends the capture before it is installed, with the
+// reason in the capture; a denylist lets tracking go on.
+TEST_CASE("a program that sandboxes itself with seccomp runs as untracked", "[hardening][process]")
+{
+    TempDir dir;
+    const Summary base = baseline(dir);
+    const std::string reason = "the program installs a seccomp filter that would refuse the shim's system calls";
+    for (const std::string mode : {"allowlist", "allowlist-syscall", "allowlist-tsync", "denylist"}) {
+        DYNAMIC_SECTION(mode)
+        {
+            const ProcessResult untracked = runCommand({examplePath("seccomp_sandbox"), mode});
+            REQUIRE(untracked.status == 0);  // else the example's own filter lacks a call it needs
+            const TracedRun run = traceExampleOk(dir.file(mode + ".mtrace"), "seccomp_sandbox", {mode});
+            CHECK(run.process.out == untracked.out);
+            const Summary got = summarize(run.capture);
+            CHECK(got.data["truncated"] == false);
+            if (mode == "denylist") {
+                CHECK(got.data["tracking_stopped"].is_null());
+                CHECK(run.process.err.find("stopped tracking") == std::string::npos);
+                expectKind(got, base, "malloc", 3000, 48000 + 2000 * 64);  // after the filter too
+                expectKind(got, base, "free", 2500, std::nullopt);
+            } else {
+                CHECK(got.data["tracking_stopped"] == reason);
+                CHECK(run.process.err.find("memtrace: stopped tracking: " + reason) != std::string::npos);
+                expectKind(got, base, "malloc", 1000, 48000);  // everything before the filter
+                expectLeakFrom(got, "make_blocks", 24000, 500, "malloc");
+            }
+        }
+    }
+}

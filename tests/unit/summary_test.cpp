@@ -171,3 +171,38 @@ TEST_CASE("summary of a cut capture says truncated")
     CHECK(j["truncated_at_byte"].is_number());
     CHECK(j["ended_by_signal"] == false);
 }
+
+TEST_CASE("summary names why tracking stopped")
+{
+    test::CaptureBuilder b;
+    auto& e = b.records();
+    e.time(7);
+    e.thread(0);
+    e.alloc(AllocatorKind::Malloc, 0x10, 5, 0);
+    e.beginExtension(format::RecordType::TrackingStopped);
+    e.fieldString("a sandbox\nwith a newline");
+    e.endExtension();
+    b.end(format::EndReason::Stopped);
+    b.endChunk();
+    test::LoadedCapture c;
+    c.result = reader::loadCapture(b.write("stopped-summary.mtrace"), c.model);
+    reader::Symbolizer symbolizer(c.model.stacks());
+    const report::Summary summary = report::buildSummary(c.model, c.result, symbolizer);
+    CHECK(report::summaryJson(summary)["tracking_stopped"] == "a sandbox\nwith a newline");
+    CHECK_THAT(report::summaryText(summary),
+               Catch::Contains("  tracking            stopped at 0.000007 s: a sandbox\\nwith a newline; nothing after it is recorded\n"));
+}
+
+TEST_CASE("summary of a capture whose tracking did not stop has tracking_stopped null")
+{
+    test::CaptureBuilder b;
+    b.records().time(7);
+    b.end(format::EndReason::Exit);
+    b.endChunk();
+    test::LoadedCapture c;
+    c.result = reader::loadCapture(b.write("unstopped-summary.mtrace"), c.model);
+    reader::Symbolizer symbolizer(c.model.stacks());
+    const report::Summary summary = report::buildSummary(c.model, c.result, symbolizer);
+    CHECK(report::summaryJson(summary)["tracking_stopped"].is_null());
+    CHECK_THAT(report::summaryText(summary), !Catch::Contains("tracking "));
+}
