@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "memtrace/launch_env.h"
+#include "shim_variables.h"
 #include "sys_memory.h"
 #include "text_buffer.h"
 
@@ -17,7 +18,6 @@ bool hasName(const char* entry, const char* name)
     return std::strncmp(entry, name, n) == 0 && entry[n] == '=';
 }
 
-bool startsWithMemtrace(const char* entry) { return std::strncmp(entry, "MEMTRACE_", 9) == 0; }
 
 }  // namespace
 
@@ -53,7 +53,7 @@ ExecEnvironment::ExecEnvironment(char* const* envp, uint32_t nextGeneration, cha
     const char* userPreload = nullptr;  // envp's LD_PRELOAD value, when the shim's is hidden
     for (size_t i = 0; i < count; ++i) {
         if (hasName(envp[i], env::kExecGeneration)) continue;
-        if (hidden && startsWithMemtrace(envp[i])) continue;  // the hidden values win
+        if (hidden && isMemtraceVariable(envp[i])) continue;  // the hidden values win
         if (hidden && hasName(envp[i], kPreload)) {
             userPreload = envp[i] + std::strlen(kPreload) + 1;
             continue;

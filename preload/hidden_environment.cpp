@@ -5,29 +5,23 @@
 #include <cstring>
 
 #include "config.h"
+#include "shim_variables.h"
 #include "shim_state.h"
 #include "sys_memory.h"
 
 namespace memtrace::shim {
 namespace {
 
-constexpr char kShimName[] = "libmemtrace_preload.so";
-constexpr char kPreloadPrefix[] = "LD_PRELOAD=";
-constexpr char kMemtracePrefix[] = "MEMTRACE_";
 constexpr size_t kPreloadPrefixLength = sizeof kPreloadPrefix - 1;
 
 char** g_hidden = nullptr;  // in a mapping of its own, kept for the life of the image
 
-bool startsWith(const char* s, const char* prefix) { return std::strncmp(s, prefix, std::strlen(prefix)) == 0; }
-
 // The ':' or ' ' separated token of LD_PRELOAD's value that names the shim: [begin, end).
 bool findShimToken(const char* value, const char*& begin, const char*& end)
 {
-    const size_t name = sizeof kShimName - 1;
     for (const char* token = value; *token;) {
         const size_t length = std::strcspn(token, ": ");
-        if (length >= name && std::memcmp(token + length - name, kShimName, name) == 0 &&
-            (length == name || token[length - name - 1] == '/')) {
+        if (isShimToken(token, length)) {
             begin = token;
             end = token + length;
             return true;
@@ -47,7 +41,7 @@ void hideShimEnvironment()
     // Sizes first: the hidden copies, the pointer array, the user's part of LD_PRELOAD.
     size_t entries = 0, bytes = 0;
     for (char** e = environ; *e; ++e) {
-        if (startsWith(*e, kMemtracePrefix) || startsWith(*e, kPreloadPrefix)) {
+        if (isMemtraceVariable(*e) || isPreloadVariable(*e)) {
             ++entries;
             bytes += 2 * (std::strlen(*e) + 1);
         }
@@ -70,32 +64,20 @@ void hideShimEnvironment()
 
     char** out = environ;
     for (char** e = environ; *e; ++e) {
-        if (startsWith(*e, kMemtracePrefix)) {
+        if (isMemtraceVariable(*e)) {
             g_hidden[hidden++] = keep(*e, std::strlen(*e));
             continue;
         }
         const char *begin, *end;
-        if (startsWith(*e, kPreloadPrefix) && findShimToken(*e + kPreloadPrefixLength, begin, end)) {
+        if (isPreloadVariable(*e) && findShimToken(*e + kPreloadPrefixLength, begin, end)) {
             // Hidden: "LD_PRELOAD=<shim>". Left: the user's tokens in their order, if any.
             char* shim = keep(kPreloadPrefix, kPreloadPrefixLength);
             text -= 1;  // extend it with the token
             keep(begin, static_cast<size_t>(end - begin));
             g_hidden[hidden++] = shim;
             char* user = text;
-            std::memcpy(user, kPreloadPrefix, kPreloadPrefixLength);
-            char* p = user + kPreloadPrefixLength;
-            const char* value = *e + kPreloadPrefixLength;
-            const char* rest = *end ? end + 1 : end;
-            const size_t before = begin > value ? static_cast<size_t>(begin - value - 1) : 0;  // without its separator
-            std::memcpy(p, value, before);
-            p += before;
-            if (before > 0 && *rest) *p++ = ':';
-            const size_t after = std::strlen(rest);
-            std::memcpy(p, rest, after);
-            p += after;
-            *p = '\0';
-            text = p + 1;
-            if (p == user + kPreloadPrefixLength) continue;  // nothing of the user's: the entry goes
+            if (!preloadWithoutShim(*e + kPreloadPrefixLength, user)) continue;  // nothing of the user's: the entry goes
+            text += std::strlen(user) + 1;
             *out++ = user;
             continue;
         }

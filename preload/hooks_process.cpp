@@ -22,6 +22,7 @@
 #include "exit_status.h"
 #include "hidden_environment.h"
 #include "sandbox_guard.h"
+#include "shim_variables.h"
 #include "hook_support.h"
 #include "real_functions.h"
 #include "writer_thread.h"
@@ -43,42 +44,7 @@ namespace {
 bool childrenUntracked() { return g_config.hasOutput && !g_config.followFork && g_config.rootPid > 0; }
 bool execsUntracked() { return childrenUntracked() && getpid() != g_config.rootPid; }
 
-constexpr char kShimName[] = "libmemtrace_preload.so";
-constexpr char kPreloadPrefix[] = "LD_PRELOAD=";
-constexpr char kMemtracePrefix[] = "MEMTRACE_";
 constexpr size_t kMaxEnvironment = 1 << 16;  // entries; a larger envp is passed as it is
-
-bool startsWith(const char* s, const char* prefix, size_t length) { return std::strncmp(s, prefix, length) == 0; }
-
-// Whether an LD_PRELOAD token (separated by ':' or ' ') of `length` bytes names the shim.
-bool isShimToken(const char* token, size_t length)
-{
-    const size_t name = sizeof kShimName - 1;
-    return length >= name && std::memcmp(token + length - name, kShimName, name) == 0 &&
-           (length == name || token[length - name - 1] == '/');
-}
-
-// Writes "LD_PRELOAD=" and value's tokens other than the shim's into `out` (value's length +
-// sizeof kPreloadPrefix bytes); false if none is left.
-bool preloadWithoutShim(const char* value, char* out)
-{
-    char* p = out + sizeof kPreloadPrefix - 1;
-    std::memcpy(out, kPreloadPrefix, sizeof kPreloadPrefix - 1);
-    bool any = false;
-    for (const char* token = value; *token;) {
-        size_t length = std::strcspn(token, ": ");
-        if (length > 0 && !isShimToken(token, length)) {
-            if (any) *p++ = ':';
-            std::memcpy(p, token, length);
-            p += length;
-            any = true;
-        }
-        token += length;
-        if (*token) ++token;
-    }
-    *p = '\0';
-    return any;
-}
 
 // envp without the shim's variables, in `slots` (count + 1 entries) and `preload` (for the
 // edited LD_PRELOAD), both on the caller's stack: a vfork child must not allocate.
@@ -86,8 +52,8 @@ char* const* withoutShim(char* const* envp, char** slots, char* preload)
 {
     size_t n = 0;
     for (char* const* e = envp; *e; ++e) {
-        if (startsWith(*e, kMemtracePrefix, sizeof kMemtracePrefix - 1)) continue;
-        if (startsWith(*e, kPreloadPrefix, sizeof kPreloadPrefix - 1)) {
+        if (isMemtraceVariable(*e)) continue;
+        if (isPreloadVariable(*e)) {
             if (preloadWithoutShim(*e + sizeof kPreloadPrefix - 1, preload)) slots[n++] = preload;
             continue;
         }
@@ -104,7 +70,7 @@ int withUntrackedEnvironment(char* const* envp, bool untracked, Call&& call)
     if (envp && untracked) {
         size_t count = 0, preloadBytes = 0;
         for (char* const* e = envp; *e && count < kMaxEnvironment; ++e, ++count)
-            if (startsWith(*e, kPreloadPrefix, sizeof kPreloadPrefix - 1)) preloadBytes = std::strlen(*e) + 1;
+            if (isPreloadVariable(*e)) preloadBytes = std::strlen(*e) + 1;
         if (count < kMaxEnvironment) {
             auto** slots = static_cast<char**>(__builtin_alloca((count + 1) * sizeof(char*)));
             auto* preload = static_cast<char*>(__builtin_alloca(preloadBytes + sizeof kPreloadPrefix));

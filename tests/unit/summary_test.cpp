@@ -119,6 +119,19 @@ TEST_CASE("summary JSON has exact numbers and the documented keys")
     CHECK_THAT(text, Catch::Contains("leaked              1000 B in 1 block"));
 }
 
+namespace {
+
+// The summary of what `b` built, written to `name` and read back.
+report::Summary summaryOf(test::CaptureBuilder& b, const std::string& name)
+{
+    test::LoadedCapture c;
+    test::load(b, name, c);
+    reader::Symbolizer symbolizer(c.model.stacks());
+    return report::buildSummary(c.model, c.result, symbolizer);
+}
+
+}  // namespace
+
 TEST_CASE("summary says a fatal signal ended the process when only the shim's End says so")
 {
     for (const bool launcherStatus : {false, true}) {
@@ -133,10 +146,7 @@ TEST_CASE("summary says a fatal signal ended the process when only the shim's En
             b.exitStatus(format::ExitKind::Signaled, 15);
             b.endChunk();
         }
-        test::LoadedCapture c;
-        c.result = reader::loadCapture(b.write("signal-summary.mtrace"), c.model);
-        reader::Symbolizer symbolizer(c.model.stacks());
-        const report::Summary summary = report::buildSummary(c.model, c.result, symbolizer);
+        const report::Summary summary = summaryOf(b, "signal-summary.mtrace");
         CHECK(report::summaryJson(summary)["ended_by_signal"] == true);
         const std::string text = report::summaryText(summary);
         if (launcherStatus) {
@@ -184,10 +194,7 @@ TEST_CASE("summary names why tracking stopped")
     e.endExtension();
     b.end(format::EndReason::Stopped);
     b.endChunk();
-    test::LoadedCapture c;
-    c.result = reader::loadCapture(b.write("stopped-summary.mtrace"), c.model);
-    reader::Symbolizer symbolizer(c.model.stacks());
-    const report::Summary summary = report::buildSummary(c.model, c.result, symbolizer);
+    const report::Summary summary = summaryOf(b, "stopped-summary.mtrace");
     CHECK(report::summaryJson(summary)["tracking_stopped"] == "a sandbox\nwith a newline");
     CHECK_THAT(report::summaryText(summary),
                Catch::Contains("  tracking            stopped at 0.000007 s: a sandbox\\nwith a newline; nothing after it is recorded\n"));
@@ -199,10 +206,7 @@ TEST_CASE("summary of a capture whose tracking did not stop has tracking_stopped
     b.records().time(7);
     b.end(format::EndReason::Exit);
     b.endChunk();
-    test::LoadedCapture c;
-    c.result = reader::loadCapture(b.write("unstopped-summary.mtrace"), c.model);
-    reader::Symbolizer symbolizer(c.model.stacks());
-    const report::Summary summary = report::buildSummary(c.model, c.result, symbolizer);
+    const report::Summary summary = summaryOf(b, "unstopped-summary.mtrace");
     CHECK(report::summaryJson(summary)["tracking_stopped"].is_null());
     CHECK_THAT(report::summaryText(summary), !Catch::Contains("tracking "));
 }
