@@ -15,14 +15,13 @@ namespace {
 // first event, a full ring, a drain, an exec, an exit, a fatal signal), the writer thread, the
 // control channel, libunwind's address checks and a writer restart.
 constexpr int kShimSyscalls[] = {
-    SYS_read,          SYS_write,         SYS_pread64,     SYS_pwrite64,   SYS_openat,      SYS_close,
-    SYS_lseek,         SYS_fstat,         SYS_newfstatat,  SYS_mmap,       SYS_munmap,      SYS_mprotect,
-    SYS_madvise,       SYS_mincore,       SYS_brk,         SYS_futex,      SYS_gettid,      SYS_getpid,
-    SYS_getppid,       SYS_tgkill,        SYS_rt_sigprocmask, SYS_rt_sigaction, SYS_rt_sigreturn, SYS_sigaltstack,
-    SYS_sched_yield,   SYS_nanosleep,     SYS_clock_nanosleep, SYS_clock_gettime, SYS_gettimeofday, SYS_getrusage,
-    SYS_pipe2,         SYS_fcntl,         SYS_dup3,        SYS_prctl,      SYS_exit,        SYS_exit_group,
-    SYS_clone,         SYS_clone3,        SYS_set_robust_list, SYS_rseq,   SYS_socket,      SYS_bind,
-    SYS_recvmsg,       SYS_sendmsg,       SYS_setsockopt,  SYS_getrandom,  SYS_readlink,    SYS_prlimit64,
+    SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_openat, SYS_close, SYS_lseek, SYS_fstat,
+    SYS_newfstatat, SYS_mmap, SYS_munmap, SYS_mprotect, SYS_madvise, SYS_mincore, SYS_brk, SYS_futex,
+    SYS_gettid, SYS_getpid, SYS_getppid, SYS_tgkill, SYS_rt_sigprocmask, SYS_rt_sigaction, SYS_rt_sigreturn,
+    SYS_sigaltstack, SYS_sched_yield, SYS_nanosleep, SYS_clock_nanosleep, SYS_clock_gettime, SYS_gettimeofday,
+    SYS_getrusage, SYS_pipe2, SYS_fcntl, SYS_dup3, SYS_prctl, SYS_exit, SYS_exit_group, SYS_clone, SYS_clone3,
+    SYS_set_robust_list, SYS_rseq, SYS_socket, SYS_bind, SYS_recvmsg, SYS_sendmsg, SYS_sendto, SYS_setsockopt,
+    SYS_getrandom, SYS_readlink, SYS_prlimit64,
 };
 
 // The seccomp_data the filter sees for system call `nr` with zero arguments.

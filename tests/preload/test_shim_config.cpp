@@ -75,3 +75,24 @@ TEST_CASE("an untraced exec environment is passed through untouched")
     ExecEnvironment none(nullptr, 1);
     CHECK(none.get() == nullptr);
 }
+
+TEST_CASE("an exec environment gets the hidden variables back, the shim first in LD_PRELOAD")
+{
+    char h1[] = "MEMTRACE_OUTPUT=/tmp/x", h2[] = "LD_PRELOAD=/opt/libmemtrace_preload.so", h3[] = "MEMTRACE_EXEC_GENERATION=2";
+    char* hidden[] = {h1, h2, h3, nullptr};
+    char a[] = "PATH=/bin", user[] = "LD_PRELOAD=libjemalloc.so.2", stale[] = "MEMTRACE_OUTPUT=/elsewhere";
+    char* envp[] = {a, user, stale, nullptr};
+    ExecEnvironment env(envp, 3, hidden);
+    CHECK(entries(env.get()) == std::vector<std::string>{"PATH=/bin", "MEMTRACE_OUTPUT=/tmp/x",
+                                                         "LD_PRELOAD=/opt/libmemtrace_preload.so:libjemalloc.so.2",
+                                                         "MEMTRACE_EXEC_GENERATION=3"});
+    // No LD_PRELOAD of the user's, and a program that cleared its environment (env -i): traced all the same.
+    char* bare[] = {a, nullptr};
+    ExecEnvironment alone(bare, 3, hidden);
+    CHECK(entries(alone.get()) == std::vector<std::string>{"PATH=/bin", "MEMTRACE_OUTPUT=/tmp/x",
+                                                           "LD_PRELOAD=/opt/libmemtrace_preload.so",
+                                                           "MEMTRACE_EXEC_GENERATION=3"});
+    ExecEnvironment empty(nullptr, 3, hidden);
+    CHECK(entries(empty.get()) == std::vector<std::string>{"MEMTRACE_OUTPUT=/tmp/x", "LD_PRELOAD=/opt/libmemtrace_preload.so",
+                                                           "MEMTRACE_EXEC_GENERATION=3"});
+}
