@@ -43,6 +43,12 @@ std::string sizeBound(uint64_t maxSize)
     return "<= " + std::to_string(value) + " " + kUnits[unit];
 }
 
+// "1 block", "2 blocks".
+std::string counted(uint64_t n, const char* singular, const char* plural)
+{
+    return std::to_string(n) + " " + (n == 1 ? singular : plural);
+}
+
 // Rows with their stacks; headline(row) is what precedes the frames on the rank line.
 template <class Headline>
 void appendStacks(std::string& out, const std::vector<StackRow>& rows, Headline headline)
@@ -59,8 +65,8 @@ void appendStacks(std::string& out, const std::vector<StackRow>& rows, Headline 
 std::string bytesHeadline(const StackRow& row, bool blocks)
 {
     std::string line = humanSize(row.bytes);
-    if (blocks) line += " in " + std::to_string(row.blocks) + (row.blocks == 1 ? " block" : " blocks");
-    return line + ", " + row.kind + ", " + std::to_string(row.allocations) + " allocations by this stack";
+    if (blocks) line += " in " + counted(row.blocks, "block", "blocks");
+    return line + ", " + row.kind + ", " + counted(row.allocations, "allocation", "allocations") + " by this stack";
 }
 
 std::string field(const char* name) { return "  " + std::string(name) + std::string(20 - std::string(name).size(), ' '); }
@@ -82,7 +88,7 @@ std::string summaryText(const Summary& s)
     } else if (s.endedBySignal) {
         out += ", ended by a signal";  // no launcher to say which (LD_PRELOAD set by hand)
     }
-    out += ", " + std::to_string(s.threads) + (s.threads == 1 ? " thread" : " threads") + "\n";
+    out += ", " + counted(s.threads, "thread", "threads") + "\n";
     if (s.truncated) {
         out += field("capture") + (s.corrupt ? "corrupt" : "truncated");
         if (s.stopByte) out += " at byte " + std::to_string(*s.stopByte);
@@ -117,8 +123,7 @@ std::string summaryText(const Summary& s)
     if (s.freesUnmatched) out += " (+" + std::to_string(s.freesUnmatched) + " of blocks allocated before tracking)";
     out += "\n";
     out += field("temporary") + std::to_string(s.temporary) + " (freed or resized before their thread allocated again)\n";
-    out += field("leaked") + humanSize(s.leakedBytes) + " in " + std::to_string(s.leakedBlocks) +
-           (s.leakedBlocks == 1 ? " block" : " blocks") + "\n";
+    out += field("leaked") + humanSize(s.leakedBytes) + " in " + counted(s.leakedBlocks, "block", "blocks") + "\n";
 
     if (!s.byKind.empty()) {
         out += "\nby allocator:\n";
@@ -152,14 +157,14 @@ std::string summaryText(const Summary& s)
         out += "\nmost allocations:\n";
         appendStacks(
             out, s.topAllocationStacks,
-            [](const StackRow& r) { return std::to_string(r.allocations) + " allocations, " + humanSize(r.bytes) + " in all, " + r.kind; });
+            [](const StackRow& r) { return counted(r.allocations, "allocation", "allocations") + ", " + humanSize(r.bytes) + " in all, " + r.kind; });
     }
     if (!s.topTemporaryStacks.empty()) {
         out += "\nmost temporary allocations:\n";
         appendStacks(
             out, s.topTemporaryStacks,
             [](const StackRow& r) {
-                return std::to_string(r.temporary) + " temporary of " + std::to_string(r.allocations) + " allocations, " + r.kind;
+                return std::to_string(r.temporary) + " temporary of " + counted(r.allocations, "allocation", "allocations") + ", " + r.kind;
             });
     }
     return out;

@@ -98,6 +98,9 @@ TEST_CASE("leaky_service: the stacks with the most allocations and the most temp
     REQUIRE(text.status == 0);
     CHECK(text.out.find("most allocations:\n  #1 200 allocations, 34.38 KiB (35200 B) in all, malloc\n      serve_requests") != std::string::npos);
     CHECK(text.out.find("most temporary allocations:\n  #1 200 temporary of 200 allocations, malloc\n      serve_requests") != std::string::npos);
+    // One of them: singular (build_index's one 1 MiB block).
+    CHECK(text.out.find("  #4 1 allocation, 1.00 MiB (1048576 B) in all, malloc\n      build_index") != std::string::npos);
+    CHECK(text.out.find("  #2 1 temporary of 1 allocation, malloc\n      build_index") != std::string::npos);
 }
 
 TEST_CASE("leaked stacks resolve to the example's functions, files and lines", "[heap][leaks][symbols]")
