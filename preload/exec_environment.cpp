@@ -10,8 +10,6 @@
 namespace memtrace::shim {
 namespace {
 
-constexpr const char* kPreload = "LD_PRELOAD";
-
 bool hasName(const char* entry, const char* name)
 {
     const size_t n = std::strlen(name);
@@ -32,12 +30,12 @@ ExecEnvironment::ExecEnvironment(char* const* envp, uint32_t nextGeneration, cha
     bool traced = hidden != nullptr;
     for (; envp[count]; ++count) {
         traced = traced || hasName(envp[count], env::kOutput);
-        if (hasName(envp[count], kPreload)) preloadBytes += std::strlen(envp[count]) + 1;
+        if (isPreloadVariable(envp[count])) preloadBytes += std::strlen(envp[count]) + 1;
     }
     if (!traced) return;
     if (hidden)
         for (; hidden[hiddenCount]; ++hiddenCount)
-            if (hasName(hidden[hiddenCount], kPreload)) preloadBytes += std::strlen(hidden[hiddenCount]) + 1;
+            if (isPreloadVariable(hidden[hiddenCount])) preloadBytes += std::strlen(hidden[hiddenCount]) + 1;
 
     constexpr size_t kVariableBytes = 64;
     const size_t slots = count + hiddenCount + 2;
@@ -54,15 +52,15 @@ ExecEnvironment::ExecEnvironment(char* const* envp, uint32_t nextGeneration, cha
     for (size_t i = 0; i < count; ++i) {
         if (hasName(envp[i], env::kExecGeneration)) continue;
         if (hidden && isMemtraceVariable(envp[i])) continue;  // the hidden values win
-        if (hidden && hasName(envp[i], kPreload)) {
-            userPreload = envp[i] + std::strlen(kPreload) + 1;
+        if (hidden && isPreloadVariable(envp[i])) {
+            userPreload = envp[i] + sizeof kPreloadPrefix - 1;
             continue;
         }
         m_env[out++] = envp[i];
     }
     for (size_t i = 0; i < hiddenCount; ++i) {
         if (hasName(hidden[i], env::kExecGeneration)) continue;
-        if (hasName(hidden[i], kPreload) && userPreload && *userPreload) {
+        if (isPreloadVariable(hidden[i]) && userPreload && *userPreload) {
             // "LD_PRELOAD=<shim>:<the user's>"
             char* combined = variable + kVariableBytes;
             const size_t shim = std::strlen(hidden[i]);

@@ -54,27 +54,27 @@ void hideShimEnvironment()
     g_hidden = static_cast<char**>(memory);
     char* text = static_cast<char*>(memory) + pointers;
     size_t hidden = 0;
-    auto keep = [&](const char* begin, size_t length) {
+    // Copies `prefix` then [begin, begin + length) into the mapping, as one string.
+    auto keep = [&](const char* prefix, const char* begin, size_t length) {
         char* copy = text;
-        std::memcpy(copy, begin, length);
-        copy[length] = '\0';
-        text += length + 1;
+        const size_t before = std::strlen(prefix);
+        std::memcpy(copy, prefix, before);
+        std::memcpy(copy + before, begin, length);
+        copy[before + length] = '\0';
+        text += before + length + 1;
         return copy;
     };
 
     char** out = environ;
     for (char** e = environ; *e; ++e) {
         if (isMemtraceVariable(*e)) {
-            g_hidden[hidden++] = keep(*e, std::strlen(*e));
+            g_hidden[hidden++] = keep("", *e, std::strlen(*e));
             continue;
         }
         const char *begin, *end;
         if (isPreloadVariable(*e) && findShimToken(*e + kPreloadPrefixLength, begin, end)) {
             // Hidden: "LD_PRELOAD=<shim>". Left: the user's tokens in their order, if any.
-            char* shim = keep(kPreloadPrefix, kPreloadPrefixLength);
-            text -= 1;  // extend it with the token
-            keep(begin, static_cast<size_t>(end - begin));
-            g_hidden[hidden++] = shim;
+            g_hidden[hidden++] = keep(kPreloadPrefix, begin, static_cast<size_t>(end - begin));
             char* user = text;
             if (!preloadWithoutShim(*e + kPreloadPrefixLength, user)) continue;  // nothing of the user's: the entry goes
             text += std::strlen(user) + 1;
